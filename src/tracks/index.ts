@@ -1,0 +1,7 @@
+export * from './derive.js'
+export * from './hash.js'
+export * from './infra.js'
+export * from './registry.js'
+export * from './schema.js'
+export * from './view.js'
+export * from './json-schema.js'
