@@ -27,7 +27,7 @@ export default tseslint.config(
     rules: {'@typescript-eslint/no-explicit-any': 'off'},
   },
   {
-    files: ['bin/**/*.js', 'containers/**/*.js', 'leaderboard/**/*.js'],
-    languageOptions: {globals: {console: 'readonly', process: 'readonly', document: 'readonly', window: 'readonly'}},
+    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'containers/**/*.js', 'leaderboard/**/*.js'],
+    languageOptions: {globals: {console: 'readonly', process: 'readonly', document: 'readonly', window: 'readonly', URL: 'readonly'}},
   },
 )
