@@ -43,7 +43,7 @@ export default class Verify extends BenchCommand {
       for (const check of report.checks) this.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name.padEnd(10)} ${check.detail}`)
       const failed = report.checks.filter((c) => !c.ok)
       if (report.ok) this.log(`verified: ${args.entry} (entry ${report.entryId})`)
-      else process.stderr.write(`rejected: ${args.entry}: ${failed[0]?.name}: ${failed[0]?.detail}${failed.length > 1 ? ` (+${failed.length - 1} more)` : ''}\n`)
+      else process.stderr.write(`rejected: ${args.entry}: ${failed[0]?.detail}${failed.length > 1 ? ` (+${failed.length - 1} more)` : ''}\n`)
     }
     if (!report.ok) process.exitCode = ExitCode.CheckFailed
     return report

@@ -32,6 +32,30 @@ export type SignatureCheck =
  * (not a schema-normalised copy), so that no field is dropped or defaulted before checking.
  */
 export function checkSignature(raw: Record<string, unknown>, keyring: Keyring): SignatureCheck {
+  const prepared = prepare(raw, keyring)
+  if (!prepared.ok) return prepared
+  return conclude(verify(null, prepared.payload, prepared.signer.publicKey, prepared.signature), prepared.signer)
+}
+
+/**
+ * Checks many signatures at once. The ed25519 checks run in libuv's thread pool (node:crypto's
+ * callback form) while this thread serialises the next entries, so all cores take part.
+ */
+export async function checkSignatures(raws: readonly Record<string, unknown>[], keyring: Keyring): Promise<SignatureCheck[]> {
+  return Promise.all(
+    raws.map((raw) => {
+      const prepared = prepare(raw, keyring)
+      if (!prepared.ok) return prepared
+      return new Promise<SignatureCheck>((resolve, reject) => {
+        verify(null, prepared.payload, prepared.signer.publicKey, prepared.signature, (error, valid) => (error ? reject(error) : resolve(conclude(valid, prepared.signer))))
+      })
+    }),
+  )
+}
+
+type Prepared = {ok: true; signer: TrustedKey; payload: Buffer; signature: Buffer} | {ok: false; reason: string}
+
+function prepare(raw: Record<string, unknown>, keyring: Keyring): Prepared {
   const signature = raw.signature as {algorithm?: unknown; key_id?: unknown; value?: unknown} | undefined
   if (!signature || typeof signature !== 'object') return {ok: false, reason: 'signature: missing (the entry is not signed)'}
   if (signature.algorithm !== 'ed25519') {
@@ -45,13 +69,14 @@ export function checkSignature(raw: Record<string, unknown>, keyring: Keyring): 
   if (typeof signature.value !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(signature.value)) {
     return {ok: false, reason: 'signature.value: expected the base64 of a 64-byte ed25519 signature'}
   }
-  let payload: Buffer
   try {
-    payload = signedPayload(raw)
+    return {ok: true, signer, payload: signedPayload(raw), signature: Buffer.from(signature.value, 'base64')}
   } catch (error) {
     return {ok: false, reason: `cannot serialise the entry canonically: ${(error as Error).message}`}
   }
-  const valid = verify(null, payload, signer.publicKey, Buffer.from(signature.value, 'base64'))
+}
+
+function conclude(valid: boolean, signer: TrustedKey): SignatureCheck {
   if (!valid) {
     return {
       ok: false,

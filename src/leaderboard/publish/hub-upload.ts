@@ -41,6 +41,9 @@ export async function uploadSiteToHub(options: HubUploadOptions): Promise<HubUpl
   if (!token) {
     throw new DcbError('DCB_HUB_TOKEN', `--hub ${options.repo}: no Hugging Face token`, {suggestions: ['set HF_TOKEN or pass --hub-token with a write token']})
   }
+  if (!token.startsWith('hf_')) {
+    throw new DcbError('DCB_HUB_TOKEN', `--hub ${options.repo}: the token does not look like a Hugging Face token (they start with 'hf_')`)
+  }
   const hubUrl = (options.hubUrl ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_URL).replace(/\/+$/, '')
   const prefix = options.pathInRepo ? `${options.pathInRepo.replace(/^\/+|\/+$/g, '')}/` : ''
   const files = await Promise.all(

@@ -5,10 +5,10 @@ import {DcbError, ExitCode} from '../../errors.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
-import {readBoard} from '../board.js'
+import {readBoardText, type BoardRecord} from '../board.js'
 import type {Keyring} from '../keyring.js'
 import {rankBoards, type RankedBoard} from '../rank.js'
-import {checkSignature} from '../signing.js'
+import {checkSignatures} from '../signing.js'
 import type {SuiteResolver} from '../suites.js'
 import {htmlAssets, renderHtml} from './render-html.js'
 import {renderCsv, renderMarkdown} from './render-tables.js'
@@ -50,20 +50,21 @@ export interface PublishResult {
 export async function publishBoard(options: PublishOptions): Promise<PublishResult> {
   const formats = options.formats ?? PUBLISH_FORMATS
   const now = (options.now ?? (() => new Date()))()
-  const records = await readBoard(options.boardDir)
+  const {file, text, records} = await readBoardText(options.boardDir, {validate: 'publish'})
   options.onProgress?.({done: 0, total: records.length, detail: 'read'})
 
   let signaturesChecked = 0
   if (options.keyring) {
-    for (const record of records) {
-      const check = checkSignature(record.entry as unknown as Record<string, unknown>, options.keyring)
+    const checks = await checkSignatures(records.map((r) => r.entry as unknown as Record<string, unknown>), options.keyring)
+    checks.forEach((check, i) => {
       if (!check.ok) {
-        throw new DcbError('DCB_ENTRY_REJECTED', `${join(options.boardDir, 'entries.jsonl')}: entry ${record.entry_id.slice(0, 12)}… no longer verifies: ${check.reason}`, {
+        const record = records[i] as BoardRecord
+        throw new DcbError('DCB_ENTRY_REJECTED', `${file}:${lineOf(text, i)}: entry ${record.entry_id.slice(0, 12)}… no longer verifies: ${check.reason}`, {
           exitCode: ExitCode.CheckFailed,
         })
       }
-      signaturesChecked++
-    }
+    })
+    signaturesChecked = checks.length
   }
 
   const boards = rankBoards(records, options.suites)
@@ -84,7 +85,8 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
     const downloads: {label: string; href: string}[] = []
     if (formats.includes('json')) {
       await put('leaderboard.json', `${JSON.stringify(leaderboardJson(boards, generatedAt), null, 1)}\n`)
-      await put('entries.jsonl', records.map((r) => `${JSON.stringify({...r.entry})}\n`).join(''))
+      // The board file itself: every record with its signed entry, for anyone to re-verify.
+      await put('entries.jsonl', text)
       downloads.push({label: 'leaderboard.json', href: 'leaderboard.json'}, {label: 'signed entries (entries.jsonl)', href: 'entries.jsonl'})
     }
     if (formats.includes('md')) {
@@ -115,6 +117,16 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
     entries: records.length,
     signaturesChecked,
   }
+}
+
+/** The 1-based line of the index-th record (records are the non-empty lines). */
+function lineOf(text: string, index: number): number {
+  let seen = -1
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    if ((lines[i] as string).trim() !== '' && ++seen === index) return i + 1
+  }
+  return index + 1
 }
 
 /** The machine-readable board file: every board, ranked, with every aggregate and task score. */

@@ -39,13 +39,14 @@ export function renderCsv(board: RankedBoard): string {
   return `${lines.join('\r\n')}\r\n`
 }
 
-function numberField(value: number | undefined): string {
+function numberField(value: number | undefined): number | string {
   // Full precision in CSV: it is the machine-readable copy.
-  return value === undefined ? '' : String(value)
+  return value === undefined ? '' : value
 }
 
 function csvField(value: string | number): string {
-  const text = String(value)
+  if (typeof value === 'number') return String(value)
+  const text = value
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 

@@ -248,7 +248,7 @@ describe('board rules', () => {
   it('an entry that fails verification never reaches the board', async () => {
     const entry = unsignedEntry()
     entry.eval.tasks.task_01 = 2
-    await expect(add(await signWith(alice, entry))).rejects.toMatchObject({code: 'DCB_ENTRY_REJECTED', exitCode: 1, message: expect.stringMatching(/entry.json: rejected: tasks: eval.tasks.task_01: 2 is outside \[0, 1\]/)})
+    await expect(add(await signWith(alice, entry))).rejects.toMatchObject({code: 'DCB_ENTRY_REJECTED', exitCode: 1, message: expect.stringMatching(/entry.json: rejected: eval.tasks.task_01: 2 is outside \[0, 1\]/)})
     expect(() => readFileSync(join(dir, 'board/entries.jsonl'), 'utf8')).toThrow()
   })
 })
