@@ -125,8 +125,10 @@ function checkRules(entry: SignedEntry, options: VerifyEntryOptions): Check[] {
     checks.push({name: 'tasks', ok: false, detail: `eval.suite: unknown suite '${entry.eval.suite}'`})
     return checks
   }
-  checks.push(checkTasks(entry, suite))
-  checks.push(checkAggregates(entry, suite))
+  const tasks = checkTasks(entry, suite)
+  checks.push(tasks)
+  // Aggregates are only defined over a complete task list.
+  if (tasks.ok) checks.push(checkAggregates(entry, suite))
   return checks
 }
 
@@ -151,7 +153,13 @@ function checkTasks(entry: SignedEntry, suite: SuiteScoring): Check {
 }
 
 function checkAggregates(entry: SignedEntry, suite: SuiteScoring): Check {
-  const recomputed = suite.aggregate(entry.eval.tasks)
+  let recomputed: Record<string, number>
+  try {
+    recomputed = suite.aggregate(entry.eval.tasks)
+  } catch (error) {
+    if (!isDcbError(error)) throw error
+    return {name: 'aggregates', ok: false, detail: `eval.tasks: the ${suite.suite} aggregator refused them: ${error.message}`}
+  }
   for (const [name, value] of Object.entries(recomputed)) {
     const given = entry.eval.aggregates[name]
     if (given === undefined) return {name: 'aggregates', ok: false, detail: `eval.aggregates.${name}: missing (recomputed ${value})`}

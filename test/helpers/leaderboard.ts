@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {generateKeys, loadPrivateKey, signEntry, type SignedEntry, type SuiteResolver, type SuiteScoring, type UnsignedEntry} from '../../src/leaderboard/index.js'
+import {defaultSuites, generateKeys, loadPrivateKey, signEntry, type SignedEntry, type SuiteResolver, type SuiteScoring, type UnsignedEntry} from '../../src/leaderboard/index.js'
 import {getRecipe} from '../../src/tracks/index.js'
 
 /**
@@ -34,12 +34,14 @@ export function standInSuite(suite: string, benchmark: 'datacomp' | 'dclm', task
 }
 
 const STAND_INS: Record<string, SuiteScoring> = {
-  'datacomp-38': standInSuite('datacomp-38', 'datacomp', 38),
   'dclm-53': standInSuite('dclm-53', 'dclm', 53),
 }
 
-/** Resolves the recipes' suite names to the stand-ins above. */
-export const standInSuites: SuiteResolver = (suite) => STAND_INS[suite]
+/**
+ * The suites tests use: dcbench's own (datacomp-38 with the real DataComp aggregator) and, until the
+ * DCLM eval module lands, a stand-in for dclm-53.
+ */
+export const testSuites: SuiteResolver = (suite) => defaultSuites(suite) ?? STAND_INS[suite]
 
 export function hex(seed: string): string {
   return createHash('sha256').update(seed).digest('hex')
@@ -55,14 +57,14 @@ export interface EntryFixtureOptions {
   subsetSize?: number
 }
 
-/** A complete, consistent unsigned entry for a real scale, with stand-in suite scores. */
+/** A complete, consistent unsigned entry for a real scale: every task of its suite, aggregates as its aggregator computes them. */
 export function unsignedEntry(options: EntryFixtureOptions = {}): UnsignedEntry {
   const benchmark = options.benchmark ?? 'datacomp'
   const scale = options.scale ?? (benchmark === 'datacomp' ? 'small' : '400m-1x')
   const track = options.track ?? 'filtering'
   const seed = options.seed ?? 1
   const recipe = getRecipe({benchmark, scale, track})
-  const suite = standInSuites(recipe.recipe.eval_suite) as SuiteScoring
+  const suite = testSuites(recipe.recipe.eval_suite) as SuiteScoring
   // Deterministic, distinct scores in [0.05, 0.95].
   const tasks = Object.fromEntries(suite.tasks.map((t, i) => [t.key, 0.05 + (((seed * 7919 + i * 104729) % 9000) / 10000)]))
   return {

@@ -9,7 +9,7 @@ import {publishBoard} from '../../../src/leaderboard/index.js'
 import {launchChromium} from '../../helpers/browser.js'
 import {writeBoardFixture} from '../../helpers/board-fixture.js'
 import {repoRoot} from '../../helpers/cli.js'
-import {standInSuites} from '../../helpers/leaderboard.js'
+import {testSuites} from '../../helpers/leaderboard.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 /** Screenshots are kept here for people to look at (tmp/ is git-ignored). */
@@ -37,7 +37,7 @@ describe('the published page in headless Chromium', () => {
     ]
     const {boardDir} = await writeBoardFixture(dir, entries, [3, 7, 101])
     const out = join(dir, 'site')
-    await publishBoard({boardDir, outDir: out, suites: standInSuites, title: 'dcbench test leaderboards'})
+    await publishBoard({boardDir, outDir: out, suites: testSuites, title: 'dcbench test leaderboards'})
 
     page = await browser.context.newPage()
     page.on('request', (r) => requests.push(r.url()))
@@ -55,7 +55,7 @@ describe('the published page in headless Chromium', () => {
     const small = page.locator('#table-datacomp-small-filtering')
     await expect.poll(() => small.locator('tbody tr').count()).toBe(30)
     expect(await page.locator('#table-dclm-400m-1x-filtering tbody tr').count()).toBe(4)
-    expect(await small.locator('thead th').allTextContents()).toEqual(['Rank', 'Method', 'Submitter', 'Status', 'Dataset size', 'First task', 'Average'])
+    expect(await small.locator('thead th').allTextContents()).toEqual(['Rank', 'Method', 'Submitter', 'Status', 'Dataset size', 'ImageNet', 'ImageNet dist. shifts', 'VTAB', 'Retrieval', 'Average (38 tasks)'])
 
     // Plots: ECharts drew SVG — 30 scatter points, and a 25 × 38 heatmap.
     const scatterPoints = await page.locator('#scatter-datacomp-small-filtering svg path').count()
@@ -64,7 +64,7 @@ describe('the published page in headless Chromium', () => {
     expect(heatmapCells).toBeGreaterThanOrEqual(25 * 38)
 
     const column = async (index: number): Promise<string[]> => small.locator(`tbody tr td:nth-child(${index})`).allTextContents()
-    const averages = async (): Promise<number[]> => (await column(7)).map(Number)
+    const averages = async (): Promise<number[]> => (await column(10)).map(Number)
     // Initially ranked: Average descending, ranks 1..30.
     expect(await averages()).toEqual([...(await averages())].sort((a, b) => b - a))
     expect((await column(1)).map(Number)).toEqual(Array.from({length: 30}, (_, i) => i + 1))
@@ -82,8 +82,8 @@ describe('the published page in headless Chromium', () => {
     expect(await sizes()).toEqual([...(await sizes())].sort((a, b) => a - b))
     expect(await small.locator('thead th:nth-child(5)').getAttribute('aria-sort')).toBe('ascending')
 
-    await small.locator('thead th:nth-child(7) button').click()
-    await small.locator('thead th:nth-child(7) button').click()
+    await small.locator('thead th:nth-child(10) button').click()
+    await small.locator('thead th:nth-child(10) button').click()
     expect(await averages()).toEqual([...(await averages())].sort((a, b) => a - b))
 
     // Back to rank order, then keep a screenshot of the page as a person sees it.

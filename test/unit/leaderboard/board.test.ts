@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {addEntry, readBoard, trustKey, type UnsignedEntry} from '../../../src/leaderboard/index.js'
-import {hex, makeSigner, signWith, standInSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
+import {hex, makeSigner, signWith, testSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 const tempDir = useTempDir('dcbench-board-')
@@ -31,14 +31,14 @@ function rerunOf(entry: UnsignedEntry, shift: number): UnsignedEntry {
   rerun.eval.results_sha256 = hex('organizer eval')
   rerun.submitter = {name: 'DataComp organizers'}
   for (const key of Object.keys(rerun.eval.tasks)) rerun.eval.tasks[key] = (rerun.eval.tasks[key] as number) + shift
-  rerun.eval.aggregates = standInSuites(rerun.eval.suite)!.aggregate(rerun.eval.tasks)
+  rerun.eval.aggregates = testSuites(rerun.eval.suite)!.aggregate(rerun.eval.tasks)
   return rerun
 }
 
 describe('bench leaderboard add', () => {
   it('appends a verified entry as self-reported, with who signed it', async () => {
     const entry = await signWith(alice, unsignedEntry())
-    const result = await addEntry({entryFile: writeEntry(dir, 'e.json', entry), boardDir: board, suites: standInSuites, now: () => new Date('2025-03-01T00:00:00Z')})
+    const result = await addEntry({entryFile: writeEntry(dir, 'e.json', entry), boardDir: board, suites: testSuites, now: () => new Date('2025-03-01T00:00:00Z')})
     expect(result).toMatchObject({action: 'added', status: 'self-reported', records: 1, board: {benchmark: 'datacomp', scale: 'small', track: 'filtering'}})
     const [record] = await readBoard(board)
     expect(record).toMatchObject({record_version: 1, entry_id: result.entryId, added_at: '2025-03-01T00:00:00.000Z', status: 'self-reported', signer: {name: 'alice', key_id: alice.keyId}})
@@ -51,7 +51,7 @@ describe('bench leaderboard add', () => {
     const base = unsignedEntry()
     const entryFile = writeEntry(dir, 'e.json', await signWith(alice, base))
     const rerunFile = writeEntry(dir, 'rerun.json', await signWith(organizer, rerunOf(base, 0.002)))
-    const result = await addEntry({entryFile, rerunFile, boardDir: board, suites: standInSuites})
+    const result = await addEntry({entryFile, rerunFile, boardDir: board, suites: testSuites})
     expect(result.status).toBe('verified')
     const [record] = await readBoard(board)
     expect(record!.rerun).toMatchObject({signer: 'datacomp-team', key_id: organizer.keyId, tolerance: 0.006, headline: {name: 'Average'}})
@@ -61,9 +61,9 @@ describe('bench leaderboard add', () => {
   it('upgrades an entry already on the board when its re-run arrives later', async () => {
     const base = unsignedEntry()
     const entryFile = writeEntry(dir, 'e.json', await signWith(alice, base))
-    await addEntry({entryFile, boardDir: board, suites: standInSuites})
+    await addEntry({entryFile, boardDir: board, suites: testSuites})
     const rerunFile = writeEntry(dir, 'rerun.json', await signWith(organizer, rerunOf(base, -0.001)))
-    const result = await addEntry({entryFile, rerunFile, boardDir: board, suites: standInSuites})
+    const result = await addEntry({entryFile, rerunFile, boardDir: board, suites: testSuites})
     expect(result).toMatchObject({action: 'upgraded', status: 'verified', records: 1})
     expect((await readBoard(board)).map((r) => r.status)).toEqual(['verified'])
   })
@@ -72,23 +72,23 @@ describe('bench leaderboard add', () => {
     const base = unsignedEntry()
     const entryFile = writeEntry(dir, 'e.json', await signWith(alice, base))
     const far = writeEntry(dir, 'far.json', await signWith(organizer, rerunOf(base, 0.01)))
-    await expect(addEntry({entryFile, rerunFile: far, boardDir: board, suites: standInSuites})).rejects.toThrow(
+    await expect(addEntry({entryFile, rerunFile: far, boardDir: board, suites: testSuites})).rejects.toThrow(
       /far.json: the re-run does not confirm .*e.json: Average: submitted [0-9.]+, re-run [0-9.]+; \|difference\| 0.010000 > tolerance 0.006/,
     )
     // A wider tolerance accepts it.
-    await expect(addEntry({entryFile, rerunFile: far, boardDir: board, suites: standInSuites, tolerance: 0.02})).resolves.toMatchObject({status: 'verified'})
+    await expect(addEntry({entryFile, rerunFile: far, boardDir: board, suites: testSuites, tolerance: 0.02})).resolves.toMatchObject({status: 'verified'})
 
     const board2 = join(dir, 'board2')
     const bySelf = writeEntry(dir, 'self.json', await signWith(alice, rerunOf(base, 0)))
-    await expect(addEntry({entryFile, rerunFile: bySelf, boardDir: board2, keyringDir: join(board, 'keyring'), suites: standInSuites})).rejects.toThrow(/signed by 'alice', which is not an organizer key/)
+    await expect(addEntry({entryFile, rerunFile: bySelf, boardDir: board2, keyringDir: join(board, 'keyring'), suites: testSuites})).rejects.toThrow(/signed by 'alice', which is not an organizer key/)
     const otherData = rerunOf(base, 0)
     otherData.data.subset_fingerprint = hex('another subset')
     const other = writeEntry(dir, 'other.json', await signWith(organizer, otherData))
-    await expect(addEntry({entryFile, rerunFile: other, boardDir: board2, keyringDir: join(board, 'keyring'), suites: standInSuites})).rejects.toThrow(/data.subset_fingerprint: re-run has [0-9a-f]+, entry has [0-9a-f]+/)
+    await expect(addEntry({entryFile, rerunFile: other, boardDir: board2, keyringDir: join(board, 'keyring'), suites: testSuites})).rejects.toThrow(/data.subset_fingerprint: re-run has [0-9a-f]+, entry has [0-9a-f]+/)
   })
 
   it('names the line of a damaged board file', async () => {
-    await addEntry({entryFile: writeEntry(dir, 'e.json', await signWith(alice, unsignedEntry())), boardDir: board, suites: standInSuites})
+    await addEntry({entryFile: writeEntry(dir, 'e.json', await signWith(alice, unsignedEntry())), boardDir: board, suites: testSuites})
     writeFileSync(join(board, 'entries.jsonl'), `${readFileSync(join(board, 'entries.jsonl'), 'utf8')}{"record_version": 1\n`)
     await expect(readBoard(board)).rejects.toThrow(/entries.jsonl:2: not valid JSON/)
     writeFileSync(join(board, 'entries.jsonl'), '{"record_version": 7}\n')

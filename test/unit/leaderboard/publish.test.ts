@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 
 import {checkSignature, loadKeyring, publishBoard, rankBoards, readBoard} from '../../../src/leaderboard/index.js'
 import {writeBoardFixture} from '../../helpers/board-fixture.js'
-import {standInSuites} from '../../helpers/leaderboard.js'
+import {testSuites} from '../../helpers/leaderboard.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 const tempDir = useTempDir('dcbench-publish-')
@@ -22,7 +22,7 @@ const ENTRIES = [
 describe('rankBoards', () => {
   it('splits boards by benchmark/scale/track and ranks by the headline, best first', async () => {
     const {boardDir} = await writeBoardFixture(tempDir(), ENTRIES)
-    const boards = rankBoards(await readBoard(boardDir), standInSuites)
+    const boards = rankBoards(await readBoard(boardDir), testSuites)
     expect(boards.map((b) => [b.id, b.rows.length])).toEqual([
       ['datacomp-medium-filtering', 1],
       ['datacomp-small-filtering', 3],
@@ -42,7 +42,7 @@ describe('publishBoard', () => {
     const {boardDir, keyDir} = await writeBoardFixture(dir, ENTRIES, [2])
     const out = join(dir, 'site')
     const keyring = await loadKeyring(keyDir)
-    const result = await publishBoard({boardDir, outDir: out, suites: standInSuites, keyring, now: () => new Date('2025-04-01T00:00:00Z')})
+    const result = await publishBoard({boardDir, outDir: out, suites: testSuites, keyring, now: () => new Date('2025-04-01T00:00:00Z')})
     expect(result.signaturesChecked).toBe(6)
     expect(result.files).toEqual([
       'assets/ECHARTS-LICENSE.txt', 'assets/echarts.min.js', 'assets/page.css', 'assets/page.js',
@@ -53,7 +53,7 @@ describe('publishBoard', () => {
 
     const json = JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8'))
     expect(json).toMatchObject({format: 'dcbench-leaderboard', format_version: 1, generated_at: '2025-04-01T00:00:00.000Z'})
-    expect(json.boards[1].rows[0]).toHaveProperty('tasks.task_38')
+    expect(json.boards[1].rows[0]).toHaveProperty(['tasks', 'fairness/geode'])
     // entries.jsonl is the board file as is: every record with its signed entry.
     expect(readFileSync(join(out, 'entries.jsonl'), 'utf8')).toBe(readFileSync(join(boardDir, 'entries.jsonl'), 'utf8'))
     const published = readFileSync(join(out, 'entries.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
@@ -62,7 +62,11 @@ describe('publishBoard', () => {
 
     // CSV: header + one line per entry, quoting per RFC 4180, every task score at full precision.
     const csv = readFileSync(join(out, 'csv/datacomp-small-filtering.csv'), 'utf8').split('\r\n').filter(Boolean)
-    expect(csv[0]).toBe(['rank', 'method', 'submitter', 'status', 'subset_size', 'First', 'Average', ...Array.from({length: 38}, (_, i) => `task_${String(i + 1).padStart(2, '0')}`), 'method_link', 'created_at', 'entry_id'].join(','))
+    const header = csv[0]!.split(',')
+    expect(header.slice(0, 10)).toEqual(['rank', 'method', 'submitter', 'status', 'subset_size', 'ImageNet', 'ImageNet dist. shifts', 'VTAB', 'Retrieval', 'Average'])
+    expect(header.slice(10, 48)).toHaveLength(38)
+    expect(header).toContain('retrieval/mscoco_2014_5k_test_image_text_retrieval')
+    expect(header.slice(48)).toEqual(['method_link', 'created_at', 'entry_id'])
     expect(csv).toHaveLength(4)
     expect(csv.join('\n')).toContain('"a <b>bold</b> ""method"", with | pipes"')
 
@@ -70,7 +74,7 @@ describe('publishBoard', () => {
     const md = readFileSync(join(out, 'leaderboard.md'), 'utf8')
     expect(md).toContain('## DataComp · small · filtering')
     expect(md).toContain('with \\| pipes')
-    expect(md).toMatch(/\| Rank \| Method \| Submitter \| Status \| Dataset size \| First task \| Average \|/)
+    expect(md).toMatch(/\| Rank \| Method \| Submitter \| Status \| Dataset size \| ImageNet \| ImageNet dist. shifts \| VTAB \| Retrieval \| Average \(38 tasks\) \|/)
 
     // HTML: tables server-rendered, user text escaped, the data block cannot close its script element.
     const html = readFileSync(join(out, 'index.html'), 'utf8')
@@ -88,15 +92,15 @@ describe('publishBoard', () => {
     const dir = tempDir()
     const {boardDir} = await writeBoardFixture(dir, ENTRIES.slice(0, 2))
     const out = join(dir, 'site')
-    await publishBoard({boardDir, outDir: out, suites: standInSuites, formats: ['md', 'csv']})
+    await publishBoard({boardDir, outDir: out, suites: testSuites, formats: ['md', 'csv']})
     writeFileSync(join(out, 'stale.txt'), 'old')
-    await publishBoard({boardDir, outDir: out, suites: standInSuites, formats: ['json']})
+    await publishBoard({boardDir, outDir: out, suites: testSuites, formats: ['json']})
     expect(readdirSync(out).sort()).toEqual(['.dcbench-site', 'entries.jsonl', 'leaderboard.json'])
 
     const mine = join(dir, 'mine')
     mkdirSync(mine)
     writeFileSync(join(mine, 'thesis.tex'), '')
-    await expect(publishBoard({boardDir, outDir: mine, suites: standInSuites})).rejects.toThrow(/mine: not empty and not a published site/)
+    await expect(publishBoard({boardDir, outDir: mine, suites: testSuites})).rejects.toThrow(/mine: not empty and not a published site/)
     expect(readdirSync(mine)).toEqual(['thesis.tex'])
     // No temporary folders are left beside it.
     expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([])
@@ -107,7 +111,7 @@ describe('publishBoard', () => {
     const {boardDir, keyDir} = await writeBoardFixture(dir, ENTRIES.slice(0, 2))
     const file = join(boardDir, 'entries.jsonl')
     writeFileSync(file, readFileSync(file, 'utf8').replace('"method-2"', '"method-two"'))
-    await expect(publishBoard({boardDir, outDir: join(dir, 'site'), suites: standInSuites, keyring: await loadKeyring(keyDir)})).rejects.toThrow(
+    await expect(publishBoard({boardDir, outDir: join(dir, 'site'), suites: testSuites, keyring: await loadKeyring(keyDir)})).rejects.toThrow(
       /entries.jsonl:2: entry [0-9a-f]{12}… no longer verifies: signature: does not match the content/,
     )
     expect(existsSync(join(dir, 'site'))).toBe(false)

@@ -13,7 +13,7 @@ import {
   type UnsignedEntry,
   type VerifyReport,
 } from '../../../src/leaderboard/index.js'
-import {hex, makeSigner, signWith, standInSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
+import {hex, makeSigner, signWith, testSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 const tempDir = useTempDir('dcbench-reject-')
@@ -30,7 +30,7 @@ beforeEach(async () => {
 })
 
 async function verifyFile(file: string): Promise<VerifyReport> {
-  return verifyEntry({entry: file, keyring, suites: standInSuites})
+  return verifyEntry({entry: file, keyring, suites: testSuites})
 }
 
 /** Signs `mutate(entry)` properly (so only the rule under test fails) and verifies it. */
@@ -138,10 +138,10 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   it('missing tasks', async () => {
     expectRejected(
       await verifySigned((e) => {
-        delete e.eval.tasks.task_05
-        delete e.eval.tasks.task_38
+        delete e.eval.tasks['vtab/dtd']
+        delete e.eval.tasks['fairness/geode']
       }),
-      /eval.tasks: missing 2 of the 38 tasks of datacomp-38: task_05, task_38/,
+      /eval.tasks: missing 2 of the 38 tasks of datacomp-38: vtab\/dtd, fairness\/geode/,
     )
   })
 
@@ -150,15 +150,15 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('a score above 1', async () => {
-    expectRejected(await verifySigned((e) => (e.eval.tasks.task_03 = 1.2)), /eval.tasks.task_03: 1.2 is outside \[0, 1\]/)
+    expectRejected(await verifySigned((e) => (e.eval.tasks.imagenet1k = 1.2)), /eval.tasks.imagenet1k: 1.2 is outside \[0, 1\]/)
   })
 
   it('a negative score', async () => {
-    expectRejected(await verifySigned((e) => (e.eval.tasks.task_10 = -0.01)), /eval.tasks.task_10: -0.01 is outside \[0, 1\]/)
+    expectRejected(await verifySigned((e) => (e.eval.tasks.mnist = -0.01)), /eval.tasks.mnist: -0.01 is outside \[0, 1\]/)
   })
 
   it('a score given as a percentage string', async () => {
-    expectRejected(await verifySigned((e) => ((e.eval.tasks as any).task_01 = '63.2%')), /schema: eval.tasks.task_01: .*number/)
+    expectRejected(await verifySigned((e) => ((e.eval.tasks as any).cars = '63.2%')), /schema: eval.tasks.cars: .*number/)
   })
 
   it('an aggregate that differs from the one recomputed from the tasks', async () => {
@@ -169,7 +169,7 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('a missing aggregate', async () => {
-    expectRejected(await verifySigned((e) => delete e.eval.aggregates.First), /eval.aggregates.First: missing/)
+    expectRejected(await verifySigned((e) => delete e.eval.aggregates.VTAB), /eval.aggregates.VTAB: missing/)
   })
 
   it('an aggregate the suite does not produce', async () => {
@@ -228,7 +228,7 @@ describe('malformed or dishonest entries are rejected even when properly signed'
 
 describe('board rules', () => {
   async function add(entry: SignedEntry, name = 'entry.json'): Promise<unknown> {
-    return addEntry({entryFile: writeEntry(dir, name, entry), boardDir: join(dir, 'board'), keyringDir: join(dir, 'ring'), suites: standInSuites})
+    return addEntry({entryFile: writeEntry(dir, name, entry), boardDir: join(dir, 'board'), keyringDir: join(dir, 'ring'), suites: testSuites})
   }
 
   it('a duplicate of an entry already on the board', async () => {
@@ -247,8 +247,8 @@ describe('board rules', () => {
 
   it('an entry that fails verification never reaches the board', async () => {
     const entry = unsignedEntry()
-    entry.eval.tasks.task_01 = 2
-    await expect(add(await signWith(alice, entry))).rejects.toMatchObject({code: 'DCB_ENTRY_REJECTED', exitCode: 1, message: expect.stringMatching(/entry.json: rejected: eval.tasks.task_01: 2 is outside \[0, 1\]/)})
+    entry.eval.tasks.cars = 2
+    await expect(add(await signWith(alice, entry))).rejects.toMatchObject({code: 'DCB_ENTRY_REJECTED', exitCode: 1, message: expect.stringMatching(/entry.json: rejected: eval.tasks.cars: 2 is outside \[0, 1\]/)})
     expect(() => readFileSync(join(dir, 'board/entries.jsonl'), 'utf8')).toThrow()
   })
 })
