@@ -22,7 +22,7 @@ describe('bench keys', () => {
 
     const again = await runBench(['keys', 'generate', '--out', join(dir, 'k'), '--name', 'alice'])
     expect(again.exitCode).toBe(2)
-    expect(again.stderr).toMatch(/^error \[DCB_KEY_EXISTS\]: .*alice.key: already exists; refusing to overwrite a key\n  hint: pass --force/)
+    expect(again.stderr).toMatch(/^error \[DCB_KEY_EXISTS\]: .*alice.key: already exists; refusing to overwrite a key\n {2}hint: pass --force/)
 
     const trusted = await runBenchJson<{keyId: string; role: string}>(['keys', 'trust', json.publicKeyFile, '--keyring', join(dir, 'ring'), '--organizer'])
     expect(trusted.json).toMatchObject({keyId: json.keyId, role: 'organizer'})
