@@ -3,28 +3,38 @@ import {Args, Flags} from '@oclif/core'
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag} from '../../cli/flags.js'
 import {DcbError, ExitCode, unknownChoice} from '../../errors.js'
+import {aggregateDataCompFile} from '../../eval/datacomp/index.js'
 import {recheckDclmEvalFile} from '../../eval/dclm/eval-file.js'
 import {jsonSafe, renderDclmRecheck} from '../../ui/dclm-eval-report.js'
+import {renderAggregates} from '../../ui/eval-report.js'
 
 export default class EvalAggregate extends BenchCommand {
   static override summary = "Recompute the aggregate scores of an existing results file with the benchmark's own rules."
   static override description =
+    'datacomp: reads an eval_results.jsonl (DataComp format), keeps rows with a main metric and requires exactly the 38 scored tasks (--partial accepts fewer, flagged), then prints ImageNet, ImageNet dist. shifts, VTAB, Retrieval and Average (plain means, spec §4.4).\n\n' +
     "dclm: reads a DCLM eval JSON (exp_data/evals format), recomputes CORE, EXTENDED (v1 and v2 baselines), the category means and the extra lists from eval_metrics.icl exactly as DCLM's aggregated_metrics.py does, and flags every stored aggregate that disagrees (exit 1). --json prints the recomputed values under DCLM's key names (NaN as null), plus `disagreements` and `ignored_tasks`."
   static override examples = [
+    '<%= config.bin %> eval aggregate out/eval_results.jsonl --benchmark datacomp',
+    '<%= config.bin %> eval aggregate out/eval_results.jsonl --benchmark datacomp --partial --json',
     '<%= config.bin %> eval aggregate evaluation_open_lm_dclm_7b_8k.json --benchmark dclm',
-    '<%= config.bin %> eval aggregate out/evaluation_tiny-gpt_heavy.json --benchmark dclm --json',
   ]
   static override args = {
-    file: Args.string({description: 'Results file (dclm: an eval JSON).', required: true}),
+    file: Args.string({description: 'Results file (datacomp: eval_results.jsonl; dclm: an eval JSON).', required: true}),
   }
   static override flags = {
     benchmark: benchmarkFlag({required: true}),
+    partial: Flags.boolean({description: 'datacomp: aggregate a file with fewer than the 38 main-metric tasks (not comparable with official numbers).'}),
     tolerance: Flags.string({description: 'dclm: largest |stored − recomputed| still counted as agreement (default 0: files DCLM wrote match bit for bit).'}),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(EvalAggregate)
     switch (flags.benchmark) {
+      case 'datacomp': {
+        const result = await aggregateDataCompFile({file: args.file, partial: flags.partial})
+        if (!this.jsonEnabled()) this.log(renderAggregates(result))
+        return {benchmark: 'datacomp', ...result}
+      }
       case 'dclm': {
         const tolerance = flags.tolerance === undefined ? 0 : Number(flags.tolerance)
         if (!Number.isFinite(tolerance) || tolerance < 0) throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${flags.tolerance}'`)
@@ -33,8 +43,6 @@ export default class EvalAggregate extends BenchCommand {
         if (!this.jsonEnabled()) this.log(renderDclmRecheck(result))
         return jsonSafe({...result.recomputed, disagreements: result.disagreements, ignored_tasks: result.ignoredTasks}) as Record<string, unknown>
       }
-      case 'datacomp':
-        throw new DcbError('DCB_NOT_AVAILABLE', 'bench eval aggregate --benchmark datacomp is not available in this build', {exitCode: ExitCode.Environment})
       default:
         throw unknownChoice('benchmark', flags.benchmark, ['datacomp', 'dclm'])
     }

@@ -1,0 +1,129 @@
+import {readFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {parse as parseYaml} from 'yaml'
+import {z} from 'zod'
+
+import {DcbError} from '../../errors.js'
+import {sha256Hex} from '../../util/canonical-json.js'
+import {packageRoot} from '../../util/paths.js'
+import {describeZodError} from '../../util/zod-issue.js'
+
+/** The four reported groups of DataComp's leaderboard, in display order (spec §4.4). */
+export const DATACOMP_GROUPS = ['ImageNet', 'ImageNet dist. shifts', 'VTAB', 'Retrieval'] as const
+export type DataCompGroup = (typeof DATACOMP_GROUPS)[number]
+
+/** How a task is evaluated (spec §4.1). */
+export const TaskType = z.enum([
+  'zeroshot_classification',
+  'retrieval',
+  'winogavil',
+  'wilds',
+  'dollar_street',
+  'geode',
+  'fairness_multi_objective',
+])
+export type TaskType = z.infer<typeof TaskType>
+
+/** One task of an evaluation suite. */
+export const SuiteTask = z.strictObject({
+  /** tasklist key, e.g. `vtab/caltech101`; evaluate.py's task_key and the `key` of a results line. */
+  key: z.string().min(1),
+  /** Display name, the `dataset` of a results line; aggregation matches on it (spec §4.4). */
+  name: z.string().min(1),
+  type: TaskType,
+  /** Hugging Face dataset repo holding the test data. */
+  hf_repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+  /** Number of test samples (retrieval: images; WinoGAViL: items). */
+  size: z.number().int().positive(),
+  /** Metric key copied into `metrics.main_metric`. */
+  main_metric: z.string().min(1),
+  /** Whether the task has a main metric (false only for FairFace/UTKFace). */
+  scored: z.boolean(),
+  num_classes: z.number().int().positive().optional(),
+  /** From tasklist.yml; no rule uses it. */
+  random_score: z.number().min(0).max(1).optional(),
+  tags: z.array(z.string()),
+  /** Leaderboard group (one of the suite's `groups`), or null when the task counts only in the Average. */
+  group: z.string().nullable(),
+  /** Seconds on the DataComp authors' hardware (tasklist.yml); no rule uses it. */
+  time: z.number().nonnegative().optional(),
+})
+export type SuiteTask = z.infer<typeof SuiteTask>
+
+/** A suite file (`evaluators/<suite>/suite.yaml`). */
+export const SuiteFile = z.strictObject({
+  /** Suite id, as named by a recipe's `eval_suite`. */
+  suite: z.string().min(1),
+  /** dcbench's version of the suite (semver); recorded with every result. */
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  /** Where the task table comes from. */
+  source: z.string(),
+  /** Reported group names, in display order; every task's `group` is one of them or null. */
+  groups: z.array(z.string()),
+  tasks: z.array(SuiteTask).min(1),
+})
+export type SuiteFile = z.infer<typeof SuiteFile>
+
+/** A loaded suite plus where it came from and a hash of its file. */
+export interface Suite extends SuiteFile {
+  file: string
+  /** sha256 of the suite file's bytes. */
+  sha256: string
+}
+
+/** Suite ids → folder under evaluators/. */
+const SUITE_DIRS: Record<string, string> = {'datacomp-38': 'datacomp', 'tiny-clip': 'tiny-clip'}
+
+export function suiteIds(): string[] {
+  return Object.keys(SUITE_DIRS)
+}
+
+/** Loads and validates a suite file; every problem names the file and the field. */
+export function loadSuiteFile(file: string): Suite {
+  const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new DcbError('DCB_SUITE_FILE', `${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  const parsed = SuiteFile.safeParse(parseYaml(text))
+  if (!parsed.success) throw new DcbError('DCB_SUITE_FILE', `${shown}: ${describeZodError(parsed.error)}`)
+  const suite = parsed.data
+  const seen = new Set<string>()
+  for (const [index, task] of suite.tasks.entries()) {
+    for (const id of [`key ${task.key}`, `name ${task.name}`]) {
+      if (seen.has(id)) throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}: duplicate ${id}`)
+      seen.add(id)
+    }
+    if (task.group !== null && !suite.groups.includes(task.group)) {
+      throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.group: '${task.group}' is not one of groups (${suite.groups.join(', ')})`)
+    }
+  }
+  return {...suite, file, sha256: sha256Hex(text)}
+}
+
+/** A suite shipped in evaluators/ by id (`datacomp-38`, `tiny-clip`). */
+export function loadSuite(id: string): Suite {
+  const dir = SUITE_DIRS[id]
+  if (!dir) throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown eval suite '${id}'; valid: ${suiteIds().join(', ')}`)
+  return loadSuiteFile(join(packageRoot(), 'evaluators', dir, 'suite.yaml'))
+}
+
+/** The tasks that count in the Average (main metric not null), in suite order. */
+export function scoredTasks(suite: Pick<SuiteFile, 'tasks'>): SuiteTask[] {
+  return suite.tasks.filter((task) => task.scored)
+}
+
+/** Selects tasks by key (`--tasks a,b`), refusing unknown keys with the list of valid ones. */
+export function selectTasks(suite: Suite, keys: readonly string[] | undefined): SuiteTask[] {
+  if (!keys || keys.length === 0) return suite.tasks
+  const byKey = new Map(suite.tasks.map((task) => [task.key, task]))
+  const unknown = keys.filter((key) => !byKey.has(key))
+  if (unknown.length > 0) {
+    throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown task${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} in suite ${suite.suite}; valid: ${[...byKey.keys()].join(', ')}`)
+  }
+  // Suite order, as evaluate.py runs tasklist order whatever the selection.
+  const wanted = new Set(keys)
+  return suite.tasks.filter((task) => wanted.has(task.key))
+}
