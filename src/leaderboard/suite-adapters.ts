@@ -30,6 +30,8 @@ function dataCompScoring(id: string): SuiteScoring {
     columns: [...suite.groups.map((g) => ({key: g, label: g})), {key: 'Average', label: average}],
     async readResults(file) {
       const rows = await readResultsFile(file)
+      // Validates names, keys and duplicates the way aggregation does (completeness is checked later).
+      aggregateDataComp(rows, {suite, partial: true, source: file})
       const tasks: Record<string, number> = {}
       for (const row of rows) if (typeof row.metrics.main_metric === 'number') tasks[row.key] = row.metrics.main_metric
       return tasks
