@@ -55,6 +55,7 @@ export function fixText(text: string): string {
   out = out.replace(/[\uff01-\uff5e\u3000]/g, (c) => c.normalize('NFKC'))
   out = out.replace(/\r\n|\r|\u2028|\u2029|\u0085/g, '\n')
   // ftfy remove_control_chars: C0 controls except \t \n \f \r, DEL, and the BOM / bidi/format marks it lists.
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   out = out.replace(/[\u0000-\u0008\u000b\u000e-\u001f\u007f\ufeff\ufff9-\ufffc\u206a-\u206f]/g, '')
   if (!out.includes('<')) out = decodeHTML(out)
   return out.normalize('NFC')

@@ -177,6 +177,7 @@ async function runRetrieval(task: SuiteTask, ctx: TaskContext, layout: EvalDatas
     const text = m.get('txt')?.toString('utf8')
     if (text === undefined) throw new DcbError('DCB_EVAL_DATA', `${layout.dir}: retrieval sample ${m.get('__key__')?.toString()} has no txt member (captions, one per line)`)
     // clip_benchmark reads captions with str.splitlines.
+    // eslint-disable-next-line no-control-regex -- str.splitlines' separators include these controls
     for (const caption of text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/).filter((_, j, all) => !(j === all.length - 1 && all[j] === ''))) {
       captions.push(caption)
       imageOfText.push(i)

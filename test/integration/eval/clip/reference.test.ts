@@ -121,7 +121,7 @@ describe('retrieval agrees with the PyTorch reference', () => {
         expect(ours[`image_retrieval_recall@${k}`], `image R@${k}`).toBe(ref[`image_retrieval_recall@${k}`])
         expect(ours[`text_retrieval_recall@${k}`], `text R@${k}`).toBe(ref[`text_retrieval_recall@${k}`])
       }
-      expect(ours['mean_recall@1']).toBe(0.5 * (ref['text_retrieval_recall@1'] + ref['image_retrieval_recall@1']))
+      expect(ours['mean_recall@1']).toBe(0.5 * ((ref['text_retrieval_recall@1'] as number) + (ref['image_retrieval_recall@1'] as number)))
       expect(Object.keys(ours)).toEqual(['image_retrieval_recall@1', 'text_retrieval_recall@1', 'image_retrieval_recall@5', 'text_retrieval_recall@5', 'image_retrieval_recall@10', 'text_retrieval_recall@10', 'mean_recall@1'])
     } finally {
       await pool.close()
