@@ -1,0 +1,80 @@
+import type {BoardRecord} from './board.js'
+import type {SuiteResolver} from './suites.js'
+
+/** One row of a ranked board. */
+export interface RankedRow {
+  /** 1-based; equal headline scores share a rank (1, 2, 2, 4). */
+  rank: number
+  entry_id: string
+  method: string
+  method_link?: string
+  description: string
+  submitter: string
+  status: BoardRecord['status']
+  subset_size: number
+  /** Aggregate columns of the board (headline included). */
+  aggregates: Record<string, number>
+  tasks: Record<string, number>
+  created_at: string
+}
+
+/** One leaderboard: a benchmark, scale and track, ranked by the suite's headline aggregate. */
+export interface RankedBoard {
+  /** `benchmark-scale-track`, used for file names and anchors. */
+  id: string
+  benchmark: string
+  scale: string
+  track: string
+  suite: string
+  headline: string
+  columns: {key: string; label: string}[]
+  tasks: {key: string; name: string}[]
+  rows: RankedRow[]
+}
+
+/**
+ * Groups records into boards per benchmark/scale/track and ranks each by its official headline
+ * (DataComp: the 38-task Average; DCLM: CORE), best first; ties keep the earlier submission first.
+ */
+export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolver): RankedBoard[] {
+  const groups = new Map<string, BoardRecord[]>()
+  for (const record of records) {
+    const {benchmark, scale, track} = record.entry
+    const id = `${benchmark}-${scale}-${track}`
+    let group = groups.get(id)
+    if (!group) groups.set(id, (group = []))
+    group.push(record)
+  }
+  const boards: RankedBoard[] = []
+  for (const [id, group] of groups) {
+    const first = group[0] as BoardRecord
+    const suiteName = first.entry.eval.suite
+    const suite = suites(suiteName)
+    const columns = suite?.columns ?? Object.keys(first.entry.eval.aggregates).map((key) => ({key, label: key}))
+    const headline = suite?.headline ?? (columns[0]?.key as string)
+    const tasks = suite?.tasks.map(({key, name}) => ({key, name})) ?? Object.keys(first.entry.eval.tasks).map((key) => ({key, name: key}))
+    const score = (r: BoardRecord): number => r.entry.eval.aggregates[headline] ?? Number.NEGATIVE_INFINITY
+    const sorted = [...group].sort((a, b) => score(b) - score(a) || a.entry.created_at.localeCompare(b.entry.created_at))
+    const rows: RankedRow[] = []
+    sorted.forEach((record, i) => {
+      const previous = rows[i - 1]
+      const rank = previous && score(sorted[i - 1] as BoardRecord) === score(record) ? previous.rank : i + 1
+      const {entry} = record
+      rows.push({
+        rank,
+        entry_id: record.entry_id,
+        method: entry.method.name,
+        ...(entry.method.link ? {method_link: entry.method.link} : {}),
+        description: entry.method.description,
+        submitter: entry.submitter.name,
+        status: record.status,
+        subset_size: entry.data.subset_size,
+        aggregates: Object.fromEntries(columns.map((c) => [c.key, entry.eval.aggregates[c.key] as number])),
+        tasks: entry.eval.tasks,
+        created_at: entry.created_at,
+      })
+    })
+    boards.push({id, benchmark: first.entry.benchmark, scale: first.entry.scale, track: first.entry.track, suite: suiteName, headline, columns, tasks, rows})
+  }
+  return boards.sort((a, b) => a.id.localeCompare(b.id))
+}

@@ -1,0 +1,30 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {entryId, serialiseBoard, type BoardRecord} from '../../src/leaderboard/index.js'
+import {makeSigner, signWith, unsignedEntry, type EntryFixtureOptions} from './leaderboard.js'
+
+/**
+ * Writes a board folder with signed entries straight into entries.jsonl (as `bench leaderboard add`
+ * would leave it), for publishing tests. Returns the key folder so tests can build a keyring.
+ */
+export async function writeBoardFixture(dir: string, entries: EntryFixtureOptions[], verifiedSeeds: number[] = []): Promise<{boardDir: string; keyDir: string}> {
+  const keyDir = join(dir, 'keys')
+  const signer = await makeSigner(keyDir, 'alice')
+  const records: BoardRecord[] = []
+  for (const options of entries) {
+    const entry = await signWith(signer, unsignedEntry(options))
+    records.push({
+      record_version: 1,
+      entry_id: entryId(entry),
+      added_at: '2025-03-01T00:00:00.000Z',
+      status: verifiedSeeds.includes(options.seed ?? 1) ? 'verified' : 'self-reported',
+      signer: {key_id: signer.keyId, name: 'alice'},
+      entry,
+    })
+  }
+  const boardDir = join(dir, 'board')
+  mkdirSync(boardDir, {recursive: true})
+  writeFileSync(join(boardDir, 'entries.jsonl'), serialiseBoard(records))
+  return {boardDir, keyDir}
+}
