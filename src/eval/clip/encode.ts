@@ -1,0 +1,127 @@
+import type {ClipModel} from './model.js'
+import type {DecodePool} from './decode-pool.js'
+import {readWdsSamples, sampleImage, type WdsSample} from './webdataset.js'
+
+/** Rows of `x` ([n, d]) scaled to unit L2 norm (F.normalize, eps 1e-12), in float32. */
+export function normalizeRows(x: Float32Array, n: number, d: number): Float32Array {
+  const out = new Float32Array(n * d)
+  for (let i = 0; i < n; i++) {
+    let sq = 0
+    for (let j = 0; j < d; j++) sq += (x[i * d + j] as number) ** 2
+    const norm = Math.max(Math.sqrt(sq), 1e-12)
+    for (let j = 0; j < d; j++) out[i * d + j] = (x[i * d + j] as number) / norm
+  }
+  return out
+}
+
+/** Python's `template.format(c=classname)` for DataComp's templates (`{c}`, `{{`, `}}`). */
+export function formatTemplate(template: string, classname: string): string {
+  return template.replace(/\{\{|\}\}|\{c\}/g, (m) => (m === '{c}' ? classname : m[0] as string))
+}
+
+/** Normalised text features of `texts`, encoded `batchSize` at a time. */
+export async function encodeTexts(model: ClipModel, texts: readonly string[], batchSize: number): Promise<Float32Array> {
+  const d = model.meta.embed_dim
+  const out = new Float32Array(texts.length * d)
+  for (let start = 0; start < texts.length; start += batchSize) {
+    const chunk = texts.slice(start, start + batchSize)
+    const features = await model.encodeTexts(model.tokenizer.tokenize(chunk), chunk.length)
+    out.set(normalizeRows(features, chunk.length, d), start * d)
+  }
+  return out
+}
+
+/**
+ * clip_benchmark's zero-shot classifier: per class, every template formatted, encoded, normalised,
+ * averaged, re-normalised. Returns [classes, d] row-major.
+ */
+export async function zeroShotClassifier(model: ClipModel, classnames: readonly string[], templates: readonly string[], batchSize: number): Promise<Float32Array> {
+  const d = model.meta.embed_dim
+  const texts = classnames.flatMap((c) => templates.map((t) => formatTemplate(t, c)))
+  const features = await encodeTexts(model, texts, batchSize)
+  const mean = new Float32Array(classnames.length * d)
+  for (let c = 0; c < classnames.length; c++) {
+    for (let t = 0; t < templates.length; t++) {
+      const row = (c * templates.length + t) * d
+      for (let j = 0; j < d; j++) mean[c * d + j] = (mean[c * d + j] as number) + (features[row + j] as number)
+    }
+    for (let j = 0; j < d; j++) mean[c * d + j] = (mean[c * d + j] as number) / templates.length
+  }
+  return normalizeRows(mean, classnames.length, d)
+}
+
+/** The members of a sample kept after its image is decoded (labels, metadata, captions). */
+export type SampleMeta = Map<string, Buffer>
+
+export interface EncodeImagesOptions {
+  batchSize: number
+  /** Members to keep per sample besides the image (e.g. cls, npy, txt). */
+  keep: readonly string[]
+  /** Called after each batch with the number of images encoded so far. */
+  onBatch?: (done: number) => void
+}
+
+/**
+ * Streams a dataset's samples through the decode pool and the image encoder. Decoding runs ahead
+ * (two batches per worker in flight) so the model is never starved. Returns normalised features.
+ */
+export async function encodeImages(model: ClipModel, pool: DecodePool, shards: readonly string[], options: EncodeImagesOptions): Promise<{features: Float32Array; meta: SampleMeta[]}> {
+  const d = model.meta.embed_dim
+  const chunks: Float32Array[] = []
+  const meta: SampleMeta[] = []
+  const inFlight: Promise<{pixels: Float32Array; n: number}>[] = []
+  let done = 0
+  const runOldest = async (): Promise<void> => {
+    const {pixels, n} = await (inFlight.shift() as Promise<{pixels: Float32Array; n: number}>)
+    chunks.push(normalizeRows(await model.encodeImages(pixels, n), n, d))
+    done += n
+    options.onBatch?.(done)
+  }
+  let batch: Uint8Array[] = []
+  const submit = (): void => {
+    const images = batch
+    batch = []
+    inFlight.push(pool.preprocess(images).then((pixels) => ({pixels, n: images.length})))
+  }
+  for await (const sample of readWdsSamples(shards)) {
+    batch.push(sampleImage(sample))
+    meta.push(keepMembers(sample, options.keep))
+    if (batch.length === options.batchSize) {
+      submit()
+      if (inFlight.length >= pool.size * 2) await runOldest()
+    }
+  }
+  if (batch.length > 0) submit()
+  while (inFlight.length > 0) await runOldest()
+  const features = new Float32Array(meta.length * d)
+  let offset = 0
+  for (const chunk of chunks) {
+    features.set(chunk, offset)
+    offset += chunk.length
+  }
+  return {features, meta}
+}
+
+function keepMembers(sample: WdsSample, keep: readonly string[]): SampleMeta {
+  const kept: SampleMeta = new Map()
+  for (const ext of keep) {
+    const value = sample.members.get(ext)
+    if (value) kept.set(ext, value)
+  }
+  kept.set('__key__', Buffer.from(sample.key))
+  kept.set('__shard__', Buffer.from(sample.shard))
+  return kept
+}
+
+/** [n, c] logits = 100 · images · classifierᵀ, as clip_benchmark computes them. */
+export function logits(images: Float32Array, n: number, classifier: Float32Array, c: number, d: number): Float32Array {
+  const out = new Float32Array(n * c)
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c; k++) {
+      let dot = 0
+      for (let j = 0; j < d; j++) dot += (images[i * d + j] as number) * (classifier[k * d + j] as number)
+      out[i * c + k] = 100 * dot
+    }
+  }
+  return out
+}

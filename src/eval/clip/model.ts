@@ -1,0 +1,135 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import * as ort from 'onnxruntime-node'
+import {z} from 'zod'
+
+import {DcbError, ExitCode} from '../../errors.js'
+import {sha256Hex} from '../../util/canonical-json.js'
+import {describeZodError} from '../../util/zod-issue.js'
+import type {PreprocessConfig} from './preprocess.js'
+import {ClipTokenizer, defaultVocabPath} from './tokenizer.js'
+
+/** `model.json` of a CLIP model directory (docs/contracts.md, "The model directory"). */
+export const ClipModelJson = z.object({
+  kind: z.literal('clip'),
+  benchmark: z.string().optional(),
+  scale: z.string().optional(),
+  model: z.string(),
+  embed_dim: z.number().int().positive(),
+  image_size: z.number().int().positive(),
+  context_length: z.literal(77),
+  vocab_size: z.literal(49408),
+  logit_scale: z.number().optional(),
+  onnx: z.object({image: z.string(), text: z.string()}),
+  tokenizer: z.object({type: z.literal('clip-bpe'), file: z.string()}),
+  preprocess: z.object({
+    resize: z.literal('shortest-side'),
+    interpolation: z.literal('bicubic'),
+    crop: z.literal('center'),
+    image_size: z.number().int().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+  }),
+})
+export type ClipModelJson = z.infer<typeof ClipModelJson>
+
+/** Where inference runs: onnxruntime's CPU provider, or CUDA when present and asked for. */
+export type ClipDevice = 'cpu' | 'cuda'
+
+export interface LoadClipModelOptions {
+  device?: ClipDevice
+  /** Threads per ONNX session (default: onnxruntime's choice, all cores). */
+  threads?: number
+}
+
+/** A loaded CLIP model: two ONNX towers, its tokenizer and preprocessing. */
+export interface ClipModel {
+  dir: string
+  meta: ClipModelJson
+  /** sha256 over model.json and both ONNX files (in that order, each hashed, then hashed together). */
+  hash: string
+  device: ClipDevice
+  preprocess: PreprocessConfig
+  tokenizer: ClipTokenizer
+  /** Image features, [n, embed_dim] row-major, not normalised. */
+  encodeImages(pixels: Float32Array, n: number): Promise<Float32Array>
+  /** Text features of token rows ([n, 77] int64), not normalised. */
+  encodeTexts(tokens: BigInt64Array, n: number): Promise<Float32Array>
+  release(): Promise<void>
+}
+
+function readModelJson(dir: string): ClipModelJson {
+  const file = join(dir, 'model.json')
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DcbError('DCB_MODEL_DIR', `${file}: ${code === 'ENOENT' ? 'not found — is this a model directory (RUN/model)?' : `not valid JSON (${(error as Error).message})`}`)
+  }
+  const parsed = ClipModelJson.safeParse(raw)
+  if (!parsed.success) throw new DcbError('DCB_MODEL_DIR', `${file}: ${describeZodError(parsed.error)}; expected a CLIP model.json (docs/contracts.md)`)
+  return parsed.data
+}
+
+async function createSession(file: string, options: LoadClipModelOptions): Promise<ort.InferenceSession> {
+  if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: not found; model.json names it`)
+  const providers = options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu']
+  try {
+    return await ort.InferenceSession.create(file, {
+      executionProviders: providers,
+      graphOptimizationLevel: 'all',
+      ...(options.threads ? {intraOpNumThreads: options.threads, interOpNumThreads: 1} : {}),
+    })
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]
+    if (options.device === 'cuda') {
+      throw new DcbError('DCB_NO_CUDA', `${file}: cannot start onnxruntime's CUDA execution provider (${message})`, {
+        exitCode: ExitCode.Environment,
+        suggestions: ['run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu'],
+      })
+    }
+    throw new DcbError('DCB_MODEL_DIR', `${file}: onnxruntime cannot load it (${message})`)
+  }
+}
+
+/** Loads a CLIP model directory for evaluation. */
+export async function loadClipModel(dir: string, options: LoadClipModelOptions = {}): Promise<ClipModel> {
+  const meta = readModelJson(dir)
+  const imageFile = join(dir, meta.onnx.image)
+  const textFile = join(dir, meta.onnx.text)
+  const image = await createSession(imageFile, options)
+  const text = await createSession(textFile, options)
+  const vocab = existsSync(join(dir, meta.tokenizer.file)) ? join(dir, meta.tokenizer.file) : defaultVocabPath()
+  const hash = sha256Hex([join(dir, 'model.json'), imageFile, textFile].map((f) => sha256Hex(readFileSync(f))).join('\n'))
+  const size = meta.preprocess.image_size
+  const dim = meta.embed_dim
+  const check = (out: ort.Tensor | undefined, n: number, what: string): Float32Array => {
+    if (!out || out.type !== 'float32' || out.dims.length !== 2 || out.dims[0] !== n || out.dims[1] !== dim) {
+      throw new DcbError('DCB_MODEL_DIR', `${dir}: the ${what} encoder returned ${out ? `${out.type} [${out.dims.join(', ')}]` : 'nothing'}; expected float32 [${n}, ${dim}] (embed_dim)`)
+    }
+    return out.data as Float32Array
+  }
+  return {
+    dir,
+    meta,
+    hash,
+    device: options.device ?? 'cpu',
+    preprocess: {imageSize: size, mean: meta.preprocess.mean, std: meta.preprocess.std},
+    tokenizer: new ClipTokenizer(vocab),
+    async encodeImages(pixels, n) {
+      const input = new ort.Tensor('float32', pixels.subarray(0, n * 3 * size * size), [n, 3, size, size])
+      const out = await image.run({[image.inputNames[0] as string]: input})
+      return check(out[image.outputNames[0] as string], n, 'image')
+    },
+    async encodeTexts(tokens, n) {
+      const input = new ort.Tensor('int64', tokens.subarray(0, n * 77), [n, 77])
+      const out = await text.run({[text.inputNames[0] as string]: input})
+      return check(out[text.outputNames[0] as string], n, 'text')
+    },
+    async release() {
+      await image.release()
+      await text.release()
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import {createReadStream, existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import tar from 'tar-stream'
+
+import {DcbError} from '../../errors.js'
+
+/** One webdataset sample: members of consecutive tar entries sharing a key, by lower-cased extension. */
+export interface WdsSample {
+  key: string
+  members: Map<string, Buffer>
+  /** Shard file it came from. */
+  shard: string
+}
+
+/** A test set in DataComp's eval layout (spec §4.3). */
+export interface EvalDatasetLayout {
+  dir: string
+  /** Class names (classnames.txt: lines stripped, blank lines dropped); empty for retrieval. */
+  classnames: string[]
+  /** Zero-shot templates with `{c}` (zeroshot_classification_templates.txt). */
+  templates: string[]
+  /** dataset_type.txt: absent ⇒ classification. */
+  type: string
+  /** test/0.tar … test/{N-1}.tar (N from test/nshards.txt). */
+  shards: string[]
+}
+
+function readLines(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+}
+
+/** Reads the layout of one downloaded test set, naming what is missing. */
+export function readEvalDataset(dir: string): EvalDatasetLayout {
+  const nshardsFile = join(dir, 'test', 'nshards.txt')
+  if (!existsSync(nshardsFile)) throw new DcbError('DCB_EVAL_DATA', `${nshardsFile}: not found; expected the DataComp eval layout (test/nshards.txt + test/<i>.tar)`, {suggestions: ['bench eval fetch downloads it']})
+  const text = readFileSync(nshardsFile, 'utf8').trim()
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new DcbError('DCB_EVAL_DATA', `${nshardsFile}: expected a positive integer, got '${text}'`)
+  const shards = Array.from({length: n}, (_, i) => join(dir, 'test', `${i}.tar`))
+  const missing = shards.filter((s) => !existsSync(s))
+  if (missing.length > 0) throw new DcbError('DCB_EVAL_DATA', `${dir}: ${missing.length} of ${n} shards missing (first: ${missing[0]})`)
+  const optional = (name: string) => (existsSync(join(dir, name)) ? readLines(join(dir, name)) : [])
+  const type = existsSync(join(dir, 'dataset_type.txt')) ? readFileSync(join(dir, 'dataset_type.txt'), 'utf8').trim() : 'classification'
+  return {dir, classnames: optional('classnames.txt'), templates: optional('zeroshot_classification_templates.txt'), type, shards}
+}
+
+/** webdataset's key/extension split: the extension starts at the first dot of the file name. */
+export function splitMemberName(name: string): {key: string; ext: string} | undefined {
+  const slash = name.lastIndexOf('/')
+  const dot = name.indexOf('.', slash + 1)
+  if (dot < 0) return undefined
+  return {key: name.slice(0, dot), ext: name.slice(dot + 1).toLowerCase()}
+}
+
+/** Streams the samples of tar shards in order, as webdataset groups them (consecutive entries with one key). */
+export async function* readWdsSamples(shards: readonly string[]): AsyncGenerator<WdsSample> {
+  for (const shard of shards) {
+    const extract = tar.extract()
+    const input = createReadStream(shard)
+    input.on('error', (error) => extract.destroy(error))
+    input.pipe(extract)
+    let current: WdsSample | undefined
+    try {
+      for await (const entry of extract) {
+        const chunks: Buffer[] = []
+        for await (const chunk of entry) chunks.push(chunk as Buffer)
+        if (entry.header.type !== 'file') continue
+        const parts = splitMemberName(entry.header.name)
+        if (!parts) continue
+        if (current && current.key !== parts.key) {
+          yield current
+          current = undefined
+        }
+        current ??= {key: parts.key, members: new Map(), shard}
+        current.members.set(parts.ext, Buffer.concat(chunks))
+      }
+    } catch (error) {
+      throw new DcbError('DCB_EVAL_DATA', `${shard}: not a readable tar (${(error as Error).message})`)
+    }
+    if (current) yield current
+  }
+}
+
+/** The image member of a sample, by clip_benchmark's preference order. */
+export function sampleImage(sample: WdsSample): Buffer {
+  for (const ext of ['webp', 'png', 'jpg', 'jpeg']) {
+    const data = sample.members.get(ext)
+    if (data) return data
+  }
+  throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: sample '${sample.key}' has no webp/png/jpg/jpeg member (has ${[...sample.members.keys()].join(', ')})`)
+}
+
+/** The integer `cls` member. */
+export function sampleClass(sample: WdsSample): number {
+  const raw = sample.members.get('cls')?.toString('utf8').trim()
+  const value = Number(raw)
+  if (raw === undefined || raw === '' || !Number.isInteger(value)) {
+    throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: sample '${sample.key}': cls ${raw === undefined ? 'missing' : `'${raw}' is not an integer`}`)
+  }
+  return value
+}
