@@ -141,7 +141,11 @@ export async function updateBoard<T>(
   update: (records: BoardRecord[]) => Promise<{records?: BoardRecord[]; result: T}> | {records?: BoardRecord[]; result: T},
   options: LockOptions = {},
 ): Promise<T> {
-  await mkdir(boardDir, {recursive: true})
+  try {
+    await mkdir(boardDir, {recursive: true})
+  } catch (error) {
+    throw new DcbError('DCB_BOARD', `${boardDir}: cannot create the board folder (${(error as NodeJS.ErrnoException).code})`)
+  }
   const file = entriesFile(boardDir)
   const waitMs = options.waitMs ?? 60_000
   let release: () => Promise<void>

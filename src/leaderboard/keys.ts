@@ -40,7 +40,11 @@ export async function generateKeys(options: GenerateKeysOptions): Promise<Genera
   if (!/^[A-Za-z0-9._-]+$/.test(name)) {
     throw new DcbError('DCB_KEY_NAME', `key name '${name}': expected letters, digits, '.', '_' or '-'`)
   }
-  await mkdir(options.outDir, {recursive: true})
+  try {
+    await mkdir(options.outDir, {recursive: true})
+  } catch (error) {
+    throw new DcbError('DCB_KEY_DIR', `${options.outDir}: cannot create the key folder (${(error as NodeJS.ErrnoException).code})`)
+  }
   const privateKeyFile = join(options.outDir, `${name}.key`)
   const publicKeyFile = join(options.outDir, `${name}.pub`)
   if (!options.force) {

@@ -1,3 +1,4 @@
+import {listRecipes} from '../tracks/index.js'
 import type {BoardRecord} from './board.js'
 import type {SuiteResolver} from './suites.js'
 
@@ -76,5 +77,13 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
     })
     boards.push({id, benchmark: first.entry.benchmark, scale: first.entry.scale, track: first.entry.track, suite: suiteName, headline, columns, tasks, rows})
   }
-  return boards.sort((a, b) => a.id.localeCompare(b.id))
+  return boards.sort((a, b) => boardOrder(a) - boardOrder(b) || a.id.localeCompare(b.id))
+}
+
+/** Boards in the order `bench tracks list` shows scales (benchmark, then scale, then track as in tracks/*.yaml). */
+function boardOrder(board: RankedBoard): number {
+  const recipes = listRecipes()
+  const scale = recipes.findIndex((r) => r.benchmark === board.benchmark && r.scale === board.scale)
+  const track = scale >= 0 ? (recipes[scale] as (typeof recipes)[number]).tracks.indexOf(board.track) : -1
+  return (scale < 0 ? recipes.length : scale) * 100 + (track < 0 ? 99 : track)
 }

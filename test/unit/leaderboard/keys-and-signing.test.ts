@@ -30,6 +30,12 @@ describe('keys', () => {
     expect(keyId(await loadPublicKey(keys.publicKeyFile))).toBe(keys.keyId)
   })
 
+  it('says so when the key folder cannot be made', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'file'), '')
+    await expect(generateKeys({outDir: join(dir, 'file', 'keys')})).rejects.toMatchObject({code: 'DCB_KEY_DIR', message: expect.stringMatching(/file\/keys: cannot create the key folder \(ENOTDIR\)/)})
+  })
+
   it('refuses to overwrite an existing key unless forced', async () => {
     const dir = tempDir()
     const first = await generateKeys({outDir: dir, name: 'k'})

@@ -23,9 +23,10 @@ describe('rankBoards', () => {
   it('splits boards by benchmark/scale/track and ranks by the headline, best first', async () => {
     const {boardDir} = await writeBoardFixture(tempDir(), ENTRIES)
     const boards = rankBoards(await readBoard(boardDir), testSuites)
+    // In the order `bench tracks list` shows the scales.
     expect(boards.map((b) => [b.id, b.rows.length])).toEqual([
-      ['datacomp-medium-filtering', 1],
       ['datacomp-small-filtering', 3],
+      ['datacomp-medium-filtering', 1],
       ['dclm-400m-1x-filtering', 2],
     ])
     for (const board of boards) {
