@@ -180,9 +180,11 @@ export function renderScene(scene: Scene, options: RenderOptions): RenderedScene
       const v = -dx * sin + dy * cos
       const inside = shapeContains(scene.shape, u, v)
       const i = (y * size + x) * 3
-      for (let c = 0; c < 3; c++) {
-        data[i + c] = inside ? clampByte((fg[c] as number) + rng.range(-6, 6)) : clampByte((background[c] as number) + rng.range(-14, 14))
-      }
+      // one 32-bit draw gives the noise of all three channels (a byte each)
+      const bits = rng.uint32()
+      const colour = inside ? fg : background
+      const amplitude = inside ? 6 : 14
+      for (let c = 0; c < 3; c++) data[i + c] = clampByte((colour[c] as number) + ((((bits >>> (8 * c)) & 255) / 255) * 2 - 1) * amplitude)
     }
   }
   return {width: size, height: size, channels: 3, data, layout}

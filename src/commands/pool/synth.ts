@@ -1,0 +1,35 @@
+import {Flags} from '@oclif/core'
+
+import {BenchCommand} from '../../cli/base-command.js'
+import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
+import {synthesizePool, type SynthPoolResult} from '../../pool/index.js'
+import {createProgressDisplay} from '../../ui/progress.js'
+
+export default class PoolSynth extends BenchCommand {
+  static override summary = 'Generate a deterministic synthetic candidate pool in the real on-disk format.'
+  static override description =
+    'DataComp: webdataset tar shards ({key}.jpg/.txt/.json, 10,000 per shard, _stats.json) of shapes/colours/positions images with captions, plus a metadata parquet with the spec columns. DCLM: documents/*.jsonl.zst with url, text. Both mix a learnable clean part with known junk (mismatched or non-descriptive captions, near-duplicates, blank images; shuffled words, boilerplate, spam, false facts) and write the ground-truth label in a `quality` field that only an oracle filter may read. The pool size comes from the scale (DataComp pool_size; DCLM 2.5x the token budget in words). Same seed, same bytes.'
+  static override examples = [
+    '<%= config.bin %> pool synth --benchmark datacomp --scale tiny --out pools/datacomp-tiny',
+    '<%= config.bin %> pool synth --benchmark dclm --scale tiny --out pools/dclm-tiny --seed 1 --json',
+  ]
+  static override flags = {
+    benchmark: benchmarkFlag({required: true}),
+    scale: scaleFlag({required: true}),
+    out: Flags.string({description: 'Folder to create (must not exist, or be empty).', required: true}),
+    seed: Flags.integer({description: 'Seed: the same seed gives the same pool, byte for byte.', default: 0, min: 0}),
+  }
+
+  async run(): Promise<SynthPoolResult> {
+    const {flags} = await this.parse(PoolSynth)
+    const progress = createProgressDisplay({label: 'synth', unit: flags.benchmark === 'dclm' ? 'words' : 'samples', quiet: this.jsonEnabled()})
+    const result = await synthesizePool({benchmark: flags.benchmark, scale: flags.scale, out: flags.out, seed: flags.seed, onProgress: progress.update})
+    progress.stop()
+    if (!this.jsonEnabled()) {
+      const unit = result.benchmark === 'datacomp' ? 'samples' : 'documents'
+      this.log(`${result.benchmark} ${result.scale} pool (seed ${result.seed}): ${result.count} ${unit}${result.words ? `, ${result.words} words for a ${result.token_budget}-token budget` : ''} in ${result.seconds.toFixed(1)} s → ${result.out}`)
+      this.log(`  quality: ${Object.entries(result.qualities).map(([k, v]) => `${k} ${v}`).join(', ')} (junk ${(result.junk_fraction * 100).toFixed(1)}%)`)
+    }
+    return result
+  }
+}

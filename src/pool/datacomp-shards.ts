@@ -1,0 +1,130 @@
+import {createReadStream} from 'node:fs'
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {basename, join} from 'node:path'
+
+import tar from 'tar-stream'
+
+import {DcbError} from '../errors.js'
+
+/**
+ * Reading DataComp pool shards: img2dataset's webdataset output (datacomp spec §2.4–2.5),
+ * `shards/{00000000..}.tar` with `{key}.jpg`, `{key}.txt`, `{key}.json` members and
+ * `{00000000..}_stats.json` beside each tar. tar-stream parses the tars as streams, so a shard of any
+ * size is read in constant memory.
+ */
+
+/** One sample of a shard: the members sharing a webdataset key. */
+export interface DataCompSample {
+  /** The tar it came from. */
+  shard: string
+  /** The webdataset key (img2dataset: 8-digit shard id + 4-digit index). */
+  key: string
+  /** The uid from the `.json` member, lowercase hex as stored. */
+  uid: string
+  /** The members by extension (`jpg`, `txt`, `json`, …), bytes as stored. */
+  members: Record<string, Buffer>
+}
+
+/** A shard and what its stats file says. */
+export interface DataCompShard {
+  tar: string
+  /** `successes` from `{shard}_stats.json`, when the file exists. */
+  successes?: number
+}
+
+/**
+ * The shard tars of a pool: `POOL/shards/*.tar` for a pool directory, the `*.tar` files of any other
+ * directory, or the given tar files — in name order, each with its stats count.
+ */
+export async function listDataCompShards(paths: string | readonly string[]): Promise<DataCompShard[]> {
+  const tars: string[] = []
+  for (const path of typeof paths === 'string' ? [paths] : paths) {
+    const info = await stat(path).catch(() => undefined)
+    if (!info) throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: no such file or directory`)
+    if (info.isDirectory()) {
+      const shardsDir = (await stat(join(path, 'shards')).catch(() => undefined))?.isDirectory() ? join(path, 'shards') : path
+      const names = (await readdir(shardsDir)).filter((n) => n.endsWith('.tar')).sort()
+      if (names.length === 0) throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: no .tar shards in ${shardsDir}`)
+      tars.push(...names.map((n) => join(shardsDir, n)))
+    } else {
+      tars.push(path)
+    }
+  }
+  const shards: DataCompShard[] = []
+  for (const file of tars) {
+    const statsFile = file.replace(/\.tar$/, '_stats.json')
+    const stats = await readFile(statsFile, 'utf8').then(
+      (text) => JSON.parse(text) as {successes?: number},
+      () => undefined,
+    )
+    shards.push({tar: file, successes: typeof stats?.successes === 'number' ? stats.successes : undefined})
+  }
+  return shards
+}
+
+/**
+ * Splits a member name into webdataset key and extension: the key is everything up to the first dot
+ * of the base name (webdataset's `base_plus_ext`), the extension the rest, lower-cased.
+ */
+export function splitMemberName(name: string): {key: string; ext: string} | undefined {
+  const match = /^((?:.*\/|)[^./]+)\.([^/]*)$/.exec(name)
+  return match ? {key: match[1] as string, ext: (match[2] as string).toLowerCase()} : undefined
+}
+
+/**
+ * Every sample of every shard of a pool, in shard then tar order (members with the same key in a
+ * row form a sample, as webdataset groups them). The uid comes from the sample's `.json` member; a
+ * sample without one, or with a json that has no string `uid`, is an error naming shard and key.
+ */
+export async function* iterateDataCompSamples(pool: string | readonly string[]): AsyncGenerator<DataCompSample> {
+  for (const shard of await listDataCompShards(pool)) yield* iterateShardSamples(shard.tar)
+}
+
+/** The samples of one shard tar. */
+export async function* iterateShardSamples(tarFile: string): AsyncGenerator<DataCompSample> {
+  const extract = tar.extract()
+  const input = createReadStream(tarFile)
+  input.on('error', (error) => extract.destroy(error))
+  input.pipe(extract)
+  let current: {key: string; members: Record<string, Buffer>} | undefined
+  const finish = (sample: {key: string; members: Record<string, Buffer>}): DataCompSample => ({
+    shard: tarFile,
+    key: sample.key,
+    uid: uidOf(tarFile, sample.key, sample.members.json),
+    members: sample.members,
+  })
+  try {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = []
+      for await (const chunk of entry) chunks.push(chunk as Buffer)
+      if (entry.header.type !== 'file') continue
+      const parts = splitMemberName(entry.header.name)
+      if (!parts) continue // webdataset skips members without an extension
+      if (current && current.key !== parts.key) {
+        yield finish(current)
+        current = undefined
+      }
+      current ??= {key: parts.key, members: {}}
+      current.members[parts.ext] = Buffer.concat(chunks)
+    }
+  } catch (error) {
+    if (error instanceof DcbError) throw error
+    const e = error as NodeJS.ErrnoException
+    throw new DcbError('DCB_POOL_INPUT', `DataComp shard ${tarFile}: ${e.code === 'ENOENT' ? 'no such file' : `not a readable tar (${e.message.split('\n')[0]})`}`)
+  }
+  if (current) yield finish(current)
+}
+
+function uidOf(tarFile: string, key: string, json: Buffer | undefined): string {
+  const where = `DataComp shard ${tarFile}, sample ${basename(key)}`
+  if (!json) throw new DcbError('DCB_POOL_INPUT', `${where}: no .json member, so no uid`)
+  let meta: unknown
+  try {
+    meta = JSON.parse(json.toString('utf8'))
+  } catch {
+    throw new DcbError('DCB_POOL_INPUT', `${where}: .json member is not valid JSON`)
+  }
+  const uid = (meta as {uid?: unknown} | null)?.uid
+  if (typeof uid !== 'string') throw new DcbError('DCB_POOL_INPUT', `${where}: .json has no string "uid" field`)
+  return uid
+}
