@@ -8,7 +8,7 @@ import {iterateDataCompSamples, iterateShardSamples} from '../../../src/pool/ind
 import {reshard} from '../../../src/runner/reshard/index.js'
 import {runBench} from '../../helpers/cli.js'
 import {useTempDir} from '../../helpers/tmp.js'
-import {makeDataCompPool, writeSubsetNpy} from '../../helpers/training-data.js'
+import {makeDataCompPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
 
 const tempDir = useTempDir('dcbench-reshard-')
 let pool: string

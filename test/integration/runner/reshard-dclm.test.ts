@@ -9,7 +9,7 @@ import {reshard} from '../../../src/runner/reshard/index.js'
 import {loadShippedTokenizer} from '../../../src/tokenizers/index.js'
 import {getRecipe} from '../../../src/tracks/index.js'
 import {useTempDir} from '../../helpers/tmp.js'
-import {makeDclmPool, writeSubsetNpy} from '../../helpers/training-data.js'
+import {makeDclmPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
 
 const tempDir = useTempDir('dcbench-tokshuf-')
 
