@@ -148,3 +148,11 @@ export async function ensureCpuImage(options: EnsureCpuImageOptions = {}): Promi
   if (!id) throw new DcbError('DCB_IMAGE_BUILD', `${script} finished but ${inputs.tag} is not in the Docker engine (the trainer files changed during the build?)`, {exitCode: ExitCode.Environment})
   return {tag: inputs.tag, imageId: id, inputsHash: inputs.inputsHash, built: true, buildSeconds: (Date.now() - started) / 1000}
 }
+
+/**
+ * `ensureCpuImage` in the shape of `TrainOptions.ensureImage` (src/runner/train.ts): build phases as
+ * plain messages.
+ */
+export function ensureCpuImageForTrain(onProgress: (message: string) => void): Promise<CpuImage> {
+  return ensureCpuImage({onProgress: (event) => onProgress(event.detail ?? `phase ${event.done}`)})
+}
