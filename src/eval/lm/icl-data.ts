@@ -104,10 +104,10 @@ export function parseIclJsonl(text: string, type: IclTaskType, source = 'icl dat
     if (typeof v !== 'string') throw new DcbError('DCB_ICL_DATA', `${where(line, field)}: expected a string (${type} format), received ${describe(v)}`)
     return v
   }
-  const strList = (row: Row, line: number, field: string): string[] => {
+  const strList = (row: Row, line: number, field: string, allowEmpty = false): string[] => {
     const v = row[field]
-    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string')) {
-      throw new DcbError('DCB_ICL_DATA', `${where(line, field)}: expected a non-empty list of strings (${type} format), received ${describe(v)}`)
+    if (!Array.isArray(v) || (v.length === 0 && !allowEmpty) || v.some((x) => typeof x !== 'string')) {
+      throw new DcbError('DCB_ICL_DATA', `${where(line, field)}: expected a ${allowEmpty ? '' : 'non-empty '}list of strings (${type} format), received ${describe(v)}`)
     }
     return v as string[]
   }
@@ -148,7 +148,7 @@ export function parseIclJsonl(text: string, type: IclTaskType, source = 'icl dat
       const rawCot: string[] = []
       const examples = rows.map(({row, line}): GenerationExample => {
         const answer = str(row, line, 'answer')
-        const aliases = row.aliases === undefined || row.aliases === null ? [] : strList(row, line, 'aliases')
+        const aliases = row.aliases === undefined || row.aliases === null ? [] : strList(row, line, 'aliases', true)
         const cot = row.chain_of_thought
         if (cot !== undefined && cot !== null && typeof cot !== 'string') throw new DcbError('DCB_ICL_DATA', `${where(line, 'chain_of_thought')}: expected a string, received ${describe(cot)}`)
         rawCot.push(typeof cot === 'string' ? cot : '')
