@@ -7,7 +7,6 @@ import {unknownChoice} from '../../errors.js'
 import {evaluateDataComp} from '../../eval/datacomp/evaluate.js'
 import {suiteForScale} from '../../eval/datacomp/for-scale.js'
 import {evaluateDclm} from '../../eval/lm/evaluate.js'
-import {defaultDataDir} from '../../hub/cache.js'
 import {renderAggregates} from '../../ui/eval-report.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
 import {renderTable} from '../../ui/table.js'
@@ -28,7 +27,10 @@ export default class Eval extends BenchCommand {
     benchmark: benchmarkFlag({required: true}),
     scale: scaleFlag({required: true}),
     model: Flags.string({description: 'Model directory (RUN/model) with model.json.', required: true}),
-    data: Flags.string({description: 'Folder of eval datasets (DataComp layout or Hugging Face cache layout). Default: $DCBENCH_DATA or ~/.cache/dcbench/eval.'}),
+    data: Flags.string({
+      description:
+        'Folder of eval datasets (DataComp layout or Hugging Face cache layout). Default: $DCBENCH_DATA or ~/.cache/dcbench/eval. At --scale tiny the synthetic suite is generated there (tiny-clip-<version>/) on first use.',
+    }),
     out: Flags.string({description: "Output folder for eval_results.jsonl. Default: the model directory's parent (the run directory), as evaluate.py."}),
     tasks: Flags.string({description: 'Comma-separated task keys to run (default: the whole suite).'}),
     'batch-size': Flags.integer({description: 'Images and texts per batch.', default: 64, min: 1}),
@@ -96,7 +98,7 @@ export default class Eval extends BenchCommand {
     let display: ProgressDisplay | undefined
     const result = await evaluateDataComp({
       modelDir: resolve(flags.model),
-      dataDir: resolve(flags.data ?? defaultDataDir()),
+      dataDir: flags.data === undefined ? undefined : resolve(flags.data),
       outDir: resolve(flags.out ?? dirname(resolve(flags.model))),
       suite,
       tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
@@ -105,7 +107,14 @@ export default class Eval extends BenchCommand {
       decodeThreads: flags['decode-threads'],
       onProgress: (event) => {
         if (quiet) return
-        if (event.kind === 'task-start') display = createProgressDisplay({label: `[${event.index + 1}/${event.count}] ${event.task}`, unit: 'images'})
+        if (event.kind === 'generate') {
+          if (event.done === 0 || !display) display = createProgressDisplay({label: `generating ${event.task}`, unit: 'images'})
+          display.update({done: event.done, total: event.total})
+          if (event.done === event.total) {
+            display.stop(`${event.task}: generated ${event.total} images`)
+            display = undefined
+          }
+        } else if (event.kind === 'task-start') display = createProgressDisplay({label: `[${event.index + 1}/${event.count}] ${event.task}`, unit: 'images'})
         else if (event.kind === 'images') display?.update({done: event.done, total: event.total})
         else if (event.kind === 'task-done') display?.stop(`${event.task}: main metric ${event.mainMetric === null ? 'none' : event.mainMetric.toFixed(4)} (${event.seconds.toFixed(1)} s)`)
         else process.stderr.write(`${event.task}: skipped, already in results\n`)
@@ -124,10 +133,13 @@ export default class Eval extends BenchCommand {
       harnessVersion: result.harnessVersion,
       device: result.device,
       resultsFile: result.resultsFile,
+      dataDir: result.dataDir,
+      generated: result.generated,
       ran: result.ran,
       skipped: result.skipped,
       tasks: result.rows.map((r) => ({key: r.key, dataset: r.dataset, main_metric: r.metrics.main_metric ?? null})),
-      aggregates: result.aggregation.aggregates,
+      aggregates: result.aggregates,
+      headline: result.headline,
       partial: result.aggregation.partial,
       missing: result.aggregation.missing,
       inferred: result.inferred,

@@ -22,6 +22,8 @@ export interface WriteEvalDatasetOptions {
   samples: Iterable<SampleToWrite> | AsyncIterable<SampleToWrite>
   /** Samples per tar shard. */
   samplesPerShard?: number
+  /** Further files at the top of the folder (name → content), written before the rename. */
+  extraFiles?: Record<string, string>
 }
 
 /**
@@ -47,6 +49,7 @@ export async function writeEvalDataset(options: WriteEvalDatasetOptions): Promis
     if (options.classnames) await writeFile(join(temp, 'classnames.txt'), `${options.classnames.join('\n')}\n`)
     if (options.templates) await writeFile(join(temp, 'zeroshot_classification_templates.txt'), `${options.templates.join('\n')}\n`)
     if (options.datasetType) await writeFile(join(temp, 'dataset_type.txt'), `${options.datasetType}\n`)
+    for (const [name, content] of Object.entries(options.extraFiles ?? {})) await writeFile(join(temp, name), content)
     for await (const sample of options.samples) {
       if (!pack || count % perShard === 0) {
         await close()

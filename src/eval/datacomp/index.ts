@@ -4,3 +4,5 @@ export {aggregateDataCompFile, type AggregateDataCompFileOptions} from './aggreg
 export {numpyMean} from './numpy-mean.js'
 export {appendResultLine, formatResultLine, parseResultsJsonl, readResultsFile, type DataCompResultRow, type TaskMetrics} from './results-file.js'
 export {DATACOMP_GROUPS, loadSuite, scoredTasks, selectTasks, type Suite, type SuiteTask} from './suite.js'
+export {evaluateDataComp, type EvalProgressEvent, type EvaluateDataCompOptions, type EvaluateDataCompResult} from './evaluate.js'
+export {ensureSyntheticData, syntheticDataRoot, type EnsureSyntheticDataOptions} from './tiny-suite.js'

@@ -47,6 +47,8 @@ export const SuiteTask = z.strictObject({
   group: z.string().nullable(),
   /** Seconds on the DataComp authors' hardware (tasklist.yml); no rule uses it. */
   time: z.number().nonnegative().optional(),
+  /** Synthetic suites only: what the generated task asks about (src/eval/datacomp/tiny-suite.ts). */
+  synthetic: z.strictObject({target: z.enum(['shape', 'colour', 'position', 'scene', 'captions'])}).optional(),
 })
 export type SuiteTask = z.infer<typeof SuiteTask>
 
@@ -61,6 +63,18 @@ export const SuiteFile = z.strictObject({
   /** Reported group names, in display order; every task's `group` is one of them or null. */
   groups: z.array(z.string()),
   tasks: z.array(SuiteTask).min(1),
+  /**
+   * Present when the suite's data is generated locally instead of downloaded (the tiny suite): the
+   * generator, its seed, the side of the stored images and samples per tar shard.
+   */
+  synthetic: z
+    .strictObject({
+      generator: z.literal('tiny-image-world'),
+      seed: z.number().int().nonnegative(),
+      image_size: z.number().int().positive(),
+      samples_per_shard: z.number().int().positive(),
+    })
+    .optional(),
 })
 export type SuiteFile = z.infer<typeof SuiteFile>
 
@@ -98,6 +112,9 @@ export function loadSuiteFile(file: string): Suite {
     }
     if (task.group !== null && !suite.groups.includes(task.group)) {
       throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.group: '${task.group}' is not one of groups (${suite.groups.join(', ')})`)
+    }
+    if (Boolean(suite.synthetic) !== Boolean(task.synthetic)) {
+      throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.synthetic: ${suite.synthetic ? 'missing; every task of a synthetic suite needs one' : 'only a suite with a top-level synthetic block can have synthetic tasks'}`)
     }
   }
   return {...suite, file, sha256: sha256Hex(text)}

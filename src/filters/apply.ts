@@ -1,0 +1,164 @@
+import {open} from 'node:fs/promises'
+
+import {DcbError} from '../errors.js'
+import {sortUidRecords, UID_RECORD_WORDS, writeUidHex} from '../pool/index.js'
+import {uidNpyHeader} from '../subset/index.js'
+import type {ProgressListener} from '../ui/progress.js'
+import {writeAtomically} from '../util/atomic-write.js'
+import {sha256Hex} from '../util/canonical-json.js'
+import type {DataFilter, FilterBenchmark, FilterDecision, FilterRecord} from './filter.js'
+import {iterateFilterRecords} from './records.js'
+
+export interface ApplyFilterOptions {
+  filter: DataFilter
+  benchmark: FilterBenchmark
+  pool: string
+  /** The subset `.npy` to write (atomically). */
+  out: string
+  /** Keep exactly this many records (scored filters: the best; others: refused if they keep fewer). */
+  size?: number
+  /** Keep this share of the pool's records (rounded), for scored filters. */
+  fraction?: number
+  onProgress?: ProgressListener
+}
+
+export interface ApplyFilterResult {
+  filter: string
+  benchmark: FilterBenchmark
+  out: string
+  /** Records in the pool. */
+  poolRecords: number
+  /** Distinct records kept. */
+  kept: number
+  /** Rows of the written subset (repeats counted). */
+  subsetSize: number
+  /** sha256 of the subset's sorted uid records (the subset fingerprint, docs/pools-and-subsets.md). */
+  fingerprint: string
+  seconds: number
+}
+
+/**
+ * Runs a filter over every record of a pool and writes the kept uids as a sorted DataComp-format
+ * `.npy` (for DCLM, the document ids in the same layout), byte-identical to numpy's `np.save`.
+ */
+export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFilterResult> {
+  const started = performance.now()
+  const {filter, benchmark} = options
+  if (!filter.benchmarks.includes(benchmark)) {
+    throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`, {exitCode: 2})
+  }
+  const target = targetSize(options)
+  const kept = new UidList()
+  const scored: {score: number; uid: string}[] = []
+  let style: 'keep' | 'score' | undefined
+  let poolRecords = 0
+  for await (const record of iterateFilterRecords(benchmark, options.pool)) {
+    poolRecords++
+    const decision = await decideSafely(filter, record)
+    const kind = typeof decision === 'number' ? 'score' : 'keep'
+    if (style && style !== kind) throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned both scores and keep decisions (at sample ${record.uid}); return one kind`)
+    style = kind
+    if (kind === 'score') {
+      if (!Number.isFinite(decision)) throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned the score ${String(decision)} for ${record.uid}; scores must be finite numbers`)
+      scored.push({score: decision as number, uid: record.uid})
+    } else {
+      kept.add(record.uid, repeatOf(filter, record.uid, decision))
+    }
+    if (poolRecords % 1000 === 0) options.onProgress?.({done: poolRecords, detail: filter.name})
+  }
+  options.onProgress?.({done: poolRecords, total: poolRecords, detail: filter.name})
+
+  if (style === 'score') {
+    const n = target?.(poolRecords)
+    if (n === undefined) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' scores samples: say how many to keep with --size or --fraction`, {exitCode: 2})
+    scored.sort((a, b) => b.score - a.score || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0))
+    for (const {uid} of scored.slice(0, n)) kept.add(uid, 1)
+  } else if (target) {
+    const n = target(poolRecords)
+    if (kept.distinct !== n) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' keeps ${kept.distinct} samples, not the ${n} asked for; --size/--fraction only apply to scoring filters`, {exitCode: 2})
+  }
+  const {words, count} = kept.sorted()
+  const data = new Uint8Array(words.buffer, words.byteOffset, count * UID_RECORD_WORDS * 4)
+  await writeAtomically(options.out, async (temp) => {
+    const handle = await open(temp, 'w')
+    try {
+      await handle.write(uidNpyHeader(count))
+      await handle.write(data)
+    } finally {
+      await handle.close()
+    }
+  })
+  return {
+    filter: filter.name,
+    benchmark,
+    out: options.out,
+    poolRecords,
+    kept: kept.distinct,
+    subsetSize: count,
+    fingerprint: sha256Hex(data),
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => number) | undefined {
+  if (options.size !== undefined && options.fraction !== undefined) throw new DcbError('DCB_FILTER_USAGE', 'give --size or --fraction, not both', {exitCode: 2})
+  if (options.size !== undefined) {
+    if (!Number.isInteger(options.size) || options.size < 0) throw new DcbError('DCB_FILTER_USAGE', `--size must be a whole number ≥ 0, got ${options.size}`, {exitCode: 2})
+    const size = options.size
+    return (poolRecords) => {
+      if (size > poolRecords) throw new DcbError('DCB_FILTER_USAGE', `--size ${size} is larger than the pool (${poolRecords} samples)`, {exitCode: 2})
+      return size
+    }
+  }
+  if (options.fraction !== undefined) {
+    if (!(options.fraction > 0 && options.fraction <= 1)) throw new DcbError('DCB_FILTER_USAGE', `--fraction must be in (0, 1], got ${options.fraction}`, {exitCode: 2})
+    const fraction = options.fraction
+    return (poolRecords) => Math.round(fraction * poolRecords)
+  }
+  return undefined
+}
+
+/** A participant's filter that throws is their bug, reported in one line naming the sample. */
+async function decideSafely(filter: DataFilter, record: FilterRecord): Promise<FilterDecision> {
+  try {
+    return await filter.decide(record)
+  } catch (error) {
+    if (error instanceof DcbError) throw error
+    throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' threw on sample ${record.uid}: ${(error as Error)?.message?.split('\n')[0] ?? String(error)}`)
+  }
+}
+
+function repeatOf(filter: DataFilter, uid: string, decision: FilterDecision): number {
+  if (typeof decision === 'boolean') return decision ? 1 : 0
+  const repeat = (decision as {repeat?: unknown} | null)?.repeat
+  if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < 0) {
+    throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned ${JSON.stringify(decision)} for ${uid}; expected true, false, a score or {repeat: k} with a whole k ≥ 0`)
+  }
+  return repeat
+}
+
+/** A growable list of uid records; a uid used k times is stored k times, as the resharder reads it. */
+class UidList {
+  private words = new Uint32Array(UID_RECORD_WORDS * 1024)
+  private count = 0
+  distinct = 0
+
+  add(uid: string, repeat: number): void {
+    if (repeat === 0) return
+    this.distinct++
+    for (let i = 0; i < repeat; i++) {
+      if ((this.count + 1) * UID_RECORD_WORDS > this.words.length) {
+        const bigger = new Uint32Array(this.words.length * 2)
+        bigger.set(this.words)
+        this.words = bigger
+      }
+      if (!writeUidHex(uid, this.words, this.count)) throw new DcbError('DCB_FILTER_POOL', `not a hex uid in the pool: ${JSON.stringify(uid)}`)
+      this.count++
+    }
+  }
+
+  sorted(): {words: Uint32Array; count: number} {
+    sortUidRecords(this.words, this.count)
+    return {words: this.words, count: this.count}
+  }
+}
