@@ -2,6 +2,11 @@
  * Participant subsets: formats (npy, raw, parquet, CSV), lookups, conversion, validation and
  * fingerprints. Stable API documented in docs/pools-and-subsets.md.
  */
+export * from './chunks.js'
+export * from './convert.js'
 export * from './lookup.js'
 export * from './npy.js'
 export * from './read.js'
+export * from './scan.js'
+export * from './validate.js'
+export * from './write.js'
