@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+
+import {BenchCommand} from '../cli/base-command.js'
+import {benchmarkFlag, scaleFlag} from '../cli/flags.js'
+import {reshard, type ReshardResult} from '../runner/reshard/index.js'
+import {createProgressDisplay} from '../ui/progress.js'
+
+export default class Reshard extends BenchCommand {
+  static override summary = "Write a subset's training shards from a pool, in the benchmark's training format."
+  static override description =
+    "DataComp: the official resharder's output — every pool sample whose uid is in the subset, copied as many times as the subset names it, keys rewritten to {uid}-{j}, 10,000 per tar, with _stats.json, sample_ids.npy, meta.json and a manifest.json of counts and sha256s. Streamed and resumable: run the same command again after an interruption and it continues after the last complete shard. DCLM: tokshuf's output — the selected documents tokenized with the recipe's tokenizer, EOT after each, cut into contexts of seq_len + 1, shuffled with the recipe's seed, written as shard_XXXXXXXX.tar of json.gz token lists with manifest.jsonl, tokenized.json and tokenizer.json. Formats: docs/contracts.md, 'Training data'."
+  static override examples = [
+    '<%= config.bin %> reshard --benchmark datacomp --subset subset.npy --pool pools/datacomp-tiny --out data/datacomp-tiny',
+    '<%= config.bin %> reshard --benchmark dclm --scale tiny --subset ids.npy --pool pools/dclm-tiny --out data/dclm-tiny --json',
+  ]
+  static override flags = {
+    benchmark: benchmarkFlag({required: true}),
+    scale: scaleFlag({description: 'Recipe scale (DCLM: picks tokenizer and sequence length). Default: the scale in POOL/pool.json.'}),
+    subset: Flags.string({description: 'The subset file (.npy, raw, .parquet or .csv).', required: true}),
+    pool: Flags.string({description: 'The pool folder (DataComp: shards/*.tar; DCLM: documents/*.jsonl[.zst|.gz]).', required: true}),
+    out: Flags.string({description: 'Folder for the training shards (new or empty; or an interrupted DataComp reshard to resume).', required: true}),
+    tokenizer: Flags.string({description: "DCLM: a tokenizer.json for a recipe tokenizer dcbench does not ship (the official scales' gpt-neox-20b)."}),
+    'shard-size': Flags.integer({description: 'Samples (DataComp, default 10000) or sequences (DCLM, default 8192) per shard.', min: 1}),
+  }
+
+  async run(): Promise<ReshardResult> {
+    const {flags} = await this.parse(Reshard)
+    const progress = createProgressDisplay({label: 'reshard', unit: flags.benchmark === 'dclm' ? 'documents' : 'samples', quiet: this.jsonEnabled()})
+    let result: ReshardResult
+    try {
+      result = await reshard({
+        benchmark: flags.benchmark, scale: flags.scale, subsetFile: flags.subset, poolDir: flags.pool, outDir: flags.out,
+        tokenizerFile: flags.tokenizer, shardSize: flags['shard-size'], onProgress: progress.update,
+      })
+    } finally {
+      progress.stop()
+    }
+    if (!this.jsonEnabled()) {
+      if (result.already_complete) this.log(`${result.out} already holds this subset's training data; nothing to do`)
+      const what = result.benchmark === 'dclm' ? `${result.output_count} documents → ${result.sequences} sequences (${result.tokens} tokens)` : `${result.output_count} samples`
+      this.log(`${result.benchmark}${result.scale ? ` ${result.scale}` : ''}: ${what} in ${result.shards} shards → ${result.out} (${result.seconds.toFixed(1)} s${result.resumed_shards ? `, resumed after ${result.resumed_shards} shards` : ''})`)
+      if (result.missing > 0) this.warn(`${result.missing} of the subset's ${result.subset_size} records were not found in the pool`)
+    }
+    return result
+  }
+}

@@ -1,0 +1,74 @@
+import {Flags} from '@oclif/core'
+
+import {parseByteSize} from '../cli/byte-size.js'
+import {BenchCommand} from '../cli/base-command.js'
+import {benchmarkFlag, scaleFlag, trackFlag} from '../cli/flags.js'
+import {train, type TrainResult} from '../runner/train.js'
+import {createProgressDisplay} from '../ui/progress.js'
+
+export default class Train extends BenchCommand {
+  static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
+  static override description =
+    "Runs the trainer under the container contract (docs/containers.md): data mounted read-only, no network, the run's CPU and memory limits, GPUs by NVIDIA device request. Shows step, loss and ETA; copies every output line to RUN/logs/train.log; checks the outputs (final.json, metrics.jsonl, model/ loaded in onnxruntime and run once) and records RUN/run.json for bench submit. Ctrl-C stops the trainer, which saves a checkpoint; the same command resumes. On a finished run it does nothing. --executor auto (default) uses Docker when the engine answers, else the host's python3."
+  static override examples = [
+    '<%= config.bin %> train --benchmark datacomp --scale tiny --data data/datacomp-tiny --out runs/clip-tiny',
+    '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-tiny --executor local --max-steps 20 --json',
+  ]
+  static override flags = {
+    benchmark: benchmarkFlag({required: true}),
+    scale: scaleFlag({required: true}),
+    track: trackFlag({default: 'filtering'}),
+    data: Flags.string({description: 'Training data written by bench reshard.', required: true}),
+    out: Flags.string({description: 'The run folder (new, or an earlier run of the same recipe and data to resume).', required: true}),
+    executor: Flags.string({description: 'docker, local (host python3 + torch) or auto.', options: ['docker', 'local', 'auto'], default: 'auto'}),
+    gpus: Flags.integer({description: 'GPUs for the container (NVIDIA device request).', default: 0, min: 0}),
+    'max-steps': Flags.integer({description: 'Stop after this many optimizer steps in total (smoke test); run again without it to finish.', min: 1}),
+    threads: Flags.integer({description: 'CPU threads for the trainer (default: every core).', min: 1}),
+    memory: Flags.string({description: 'Container memory limit, e.g. 8GiB (default: 80% of the host).'}),
+    image: Flags.string({description: "An image tag or id to run instead of the scale's own."}),
+  }
+
+  async run(): Promise<TrainResult> {
+    const {flags} = await this.parse(Train)
+    const quiet = this.jsonEnabled()
+    const display = createProgressDisplay({label: 'train', unit: 'steps', quiet})
+    const controller = new AbortController()
+    const stop = (signal: NodeJS.Signals): void => {
+      if (!quiet) process.stderr.write(`\n${signal}: stopping the trainer (it saves a checkpoint)…\n`)
+      controller.abort()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    let result: TrainResult
+    try {
+      result = await train({
+        benchmark: flags.benchmark,
+        scale: flags.scale,
+        track: flags.track,
+        dataDir: flags.data,
+        runDir: flags.out,
+        executor: flags.executor as 'docker' | 'local' | 'auto',
+        gpus: flags.gpus,
+        maxSteps: flags['max-steps'],
+        threads: flags.threads,
+        memoryBytes: flags.memory === undefined ? undefined : parseByteSize(flags.memory, '--memory'),
+        image: flags.image,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.phase === 'train' && e.step !== undefined) display.update({done: e.step, total: e.stepsTotal, detail: e.loss === undefined ? e.message : `loss ${e.loss.toFixed(4)}`})
+          else if (e.message && !quiet) process.stderr.write(`${e.phase}: ${e.message}\n`)
+        },
+      })
+    } finally {
+      display.stop()
+      process.removeListener('SIGINT', stop)
+      process.removeListener('SIGTERM', stop)
+    }
+    if (!quiet) {
+      for (const note of result.notes) this.warn(note)
+      if (result.already_complete) this.log(`${result.run_dir} is already complete; nothing to do`)
+      else this.log(`${result.benchmark} ${result.scale}: ${result.exit_status} at step ${result.steps}/${result.steps_total}, loss ${result.final_loss?.toFixed(4) ?? '-'} in ${result.seconds.toFixed(1)} s (${result.executor}${result.image_digest ? ` ${result.image_digest.slice(0, 19)}` : ''}) → ${result.run_dir}`)
+    }
+    return result
+  }
+}

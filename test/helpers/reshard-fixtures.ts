@@ -1,0 +1,48 @@
+import {copyFile, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {iterateDataCompSamples, iterateDclmDocuments, recordBytes, sortUidRecords, synthesizeDataComp, synthesizeDclm, uidRecord, UID_RECORD_WORDS} from '../../src/pool/index.js'
+import {uidNpyHeader} from '../../src/subset/index.js'
+
+/** Writes a sorted DataComp-format `.npy` subset holding each uid as many times as `counts` says. */
+export async function writeSubsetNpy(file: string, counts: ReadonlyMap<string, number>): Promise<void> {
+  const uids = [...counts].flatMap(([uid, n]) => Array.from({length: n}, () => uid))
+  const words = new Uint32Array(uids.length * UID_RECORD_WORDS)
+  uids.forEach((uid, i) => words.set(uidRecord(uid), i * UID_RECORD_WORDS))
+  sortUidRecords(words, uids.length)
+  await writeFile(file, Buffer.concat([uidNpyHeader(uids.length), recordBytes(words)]))
+}
+
+/**
+ * A small real DataComp pool (bench pool synth's generator) of `shards` tars of `perShard` samples —
+ * several pool shards are made as separate synth runs with different seeds, renumbered.
+ */
+export async function makeDataCompPool(dir: string, options: {shards?: number; perShard?: number} = {}): Promise<{uids: string[]}> {
+  await mkdir(join(dir, 'shards'), {recursive: true})
+  for (let s = 0; s < (options.shards ?? 1); s++) {
+    const part = await mkdtemp(join(tmpdir(), 'dcbench-pool-part-'))
+    await synthesizeDataComp({dir: part, count: options.perShard ?? 100, seed: 100 + s, scale: 'tiny'})
+    const name = String(s).padStart(8, '0')
+    await copyFile(join(part, 'shards/00000000.tar'), join(dir, 'shards', `${name}.tar`))
+    await copyFile(join(part, 'shards/00000000_stats.json'), join(dir, 'shards', `${name}_stats.json`))
+    await rm(part, {recursive: true, force: true})
+  }
+  await writeFile(join(dir, 'pool.json'), `${JSON.stringify({benchmark: 'datacomp', scale: 'tiny'})}\n`)
+  const uids: string[] = []
+  for await (const sample of iterateDataCompSamples(dir)) uids.push(sample.uid)
+  return {uids}
+}
+
+/** A small real DCLM pool (bench pool synth's generator); returns its document ids in pool order. */
+export async function makeDclmPool(dir: string, targetWords = 20_000): Promise<{ids: string[]; texts: Map<string, string>; files: number}> {
+  const result = await synthesizeDclm({dir, targetWords, seed: 7})
+  await writeFile(join(dir, 'pool.json'), `${JSON.stringify({benchmark: 'dclm', scale: 'tiny', world_seed: 7})}\n`)
+  const ids: string[] = []
+  const texts = new Map<string, string>()
+  for await (const doc of iterateDclmDocuments(dir)) {
+    ids.push(doc.id)
+    texts.set(doc.id, doc.text)
+  }
+  return {ids, texts, files: result.files.length}
+}
