@@ -36,7 +36,8 @@ function unusable(file: string, problem: string): DcbError {
  */
 export function parseNpyHeader(file: string, head: Uint8Array, fileSize: number): NpyHeader {
   const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
-  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(NPY_MAGIC)) throw unusable(file, 'not an npy file (no \\x93NUMPY magic)')
+  if (bytes.length < 6 || !bytes.subarray(0, 6).equals(NPY_MAGIC)) throw unusable(file, 'not an npy file (no \\x93NUMPY magic)')
+  if (bytes.length < 10) throw unusable(file, `truncated npy header: ${fileSize} bytes`)
   const major = bytes[6] as number
   const minor = bytes[7] as number
   if (![1, 2, 3].includes(major) || minor !== 0) throw unusable(file, `npy format version ${major}.${minor}; expected 1.0, 2.0 or 3.0`)

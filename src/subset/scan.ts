@@ -136,6 +136,7 @@ export class SubsetScanner {
     let p3 = this.prev[3] as number
     let started = this.started
     let run = this.run
+    let maxRun = this.maxRun
     let unique = this.unique
     let stranger = this.currentStranger
     let strangerRecords = this.strangerRecords
@@ -146,72 +147,56 @@ export class SubsetScanner {
     const indexDone = this.indexDone
     const smallRuns = this.smallRuns
     let result = n
-    let i = start
-    for (; i < n; i++) {
+    for (let i = start; i < n; i++) {
       const o = i << 2
-      const a0 = R[o] as number
       const a1 = R[o + 1] as number
-      const a2 = R[o + 2] as number
+      const a0 = R[o] as number
       const a3 = R[o + 3] as number
-      if (started) {
-        if (a1 === p1 && a0 === p0 && a3 === p3 && a2 === p2) {
+      const a2 = R[o + 2] as number
+      // Order against the record before. Fast path: the high 32 bits alone say "greater" (uids are
+      // near-uniform, so this is almost every record); otherwise compare all four words.
+      if (started && a1 <= p1) {
+        if (a1 < p1) {
+          result = -(i + 1)
+          break
+        }
+        if (a0 === p0 && a3 === p3 && a2 === p2) {
           run++
           if (stranger) strangerRecords++
           continue
         }
-        if (a1 < p1 || (a1 === p1 && (a0 < p0 || (a0 === p0 && (a3 < p3 || (a3 === p3 && a2 < p2)))))) {
+        if (a0 < p0 || (a0 === p0 && (a3 < p3 || (a3 === p3 && a2 < p2)))) {
           result = -(i + 1)
           break
         }
       }
       let member = true
       if (checkIndex) {
-        // advance the index to the first record ≥ a
+        // advance the index to the first record ≥ this one: high words first, all words on a tie
+        while (q < m && (I[(q << 2) + 1] as number) < a1) q++
         for (;;) {
           if (q === m) {
             member = false
             break
           }
-          // skip ahead 8 records at a time while the high word alone says they are smaller
-          while (q + 8 < m && (I[((q + 8) << 2) + 1] as number) < a1) q += 8
           const b = q << 2
           const b1 = I[b + 1] as number
           if (b1 !== a1) {
-            if (b1 < a1) {
-              q++
-              continue
-            }
-            member = false
+            member = false // b1 > a1: nothing in the index has this uid's high bits
             break
           }
           const b0 = I[b] as number
-          if (b0 !== a0) {
-            if (b0 < a0) {
-              q++
-              continue
-            }
-            member = false
-            break
-          }
           const b3 = I[b + 3] as number
-          if (b3 !== a3) {
-            if (b3 < a3) {
-              q++
-              continue
-            }
-            member = false
-            break
-          }
           const b2 = I[b + 2] as number
-          if (b2 < a2) {
+          if (b0 < a0 || (b0 === a0 && (b3 < a3 || (b3 === a3 && b2 < a2)))) {
             q++
             continue
           }
-          member = b2 === a2
+          member = b0 === a0 && b3 === a3 && b2 === a2
           break
         }
         if (q === m && !indexDone) {
-          // the index chunk ran out before a record ≥ a: fetch more, then redo record i
+          // the index chunk ran out before a record ≥ this one: fetch more, then redo record i
           result = i
           break
         }
@@ -219,7 +204,7 @@ export class SubsetScanner {
       if (started) {
         if (run <= SMALL_RUNS) smallRuns[run]!++
         else this.bigRuns.set(run, (this.bigRuns.get(run) ?? 0) + 1)
-        if (run > this.maxRun) this.maxRun = run
+        if (run > maxRun) maxRun = run
       }
       started = true
       unique++
@@ -241,6 +226,7 @@ export class SubsetScanner {
     this.prev[3] = p3
     this.started = started
     this.run = run
+    this.maxRun = maxRun
     this.unique = unique
     this.currentStranger = stranger
     this.strangerRecords = strangerRecords

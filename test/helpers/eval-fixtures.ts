@@ -13,17 +13,17 @@ export async function makeFixtureModel(dir: string, seed = 1, imageSize = 32): P
   return dir
 }
 
-/** A classification set in DataComp layout: `n` images, `classes` classes, optional npy metadata per sample. */
-export async function makeClassificationSet(dir: string, options: {n: number; classes: string[]; templates?: string[]; metadata?: (i: number) => number[]; seed?: number}): Promise<void> {
+/** A classification set in DataComp layout: `n` images, `classes` classes, optional npy metadata per sample (`tiny`: 8×8 images). */
+export async function makeClassificationSet(dir: string, options: {n: number; classes: string[]; templates?: string[]; metadata?: (i: number) => number[]; seed?: number; samplesPerShard?: number; tiny?: boolean}): Promise<void> {
   const seed = options.seed ?? 0
   await writeEvalDataset({
     dir,
     classnames: options.classes,
     templates: options.templates ?? ['a photo of a {c}.', 'a {c}.'],
-    samplesPerShard: Math.max(1, Math.ceil(options.n / 2)),
+    samplesPerShard: options.samplesPerShard ?? Math.max(1, Math.ceil(options.n / 2)),
     samples: (async function* () {
       for (let i = 0; i < options.n; i++) {
-        const members: Record<string, Uint8Array | string> = {jpg: await syntheticImage(seed + i, 30 + (i % 20), 28 + (i % 11)), cls: String(i % options.classes.length)}
+        const members: Record<string, Uint8Array | string> = {jpg: options.tiny ? await syntheticImage(seed + i, 8, 8) : await syntheticImage(seed + i, 30 + (i % 20), 28 + (i % 11)), cls: String(i % options.classes.length)}
         if (options.metadata) members.npy = npyInt64Vector(options.metadata(i))
         yield {key: `k${String(i).padStart(6, '0')}`, members}
       }

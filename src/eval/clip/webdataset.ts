@@ -1,4 +1,4 @@
-import {createReadStream, existsSync, readFileSync} from 'node:fs'
+import {closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 import tar from 'tar-stream'
 
@@ -101,4 +101,52 @@ export function sampleClass(sample: WdsSample): number {
     throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: sample '${sample.key}': cls ${raw === undefined ? 'missing' : `'${raw}' is not an integer`}`)
   }
   return value
+}
+
+/**
+ * Number of samples in tar shards, read from the tar headers only (file contents are skipped, so a
+ * 1 GB shard costs a few thousand small reads): consecutive regular files sharing a webdataset key
+ * make one sample, as readWdsSamples groups them. Understands ustar prefixes, GNU long names and pax
+ * `path` records.
+ */
+export function countWdsSamples(shards: readonly string[]): number {
+  let samples = 0
+  for (const shard of shards) {
+    const fd = openSync(shard, 'r')
+    try {
+      const size = fstatSync(fd).size
+      const header = Buffer.alloc(512)
+      let offset = 0
+      let lastKey: string | undefined
+      let longName: string | undefined
+      while (offset + 512 <= size) {
+        readSync(fd, header, 0, 512, offset)
+        if (header.every((b) => b === 0)) break
+        const field = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '')
+        const bytes = Number.parseInt(field(124, 12).trim() || '0', 8)
+        if (!Number.isFinite(bytes) || bytes < 0) throw new DcbError('DCB_EVAL_DATA', `${shard}: not a readable tar (bad size field at offset ${offset})`)
+        const type = String.fromCharCode(header[156] ?? 0)
+        const body = offset + 512
+        offset = body + Math.ceil(bytes / 512) * 512
+        if (type === 'L' || type === 'x') {
+          const data = Buffer.alloc(bytes)
+          readSync(fd, data, 0, bytes, body)
+          const text = data.toString('utf8')
+          longName = type === 'L' ? text.replace(/\0.*$/s, '') : /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName
+          continue
+        }
+        const prefix = field(345, 155)
+        const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100))
+        longName = undefined
+        if (type !== '0' && type !== '\0') continue
+        const parts = splitMemberName(name)
+        if (!parts) continue
+        if (parts.key !== lastKey) samples++
+        lastKey = parts.key
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
+  return samples
 }

@@ -1,0 +1,70 @@
+import {resolve} from 'node:path'
+import {Flags} from '@oclif/core'
+
+import {BenchCommand} from '../../cli/base-command.js'
+import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
+import {DcbError, ExitCode, unknownChoice} from '../../errors.js'
+import {fetchDataCompData} from '../../eval/datacomp/fetch.js'
+import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class EvalFetch extends BenchCommand {
+  static override summary = "Download a benchmark's eval datasets into the data folder (or check it with --offline)."
+  static override description =
+    "datacomp: downloads the scale's suite (default: the 38-task DataComp suite) from the Hugging Face hub into DATA in the Hugging Face cache layout (datasets--<owner>--<name>/snapshots/<commit>/…), checks every file's size (and the sha256 of LFS files) against the hub and every task's sample count against the task table. An interrupted download resumes where it stopped. --offline (or HF_HUB_OFFLINE=1) touches no network and names what is missing (exit 1). At --scale tiny the synthetic suite is generated instead. The hub is $HF_ENDPOINT (default https://huggingface.co); $HF_TOKEN is sent when set."
+  static override examples = [
+    '<%= config.bin %> eval fetch --benchmark datacomp --data ~/dcbench-eval',
+    '<%= config.bin %> eval fetch --benchmark datacomp --tasks cifar10,vtab/pets',
+    '<%= config.bin %> eval fetch --benchmark datacomp --offline --json',
+  ]
+  static override flags = {
+    benchmark: benchmarkFlag({required: true}),
+    scale: scaleFlag({description: 'Scale whose suite to fetch (default: the 38-task suite of the official scales).'}),
+    data: Flags.string({description: 'Data folder. Default: $DCBENCH_DATA or ~/.cache/dcbench/eval.'}),
+    tasks: Flags.string({description: 'Comma-separated task keys (default: the whole suite).'}),
+    offline: Flags.boolean({description: 'Use only the data folder: download nothing, name what is missing. Default: on when HF_HUB_OFFLINE=1.'}),
+    revision: Flags.string({description: 'Hub revision (branch, tag or commit) of every dataset.', default: 'main'}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(EvalFetch)
+    if (flags.benchmark !== 'datacomp') {
+      if (flags.benchmark === 'dclm') throw new DcbError('DCB_NOT_AVAILABLE', 'bench eval fetch --benchmark dclm is not available in this build', {exitCode: ExitCode.Environment})
+      throw unknownChoice('benchmark', flags.benchmark, ['datacomp', 'dclm'])
+    }
+    const quiet = this.jsonEnabled()
+    const offline = flags.offline || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
+    let display: ProgressDisplay | undefined
+    let current = ''
+    const result = await fetchDataCompData({
+      scale: flags.scale,
+      tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
+      dataDir: flags.data === undefined ? undefined : resolve(flags.data),
+      offline,
+      hubUrl: process.env.HF_ENDPOINT || undefined,
+      accessToken: process.env.HF_TOKEN || undefined,
+      revision: flags.revision,
+      onProgress: (event) => {
+        if (quiet) return
+        if (event.task !== current) {
+          display?.stop()
+          current = event.task
+          display = createProgressDisplay({label: `${event.task} (${event.repo})`, unit: 'bytes'})
+        }
+        display?.update({done: event.done, total: event.total, detail: event.file})
+      },
+    })
+    display?.stop()
+    if (!quiet) {
+      this.log(renderTable(['task', 'state', 'samples', 'note'], result.tasks.map((t) => [t.key, t.state, `${t.samples ?? '—'}/${t.expected}`, t.problem ?? ''])))
+      this.log(`data: ${result.dataDir} · downloaded ${(result.downloadedBytes / 1e6).toFixed(1)} MB`)
+    }
+    if (result.unusable.length > 0) {
+      throw new DcbError('DCB_EVAL_DATA_MISSING', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
+        exitCode: ExitCode.CheckFailed,
+        suggestions: offline ? ['run without --offline to download them'] : ['see the note of each task above'],
+      })
+    }
+    return {benchmark: 'datacomp', offline, ...result}
+  }
+}

@@ -1,0 +1,193 @@
+import {createHash} from 'node:crypto'
+import {createReadStream, createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
+import {mkdir, rename, rm, symlink, unlink} from 'node:fs/promises'
+import {dirname, join, relative} from 'node:path'
+import {Readable, Transform} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import type {ReadableStream as WebReadableStream} from 'node:stream/web'
+
+import {datasetInfo, downloadFile, listFiles, type ListFileEntry} from '@huggingface/hub'
+
+import {DcbError, ExitCode} from '../errors.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+
+/**
+ * Dataset snapshots from the Hugging Face hub into a local cache laid out as huggingface_hub lays
+ * out its own (`datasets--<owner>--<name>/{blobs/<etag>, snapshots/<commit>/<path> → blob,
+ * refs/<revision>}`), so a cache made by either tool serves the other. Downloads resume: an
+ * interrupted file stays as `blobs/<etag>.incomplete` and the next call asks only for the missing
+ * bytes (HTTP Range). Every file is checked against the hub's listing (size; sha256 for LFS files)
+ * before it enters the cache, and `refs/<revision>` is written only when every file is there, so a
+ * snapshot that has a ref is complete.
+ */
+
+/** Where a dataset repo lives in the cache. */
+export function repoCacheDir(cacheDir: string, repo: string): string {
+  return join(cacheDir, `datasets--${repo.replace('/', '--')}`)
+}
+
+/** The complete snapshot of `repo` at `revision` in the cache (its ref exists), or undefined. */
+export function cachedSnapshot(cacheDir: string, repo: string, revision = 'main'): string | undefined {
+  const ref = join(repoCacheDir(cacheDir, repo), 'refs', revision)
+  if (!existsSync(ref)) return undefined
+  const snapshot = join(repoCacheDir(cacheDir, repo), 'snapshots', readFileSync(ref, 'utf8').trim())
+  return existsSync(snapshot) ? snapshot : undefined
+}
+
+/** Progress of a snapshot download: bytes of the repo's files present so far. */
+export interface DownloadProgress {
+  repo: string
+  /** The file being fetched. */
+  file: string
+  done: number
+  total: number
+}
+
+export interface DownloadSnapshotOptions {
+  /** `owner/name` of a dataset repo. */
+  repo: string
+  cacheDir: string
+  /** Branch, tag or commit; default `main`. */
+  revision?: string
+  /** Default https://huggingface.co; tests point it at a local server. */
+  hubUrl?: string
+  accessToken?: string
+  /** Only files under these folders/paths (default: the whole repo). */
+  include?: (path: string) => boolean
+  onProgress?: (event: DownloadProgress) => void
+}
+
+export interface DownloadSnapshotResult {
+  repo: string
+  /** The commit the snapshot is at. */
+  commit: string
+  snapshotDir: string
+  files: {path: string; size: number}[]
+  /** Bytes fetched over the network by this call (resumed files count only the missing part). */
+  downloadedBytes: number
+  /** Bytes found already in the cache (complete blobs, and the kept part of resumed ones). */
+  reusedBytes: number
+}
+
+function hubError(repo: string, what: string, error: unknown): DcbError {
+  const status = (error as {statusCode?: number}).statusCode
+  const message = (error as Error).message ?? String(error)
+  if (status === 401 || status === 403) {
+    return new DcbError('DCB_HUB_AUTH', `${repo}: ${what} refused by the hub (HTTP ${status}: ${message})`, {exitCode: ExitCode.Environment, suggestions: ['set HF_TOKEN to a token that can read the dataset']})
+  }
+  if (status === 404) return new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${what}: not found on the hub (HTTP 404)`, {exitCode: ExitCode.Environment})
+  return new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${what} failed (${status ? `HTTP ${status}: ` : ''}${message})`, {
+    exitCode: ExitCode.Environment,
+    suggestions: ['run the same command again: finished files are kept and partial ones resume', 'or use --offline to work from the cache only'],
+  })
+}
+
+/** sha256 of a file's first bytes (what a resumed download must continue from). */
+async function hashPrefix(file: string): Promise<ReturnType<typeof createHash>> {
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(file), new Transform({transform: (chunk: Buffer, _e, done) => (hash.update(chunk), done())}))
+  return hash
+}
+
+/**
+ * Downloads a dataset repo's snapshot into the cache (resuming partial files) and returns where it
+ * is. Files already complete in the cache are not fetched again.
+ */
+export async function downloadSnapshot(options: DownloadSnapshotOptions): Promise<DownloadSnapshotResult> {
+  const {repo, cacheDir} = options
+  const revision = options.revision ?? 'main'
+  const hub = {repo: {type: 'dataset' as const, name: repo}, hubUrl: options.hubUrl, accessToken: options.accessToken}
+  let commit: string
+  try {
+    const info = await datasetInfo<'sha'>({name: repo, revision, hubUrl: options.hubUrl, accessToken: options.accessToken, additionalFields: ['sha']})
+    commit = info.sha
+  } catch (error) {
+    throw hubError(repo, `reading revision ${revision}`, error)
+  }
+  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub gave no commit sha for revision ${revision}`, {exitCode: ExitCode.Environment})
+
+  const entries: ListFileEntry[] = []
+  try {
+    for await (const entry of listFiles({...hub, revision: commit, recursive: true})) {
+      if (entry.type === 'file' && (options.include?.(entry.path) ?? true)) entries.push(entry)
+    }
+  } catch (error) {
+    throw hubError(repo, 'listing files', error)
+  }
+  const root = repoCacheDir(cacheDir, repo)
+  const snapshotDir = join(root, 'snapshots', commit)
+  const total = entries.reduce((sum, e) => sum + (e.lfs?.size ?? e.size), 0)
+  let done = 0
+  let downloadedBytes = 0
+  let reusedBytes = 0
+  for (const entry of entries) {
+    const size = entry.lfs?.size ?? entry.size
+    // huggingface_hub names blobs by the LFS sha256, else by the git blob id.
+    const etag = entry.lfs?.oid ?? entry.oid
+    if (!etag) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub listed ${entry.path} without an oid`, {exitCode: ExitCode.Environment})
+    const blob = join(root, 'blobs', etag)
+    const pointer = join(snapshotDir, entry.path)
+    await mkdir(dirname(blob), {recursive: true})
+    await mkdir(dirname(pointer), {recursive: true})
+    if (!(existsSync(blob) && statSync(blob).size === size)) {
+      const incomplete = `${blob}.incomplete`
+      let have = existsSync(incomplete) ? statSync(incomplete).size : 0
+      if (have > size) {
+        await rm(incomplete, {force: true})
+        have = 0
+      }
+      const hash = entry.lfs && have > 0 ? await hashPrefix(incomplete) : createHash('sha256')
+      reusedBytes += have
+      if (have < size) {
+        let body: WebReadableStream
+        try {
+          const file = await downloadFile({...hub, path: entry.path, revision: commit, xet: false})
+          if (!file) throw new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${entry.path} is listed but not downloadable`, {exitCode: ExitCode.Environment})
+          // Resume: ask only for the bytes not yet on disk.
+          body = (have > 0 ? file.slice(have) : file).stream() as unknown as WebReadableStream
+        } catch (error) {
+          if (error instanceof DcbError) throw error
+          throw hubError(repo, `downloading ${entry.path}`, error)
+        }
+        let got = have
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            if (entry.lfs) hash.update(chunk)
+            got += chunk.length
+            downloadedBytes += chunk.length
+            options.onProgress?.({repo, file: entry.path, done: done + got, total})
+            callback(null, chunk)
+          },
+        })
+        try {
+          await pipeline(Readable.fromWeb(body), counter, createWriteStream(incomplete, {flags: have > 0 ? 'a' : 'w'}))
+        } catch (error) {
+          // Keep what arrived: the next run resumes from there.
+          throw hubError(repo, `downloading ${entry.path} (${got} of ${size} bytes kept for resuming)`, error)
+        }
+      }
+      const got = statSync(incomplete).size
+      if (got !== size) {
+        throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${entry.path}: ${got} bytes received, the hub lists ${size}; run again to resume`, {exitCode: ExitCode.Environment})
+      }
+      if (entry.lfs) {
+        const digest = hash.digest('hex')
+        if (digest !== entry.lfs.oid) {
+          await rm(incomplete, {force: true})
+          throw new DcbError('DCB_HUB_CHECKSUM', `${repo}: ${entry.path}: sha256 ${digest} differs from the hub's ${entry.lfs.oid}; the partial file was removed, run again`, {exitCode: ExitCode.CheckFailed})
+        }
+      }
+      await rename(incomplete, blob)
+    } else {
+      reusedBytes += size
+    }
+    if (lstatSync(pointer, {throwIfNoEntry: false})) await unlink(pointer)
+    await symlink(relative(dirname(pointer), blob), pointer)
+    done += size
+    options.onProgress?.({repo, file: entry.path, done, total})
+  }
+  await mkdir(join(root, 'refs'), {recursive: true})
+  // Written last: a ref means every file of the snapshot is in place.
+  await writeFileAtomic(join(root, 'refs', revision), commit)
+  return {repo, commit, snapshotDir, files: entries.map((e) => ({path: e.path, size: e.lfs?.size ?? e.size})), downloadedBytes, reusedBytes}
+}
