@@ -83,6 +83,8 @@ const SuiteFile = z.strictObject({
   core_list: z.string(),
   /** The task reported as MMLU, if the suite has one. */
   mmlu_task: z.string().optional(),
+  /** Synthetic suites: the task files are generated (src/eval/lm/tiny-suite.ts), not read from --data. */
+  synthetic: z.strictObject({generator: z.literal('tiny-world-icl'), world_seed: z.number().int().nonnegative()}).optional(),
 })
 
 type SuiteFileData = z.infer<typeof SuiteFile>
@@ -122,6 +124,8 @@ export interface LmSuite {
   /** Labels of the CORE tasks, in list order. */
   core: string[]
   mmluTask?: string
+  /** Set for generated suites (the tiny suite): the text world its tasks are drawn from. */
+  synthetic?: {generator: 'tiny-world-icl'; worldSeed: number}
 }
 
 /** The LM suites dcbench ships, by name (the `eval_suite` of a DCLM recipe). */
@@ -215,6 +219,7 @@ function resolveSuite(data: SuiteFileData, file: string): LmSuite {
     },
     core: data.aggregations[data.core_list]!,
     ...(data.mmlu_task === undefined ? {} : {mmluTask: data.mmlu_task}),
+    ...(data.synthetic === undefined ? {} : {synthetic: {generator: data.synthetic.generator, worldSeed: data.synthetic.world_seed}}),
   }
 }
 
