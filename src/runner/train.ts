@@ -124,12 +124,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await mkdir(join(runDir, 'logs'), {recursive: true})
 
   // the executor and, for docker, the image
-  const executor = await chooseExecutor(options, recipe, notes)
+  let executor = await chooseExecutor(options, recipe, notes)
   let image: string | null = null
   let imageDigest: string | null = null
   let command: string[] = options.command ?? TINY_TRAINER_COMMAND
   if (executor === 'docker') {
-    ;({image, imageDigest} = await resolveImage(options, recipe))
+    try {
+      ;({image, imageDigest} = await resolveImage(options, recipe))
+    } catch (error) {
+      // auto on tiny: a host without a buildable CPU image (no debootstrap, no mirror) still trains
+      if ((options.executor ?? 'auto') !== 'auto' || recipe.scale !== 'tiny' || !(error instanceof DcbError)) throw error
+      notes.push(`no CPU training image (${error.message}): training with the host python3 (--executor local)`)
+      executor = 'local'
+    }
+  }
+  if (executor === 'docker') {
     if (!options.command && recipe.scale !== 'tiny') command = []
     await refuseConcurrentRun(runDir)
   }
@@ -394,7 +403,14 @@ async function chooseExecutor(options: TrainOptions, recipe: ScaleRecipe, notes:
     }
     return 'docker'
   }
-  if (choice === 'local') return 'local'
+  if (choice === 'local') {
+    if (recipe.scale !== 'tiny') {
+      throw new DcbError('DCB_LOCAL_EXECUTOR', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
+        suggestions: [`--executor docker (image ${OFFICIAL_IMAGES[recipe.benchmark]})`],
+      })
+    }
+    return 'local'
+  }
   if (await dockerAvailable()) return 'docker'
   notes.push('the Docker engine does not answer: training with the host python3 (--executor local)')
   return 'local'

@@ -22,7 +22,11 @@ parentPort?.on('message', (job: Job) => {
     }
     const out = new Float32Array(plane * job.images.length)
     try {
-      for (const [i, bytes] of job.images.entries()) preprocessRgb(await decodeRgb(bytes), job.config, table, out, i * plane)
+      // All decodes of the batch are started at once: sharp runs them on libuv's thread pool, which
+      // hides its per-call overhead (about half the cost of a small JPEG); results are used in order.
+      const decoded = job.images.map((bytes) => decodeRgb(bytes))
+      decoded.forEach((p) => p.catch(() => {}))
+      for (const [i, pending] of decoded.entries()) preprocessRgb(await pending, job.config, table, out, i * plane)
       parentPort?.postMessage({id: job.id, pixels: out}, [out.buffer])
     } catch (error) {
       parentPort?.postMessage({id: job.id, error: (error as Error).message})

@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 
-import {pilResizeBicubic, type RawImage} from './pil-resize.js'
+import {pilResizeBicubic, pilResizeBicubicWindow, type RawImage} from './pil-resize.js'
 
 /** open_clip's eval transform parameters (the model directory's `preprocess`). */
 export interface PreprocessConfig {
@@ -82,7 +82,15 @@ export function preprocessRgb(image: RawImage, config: PreprocessConfig, table: 
   const size = config.imageSize
   const target = resizedSize(image.width, image.height, size)
   // torchvision returns the image untouched when it already has the target size.
-  const resized = target.width === image.width && target.height === image.height ? image : pilResizeBicubic(image, target.width, target.height)
+  const same = target.width === image.width && target.height === image.height
+  let resized: RawImage
+  if (!same && target.width >= size && target.height >= size) {
+    // Resize only the center crop's window (bit-identical to resizing all, then cropping).
+    const window = {left: roundHalfEven((target.width - size) / 2), top: roundHalfEven((target.height - size) / 2), width: size, height: size}
+    resized = pilResizeBicubicWindow(image, target.width, target.height, window)
+  } else {
+    resized = same ? image : pilResizeBicubic(image, target.width, target.height)
+  }
   let {width, height} = resized
   let data = resized.data
   let top = roundHalfEven((height - size) / 2)

@@ -1,11 +1,11 @@
 import {createHash} from 'node:crypto'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {UID_RECORD_WORDS, writeUidHex, writeUidIndex} from '../../../src/pool/index.js'
-import {convertSubset, loadSubset, uidNpyHeader, validateSubset} from '../../../src/subset/index.js'
+import {convertSubset, loadSubset, OutOfOrder, uidNpyHeader, validateSubset, writeSubset} from '../../../src/subset/index.js'
 import {createRng, type Rng} from '../../../src/util/rng.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
@@ -110,5 +110,28 @@ describe('validateSubset against brute force', () => {
       fingerprints.add(report.fingerprint).add(converted.fingerprint)
     }
     expect([...fingerprints]).toEqual([sha256(chosen)])
+  })
+
+  it('DCLM: estimates epochs from the pool\'s mean document length when the scale states its pool tokens', async () => {
+    const dir = tmp()
+    const rng = createRng('dclm-epochs')
+    const ids = [...new Set(Array.from({length: 40}, () => randomUid(rng)))].sort()
+    await writeUidIndex({out: join(dir, 'dclm.uidx'), kind: 'dclm', records: once(records(ids))})
+    writeFileSync(join(dir, 'ids.csv'), `id,repeat\n${ids.slice(0, 10).map((id) => `${id},2`).join('\n')}\n`)
+    const report = await validateSubset({file: join(dir, 'ids.csv'), benchmark: 'dclm', scale: '400m-1x', poolIndex: join(dir, 'dclm.uidx')})
+    // 400m-1x: 20 × 411,616,256 tokens; pool 137B tokens (tracks info) over the index's documents
+    const tokensPerPass = (20 * 137e9) / ids.length
+    expect(report).toMatchObject({valid: true, count: 10, samplesPerPass: 20, poolSize: ids.length, poolSizeSource: 'pool index'})
+    expect(report.epochs.estimated).toBe(true)
+    expect(report.epochs.epochs).toBeCloseTo((20 * 411_616_256) / tokensPerPass, 9)
+    // a DataComp validation refuses the DCLM index outright
+    await expect(validateSubset({file: join(dir, 'ids.csv'), benchmark: 'datacomp', scale: 'tiny', poolIndex: join(dir, 'dclm.uidx')})).rejects.toThrow(/holds DCLM document ids/)
+  })
+
+  it('writeSubset refuses records out of order and leaves no file behind', async () => {
+    const dir = tmp()
+    const out = join(dir, 'out.npy')
+    await expect(writeSubset({out, records: once(records(['2', '1']))})).rejects.toBeInstanceOf(OutOfOrder)
+    expect(readdirSync(dir)).toEqual([])
   })
 })
