@@ -216,7 +216,8 @@ export async function evaluateTask(
     accuracies.push(scored.accuracy)
     if (part.category !== undefined) categories[part.category] = scored.accuracy
   }
-  // has_categories: DCLM reports the unweighted mean of the per-category accuracies
+  // has_categories: DCLM reports the unweighted mean of the per-category accuracies (spec §5, verified);
+  // the float summation order (category order, plain sum / n) is [unverified]
   const accuracy = parts.length === 1 ? accuracies[0]! : accuracies.reduce((a, b) => a + b, 0) / accuracies.length
   return {accuracy, ...(task.hasCategories ? {categories} : {}), examples: total, results}
 }

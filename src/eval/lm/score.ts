@@ -11,6 +11,10 @@ import type {PreparedTask, ScoredSequence} from './prompts.js'
  * sequence does not change the logits that score it). Generation is greedy, one token per model call
  * over the whole prefix: the exported graphs have no KV-cache inputs (the tiny GPT's export has
  * none), so there is none to use; rows stop at EOS, at a stop sequence or at `max_new_tokens`.
+ * HF's batched `generate` keeps a row going until every row of its batch has stopped; the extra
+ * tokens come after the first stop sequence, which the metric cuts off, so stopping each row early
+ * gives the same scores. Every row is scored as if alone (no left padding), the result an unpadded
+ * reference model gives.
  */
 
 /** Per-token results of one scored sequence. */
@@ -102,6 +106,9 @@ export interface GenerateOptions extends ScoreOptions {
 /** Greedy decoding of each context; returns the generated ids (EOS excluded) and their text. */
 export async function generateGreedy(model: LmModel, contexts: readonly number[][], options: GenerateOptions): Promise<{ids: number[]; text: string}[]> {
   const eos = model.meta.eot_token_id
+  // composer decodes the new tokens with `batch_decode(..., skip_special_tokens=True)`; transformers
+  // 4.42 (what llm-foundry 0.9.0 pins) cleans up tokenization spaces by default for GPT-NeoX's
+  // tokenizer. [unverified: read from memory of composer/transformers, not from the pinned source]
   const decode = (ids: number[]): string => model.tokenizer.decode(ids, {skipSpecialTokens: true, cleanUpTokenizationSpaces: true})
   const outputs = contexts.map(() => ({ids: [] as number[], text: ''}))
   // rows of equal context length advance together (no padding needed at any step)

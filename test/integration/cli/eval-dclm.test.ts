@@ -41,7 +41,6 @@ describe('bench eval --benchmark dclm', () => {
     expect(Object.keys(file).slice(0, 5)).toEqual(['name', 'uuid', 'model', 'creation_date', 'eval_metrics'])
     expect(file.Core).toBe(first.json.headline.value)
     expect(file['missing tasks']).toBe('[]')
-    // bench eval aggregate re-checks the written file against its own icl values (it uses the 53-task suite: no CORE there)
     expect(existsSync(join(dataCache, 'dclm-tiny-v1-world0', 'tiny', 'questions.jsonl'))).toBe(true)
 
     // second run: everything comes from the cache, same numbers
@@ -69,6 +68,9 @@ describe('bench eval --benchmark dclm', () => {
     expect(result.json.tasks.map((t) => t.label)).toEqual(['copa', 'winograd'])
     expect(result.json.missing.map((m) => m.label)).toEqual(['boolq'])
     expect(String(result.json.headline.value)).toMatch(/^N\/A due to missing tasks: \['hellaswag_zeroshot', 'jeopardy',/)
+    // the written file passes DCLM's own aggregate re-check
+    const recheck = await runBench(['eval', 'aggregate', result.json.evalFile, '--benchmark', 'dclm'])
+    expect(recheck.exitCode, recheck.stdout + recheck.stderr).toBe(0)
     // the plain output says so too (copa and winograd now come from the cache)
     const plain = await runBench(['eval', '--benchmark', 'dclm', '--scale', '1b-1x', '--model', modelDir, '--data', data, '--out', out, '--tasks', 'winograd,copa,boolq'])
     expect(plain.exitCode).toBe(0)
