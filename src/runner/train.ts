@@ -8,6 +8,7 @@ import {getRecipe, resolveInfra, type Benchmark, type ScaleRecipe} from '../trac
 
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {harnessVersion, packageRoot} from '../util/paths.js'
+import {ensureCpuImageForTrain} from './cpu-image.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId, runInDocker} from './executors/docker.js'
 import {runLocally} from './executors/local.js'
 import type {ExecutorOutcome, ExecutorRun} from './executors/types.js'
@@ -68,8 +69,8 @@ export interface TrainOptions {
   /** The folder holding `dcbench_trainers` for the local executor. Default: the package's containers/trainers. */
   trainersDir?: string
   /**
-   * Builds (when needed) and names the CPU image of the tiny scale. Default: `ensureCpuImage` of
-   * src/runner/cpu-image.ts.
+   * Builds (when needed) and names the CPU image of the tiny scale. Default: `ensureCpuImageForTrain`
+   * of src/runner/cpu-image.ts.
    */
   ensureImage?: (onProgress: (message: string) => void) => Promise<{tag: string; imageId: string}>
   /** Aborting stops the trainer (SIGTERM: it checkpoints), and the run ends `interrupted`. */
@@ -423,13 +424,8 @@ async function resolveImage(options: TrainOptions, recipe: ScaleRecipe): Promise
     return {image: options.image, imageDigest: id}
   }
   if (recipe.scale === 'tiny') {
-    if (!options.ensureImage) {
-      throw new DcbError('DCB_NO_IMAGE', 'the tiny CPU image builder (src/runner/cpu-image.ts) is not available in this dcbench', {
-        exitCode: ExitCode.Environment,
-        suggestions: ['pass --image TAG, or train with --executor local'],
-      })
-    }
-    const built = await options.ensureImage((message) => options.onProgress?.({phase: 'image', message}))
+    const ensureImage = options.ensureImage ?? ensureCpuImageForTrain
+    const built = await ensureImage((message) => options.onProgress?.({phase: 'image', message}))
     return {image: built.tag, imageDigest: built.imageId}
   }
   const tag = OFFICIAL_IMAGES[recipe.benchmark]
