@@ -1,0 +1,49 @@
+import {join} from 'node:path'
+
+import type {FilterBenchmark} from '../filters/index.js'
+
+/**
+ * What `bench quickstart` does, as data: which benchmarks, which baseline filters, and where every
+ * artefact goes under OUT. Every step writes into its own folder, so a second run resumes by skipping
+ * what is already complete.
+ */
+
+export type QuickstartBenchmark = FilterBenchmark
+
+/** The baseline filters, in the order they run (random needs the heuristic's size). */
+export const FULL_FILTERS = ['heuristic', 'none', 'random', 'oracle'] as const
+/** `--fast`: the two ends of the ranking only — the same code paths, half the trainings. */
+export const FAST_FILTERS = ['none', 'oracle'] as const
+export type BaselineFilter = (typeof FULL_FILTERS)[number]
+
+export interface QuickstartPlan {
+  out: string
+  benchmarks: QuickstartBenchmark[]
+  filters: readonly BaselineFilter[]
+  seed: number
+  fast: boolean
+}
+
+export function makePlan(options: {out: string; benchmark: 'datacomp' | 'dclm' | 'both'; fast: boolean; seed: number}): QuickstartPlan {
+  return {
+    out: options.out,
+    benchmarks: options.benchmark === 'both' ? ['datacomp', 'dclm'] : [options.benchmark],
+    filters: options.fast ? FAST_FILTERS : FULL_FILTERS,
+    seed: options.seed,
+    fast: options.fast,
+  }
+}
+
+/** OUT/<benchmark>/… and the shared key, board and site folders. */
+export const layout = {
+  pool: (p: QuickstartPlan, b: QuickstartBenchmark) => join(p.out, b, 'pool'),
+  poolIndex: (p: QuickstartPlan, b: QuickstartBenchmark) => join(p.out, b, 'pool.uidx'),
+  subset: (p: QuickstartPlan, b: QuickstartBenchmark, f: BaselineFilter) => join(p.out, b, 'subsets', `${f}.npy`),
+  data: (p: QuickstartPlan, b: QuickstartBenchmark, f: BaselineFilter) => join(p.out, b, 'data', f),
+  run: (p: QuickstartPlan, b: QuickstartBenchmark, f: BaselineFilter) => join(p.out, b, 'runs', f),
+  eval: (p: QuickstartPlan, b: QuickstartBenchmark, f: BaselineFilter) => join(p.out, b, 'runs', f, 'eval'),
+  entry: (p: QuickstartPlan, b: QuickstartBenchmark, f: BaselineFilter) => join(p.out, b, 'entries', `${f}.json`),
+  keys: (p: QuickstartPlan) => join(p.out, 'keys'),
+  board: (p: QuickstartPlan) => join(p.out, 'board'),
+  site: (p: QuickstartPlan) => join(p.out, 'site'),
+}

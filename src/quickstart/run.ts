@@ -1,0 +1,225 @@
+import {existsSync} from 'node:fs'
+import {mkdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {DcbError, ExitCode} from '../errors.js'
+import {evaluateDataComp} from '../eval/datacomp/index.js'
+import {evaluateDclm} from '../eval/lm/evaluate.js'
+import {applyFilter, loadFilter} from '../filters/index.js'
+import {addEntry, buildEntry, defaultSuites, generateKeys, loadKeyring, publishBoard, readBoard, trustKey} from '../leaderboard/index.js'
+import {indexPool, synthesizePool} from '../pool/index.js'
+import {reshard} from '../runner/reshard/index.js'
+import {train} from '../runner/train.js'
+import {validateSubset} from '../subset/validate.js'
+import type {ProgressEvent} from '../ui/progress.js'
+import {chooseExecutor} from './environment.js'
+import {layout, type BaselineFilter, type QuickstartBenchmark, type QuickstartPlan} from './plan.js'
+
+export interface QuickstartOptions {
+  plan: QuickstartPlan
+  executor?: 'docker' | 'local' | 'auto'
+  /** A step starts (one line for logs). */
+  onStep?: (message: string) => void
+  /** Progress within the current step. */
+  onProgress?: (event: ProgressEvent) => void
+  signal?: AbortSignal
+}
+
+/** One trained and evaluated baseline. */
+export interface QuickstartRow {
+  benchmark: QuickstartBenchmark
+  filter: BaselineFilter
+  /** Samples (DataComp) or documents (DCLM) in the subset. */
+  subset_size: number
+  fraction_of_pool: number
+  /** The suite's headline: DataComp `Average`, DCLM `Core` (centered accuracy). */
+  headline_name: string
+  headline: number
+  aggregates: Record<string, number>
+  final_loss: number | null
+  train_seconds: number
+  eval_seconds: number
+  entry: string
+  run_manifest_sha256: string
+}
+
+export interface QuickstartResult {
+  out: string
+  executor: 'docker' | 'local'
+  image: string | null
+  notes: string[]
+  rows: QuickstartRow[]
+  /** The published leaderboard. */
+  site: {dir: string; html: string; markdown: string}
+  /** Wall time per benchmark and in all. */
+  seconds: Record<string, number>
+}
+
+/**
+ * `bench quickstart`: for each benchmark, synthesise the tiny pool, build the baseline subsets, then
+ * validate → reshard → train → evaluate → sign each through the same library functions the individual
+ * commands call; finally add every entry to a local board and publish it. Every step skips work a
+ * previous run finished, so an interrupted quickstart resumes.
+ */
+export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
+  const started = Date.now()
+  const {plan} = options
+  const step = options.onStep ?? (() => {})
+  const env = await chooseExecutor(options.executor ?? 'auto')
+  for (const note of env.notes) step(note)
+  await mkdir(plan.out, {recursive: true})
+  const signer = await ensureSigner(plan)
+
+  const rows: QuickstartRow[] = []
+  const seconds: Record<string, number> = {}
+  let image: string | null = null
+  for (const benchmark of plan.benchmarks) {
+    const benchmarkStarted = Date.now()
+    const pool = layout.pool(plan, benchmark)
+    const poolIndex = layout.poolIndex(plan, benchmark)
+    if (!existsSync(join(pool, 'pool.json'))) {
+      step(`${benchmark}: synthesising the tiny pool → ${pool}`)
+      await synthesizePool({benchmark, scale: 'tiny', out: pool, seed: plan.seed, onProgress: options.onProgress})
+    }
+    if (!existsSync(poolIndex)) {
+      step(`${benchmark}: indexing the pool → ${poolIndex}`)
+      await indexPool({inputs: [pool], out: poolIndex, onProgress: options.onProgress})
+    }
+    let heuristicSize: number | undefined
+    for (const filterName of plan.filters) {
+      const label = `${benchmark}/${filterName}`
+      const subsetFile = layout.subset(plan, benchmark, filterName)
+      await mkdir(join(plan.out, benchmark, 'subsets'), {recursive: true})
+      const size = filterName === 'random' ? heuristicSize : undefined
+      if (filterName === 'random' && size === undefined) throw new DcbError('DCB_QUICKSTART', 'the random baseline needs the heuristic subset first', {exitCode: ExitCode.Internal})
+      step(`${label}: filter`)
+      const filter = await loadFilter(filterName, {benchmark, seed: plan.seed, pool})
+      const filtered = await applyFilter({filter, benchmark, pool, out: subsetFile, size, onProgress: options.onProgress})
+      if (filterName === 'heuristic') heuristicSize = filtered.kept
+
+      step(`${label}: validate ${filtered.kept} ${benchmark === 'dclm' ? 'documents' : 'samples'}`)
+      const report = await validateSubset({file: subsetFile, benchmark, scale: 'tiny', poolIndex, onProgress: options.onProgress})
+      if (!report.valid) throw new DcbError('DCB_QUICKSTART', `${subsetFile}: the ${filterName} subset is invalid: ${report.reasons.join('; ')}`, {exitCode: ExitCode.Internal})
+
+      step(`${label}: reshard`)
+      const dataDir = layout.data(plan, benchmark, filterName)
+      await reshard({benchmark, scale: 'tiny', subsetFile, poolDir: pool, outDir: dataDir, onProgress: options.onProgress})
+
+      step(`${label}: train (${env.executor})`)
+      const runDir = layout.run(plan, benchmark, filterName)
+      const trained = await train({
+        benchmark,
+        scale: 'tiny',
+        dataDir,
+        runDir,
+        executor: env.executor,
+        signal: options.signal,
+        onProgress: (e) => {
+          if (e.step !== undefined) options.onProgress?.({done: e.step, total: e.stepsTotal, detail: e.loss === undefined ? e.phase : `loss ${e.loss.toFixed(3)}`})
+          else if (e.message) step(`${label}: ${e.message}`)
+        },
+      })
+      if (trained.exit_status !== 'complete') {
+        throw new DcbError('DCB_QUICKSTART', `${runDir}: training ended '${trained.exit_status}'; run bench quickstart again to resume`, {exitCode: ExitCode.Environment})
+      }
+      image = trained.image ?? image
+
+      step(`${label}: evaluate on the tiny suite`)
+      const evalStarted = Date.now()
+      const evalDir = layout.eval(plan, benchmark, filterName)
+      const evaluated = await evaluate(benchmark, join(runDir, 'model'), evalDir, options.onProgress)
+      const evalSeconds = (Date.now() - evalStarted) / 1000
+
+      step(`${label}: sign the entry`)
+      const entryFile = layout.entry(plan, benchmark, filterName)
+      await mkdir(join(plan.out, benchmark, 'entries'), {recursive: true})
+      const built = await buildEntry({
+        run: runDir,
+        evalFile: evaluated.file,
+        keyFile: signer.privateKeyFile,
+        out: entryFile,
+        submitter: {name: 'quickstart'},
+        method: {name: filterName, description: FILTER_DESCRIPTIONS[filterName]},
+        poolIndex,
+        suites: defaultSuites,
+      })
+      const suite = defaultSuites(built.entry.eval.suite)
+      const headlineName = suite?.headline ?? 'Average'
+      rows.push({
+        benchmark,
+        filter: filterName,
+        subset_size: report.samplesPerPass,
+        fraction_of_pool: report.fractionOfPool ?? Number.NaN,
+        headline_name: headlineName,
+        headline: built.entry.eval.aggregates[headlineName] ?? Number.NaN,
+        aggregates: built.entry.eval.aggregates,
+        final_loss: trained.final_loss,
+        train_seconds: await trainSeconds(runDir),
+        eval_seconds: evalSeconds,
+        entry: entryFile,
+        run_manifest_sha256: built.entry.run.manifest_sha256,
+      })
+    }
+    seconds[benchmark] = (Date.now() - benchmarkStarted) / 1000
+  }
+
+  step('leaderboard: add the signed entries and publish')
+  const board = layout.board(plan)
+  // A resumed quickstart re-signs its entries; the board already holds one per training run.
+  const onBoard = new Set((await readBoard(board, {allowMissing: true})).map((r) => r.entry.run.manifest_sha256))
+  for (const row of rows) {
+    if (onBoard.has(row.run_manifest_sha256)) continue
+    await addEntry({entryFile: row.entry, boardDir: board, suites: defaultSuites})
+    onBoard.add(row.run_manifest_sha256)
+  }
+  const site = layout.site(plan)
+  const published = await publishBoard({boardDir: board, outDir: site, formats: ['html', 'md', 'csv', 'json'], suites: defaultSuites, keyring: await loadKeyring(join(board, 'keyring')), title: 'dcbench quickstart (tiny scale)'})
+  seconds.total = (Date.now() - started) / 1000
+  return {
+    out: plan.out,
+    executor: env.executor,
+    image,
+    notes: env.notes,
+    rows,
+    site: {dir: site, html: join(site, pick(published.files, '.html')), markdown: join(site, pick(published.files, '.md'))},
+    seconds,
+  }
+}
+
+const FILTER_DESCRIPTIONS: Record<BaselineFilter, string> = {
+  none: 'the whole pool',
+  random: "a uniform random subset of the heuristic's size",
+  heuristic: 'rule-based filtering (docs/filters.md)',
+  oracle: 'the ground-truth clean samples (cheating: the ceiling)',
+}
+
+async function evaluate(benchmark: QuickstartBenchmark, modelDir: string, outDir: string, onProgress?: (e: ProgressEvent) => void): Promise<{file: string}> {
+  // Both evaluators report tasks (index of count) and rows within a task; show tasks.
+  const progress = (e: {kind: string; task: string; index?: number; count?: number}): void => {
+    if (e.kind === 'task-start' && e.index !== undefined) onProgress?.({done: e.index, total: e.count, detail: e.task})
+  }
+  if (benchmark === 'datacomp') return {file: (await evaluateDataComp({modelDir, outDir, scale: 'tiny', onProgress: progress})).resultsFile}
+  return {file: (await evaluateDclm({modelDir, outDir, scale: 'tiny', onProgress: progress})).evalFile}
+}
+
+/** Training time summed over attempts, as the trainer recorded it (RUN/final.json, docs/containers.md). */
+async function trainSeconds(runDir: string): Promise<number> {
+  const final = JSON.parse(await readFile(join(runDir, 'final.json'), 'utf8')) as {train_seconds?: number}
+  return final.train_seconds ?? Number.NaN
+}
+
+/** The quickstart's own signing key, trusted by its board (generated on first use). */
+async function ensureSigner(plan: QuickstartPlan): Promise<{privateKeyFile: string}> {
+  const dir = layout.keys(plan)
+  const privateKeyFile = join(dir, 'quickstart.key')
+  if (!existsSync(privateKeyFile)) {
+    const keys = await generateKeys({outDir: dir, name: 'quickstart'})
+    await trustKey({publicKeyFile: keys.publicKeyFile, keyringDir: join(layout.board(plan), 'keyring'), name: 'quickstart'})
+  }
+  return {privateKeyFile}
+}
+
+function pick(files: readonly string[], suffix: string): string {
+  return files.find((f) => f.endsWith(suffix)) ?? ''
+}
+

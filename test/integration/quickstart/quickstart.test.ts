@@ -1,0 +1,68 @@
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {runBench, runBenchJson} from '../../helpers/cli.js'
+
+interface QuickstartJson {
+  executor: string
+  rows: {benchmark: string; filter: string; headline: number; headline_name: string; subset_size: number; entry: string}[]
+  site: {dir: string; html: string; markdown: string}
+  seconds: Record<string, number>
+}
+
+const root = mkdtempSync(join(tmpdir(), 'dcbench-quickstart-'))
+afterAll(() => rmSync(root, {recursive: true, force: true}))
+
+// The CI smoke run of issue 8: the whole path (synth → filter → validate → reshard → train in the CPU
+// image → eval → sign → board → publish) for both benchmarks, with the none and oracle baselines.
+describe('bench quickstart --fast (the built CLI, the real Docker engine)', () => {
+  const out = join(root, 'qs')
+  let result: QuickstartJson
+
+  it('trains, evaluates, signs and publishes both benchmarks; on DataComp the oracle beats no filtering', async () => {
+    const run = await runBenchJson<QuickstartJson>(['quickstart', '--fast', '--out', out], {timeout: 1_500_000})
+    expect(run.exitCode, run.stderr).toBe(0)
+    result = run.json
+    expect(result.executor).toBe('docker')
+    expect(result.rows.map((r) => `${r.benchmark}/${r.filter}`).sort()).toEqual(['datacomp/none', 'datacomp/oracle', 'dclm/none', 'dclm/oracle'])
+    const score = (benchmark: string, filter: string): number => result.rows.find((r) => r.benchmark === benchmark && r.filter === filter)!.headline
+    // DataComp's margin is wide (Average ≈ 0.31 for none, ≈ 0.44 already for the heuristic). The tiny GPT
+    // does not yet learn the world's facts within its budget: its CORE differs between subsets by about
+    // the eval's noise, so DCLM is only checked to produce a centered score here (see the issue 8 note).
+    expect(score('datacomp', 'oracle')).toBeGreaterThan(score('datacomp', 'none') + 0.05)
+    for (const filter of ['none', 'oracle']) expect(Number.isFinite(score('dclm', filter))).toBe(true)
+    const html = readFileSync(result.site.html, 'utf8')
+    expect(html).toContain('datacomp')
+    expect(html).toContain('dclm')
+    expect(readFileSync(result.site.markdown, 'utf8')).toMatch(/oracle/)
+  }, 1_600_000)
+
+  it('signed entries that anyone can verify against the run and the board keyring', async () => {
+    for (const row of result.rows) {
+      const run = join(out, row.benchmark, 'runs', row.filter)
+      const verified = await runBench(['verify', row.entry, '--keyring', join(out, 'board', 'keyring'), '--run', run])
+      expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0)
+    }
+  }, 120_000)
+
+  it('a second run resumes: nothing is trained again and the board keeps one entry per run', async () => {
+    const again = await runBenchJson<QuickstartJson>(['quickstart', '--fast', '--out', out], {timeout: 600_000})
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(again.json.rows.map((r) => r.headline)).toEqual(result.rows.map((r) => r.headline))
+    const board = readFileSync(join(out, 'board', 'entries.jsonl'), 'utf8').trim().split('\n')
+    expect(board).toHaveLength(4)
+  }, 700_000)
+})
+
+describe('bench quickstart without a way to train', () => {
+  it('says in one line how to get Docker', async () => {
+    const result = await runBench(['quickstart', '--executor', 'docker', '--out', join(root, 'nodocker')], {env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}})
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toMatch(/Docker engine is not reachable.*install docker\.io and start dockerd/)
+    expect(existsSync(join(root, 'nodocker'))).toBe(false)
+  }, 60_000)
+})
