@@ -1,0 +1,100 @@
+"""A small open_lm-style decoder (docs/containers.md, "The tiny trainers")."""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .layers import GainLayerNorm, attention, causal_mask, rotary
+
+
+def swiglu_hidden(dim):
+    """open_lm's SwiGLU width: 256·⌈(8d/3)/256⌉."""
+    return 256 * ((int(2 * 4 * dim / 3) + 256 - 1) // 256)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads, qk_norm):
+        super().__init__()
+        self.heads = heads
+        self.in_proj = nn.Linear(dim, 3 * dim, bias=False)
+        self.out_proj = nn.Linear(dim, dim, bias=False)
+        self.q_norm = GainLayerNorm(dim) if qk_norm else nn.Identity()
+        self.k_norm = GainLayerNorm(dim) if qk_norm else nn.Identity()
+
+    def forward(self, x, mask):
+        b, t, d = x.shape
+        q, k, v = self.in_proj(x).chunk(3, dim=-1)
+        q, k = self.q_norm(q), self.k_norm(k)
+        shape = (b, t, self.heads, d // self.heads)
+        q, k, v = q.reshape(shape), k.reshape(shape), v.reshape(shape)
+        q, k = rotary(q), rotary(k)
+        y = attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask)
+        return self.out_proj(y.transpose(1, 2).reshape(b, t, d))
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.w12 = nn.Linear(dim, 2 * hidden, bias=False)
+        self.w3 = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x):
+        x1, x2 = self.w12(x).chunk(2, dim=-1)
+        return self.w3(F.silu(x1) * x2)
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, qk_norm, layer_id):
+        super().__init__()
+        self.attention_norm = GainLayerNorm(dim)
+        self.attention = Attention(dim, heads, qk_norm)
+        self.ffn_norm = GainLayerNorm(dim)
+        self.feed_forward = SwiGLU(dim, swiglu_hidden(dim))
+        # open_lm's initialisation: truncated normal, std 1/√d, output projections scaled by depth
+        std = 1.0 / math.sqrt(dim)
+        out_std = std / math.sqrt(2 * (layer_id + 1))
+        nn.init.trunc_normal_(self.attention.in_proj.weight, std=std, a=-3 * std, b=3 * std)
+        nn.init.trunc_normal_(self.attention.out_proj.weight, std=out_std, a=-3 * out_std, b=3 * out_std)
+        nn.init.trunc_normal_(self.feed_forward.w12.weight, std=std, a=-3 * std, b=3 * std)
+        hidden_std = 1.0 / math.sqrt(swiglu_hidden(dim))
+        out_std = hidden_std / math.sqrt(2 * (layer_id + 1))
+        nn.init.trunc_normal_(self.feed_forward.w3.weight, std=out_std, a=-3 * out_std, b=3 * out_std)
+
+    def forward(self, x, mask):
+        x = x + self.attention(self.attention_norm(x), mask)
+        return x + self.feed_forward(self.ffn_norm(x))
+
+
+class Gpt(nn.Module):
+    """input_ids [batch, seq] → logits [batch, seq, vocab]. Untied embedding and head, no biases."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        dim = cfg["hidden_dim"]
+        if cfg.get("weight_tying"):
+            raise ValueError("weight tying is not implemented (every DCLM recipe has it off)")
+        self.tok_embeddings = nn.Embedding(cfg["vocab_size"], dim)
+        self.layers = nn.ModuleList([Block(dim, cfg["n_heads"], bool(cfg.get("qk_norm")), i) for i in range(cfg["n_layers"])])
+        self.norm = GainLayerNorm(dim)
+        self.output = nn.Linear(dim, cfg["vocab_size"], bias=False)
+        std = 1.0 / math.sqrt(dim)
+        nn.init.trunc_normal_(self.tok_embeddings.weight, std=std, a=-3 * std, b=3 * std)
+        nn.init.trunc_normal_(self.output.weight, std=std, a=-3 * std, b=3 * std)
+
+    def forward(self, input_ids):
+        x = self.tok_embeddings(input_ids)
+        mask = causal_mask(input_ids.shape[1], x.device)
+        for layer in self.layers:
+            x = layer(x, mask)
+        return self.output(self.norm(x))
+
+
+def lm_loss(logits, targets, z_loss):
+    """Cross-entropy + z-loss (open_lm's CrossEntropyLossWithZLoss): CE + z·mean(logsumexp(logits)²)."""
+    flat = logits.reshape(-1, logits.shape[-1])
+    loss = F.cross_entropy(flat, targets.reshape(-1))
+    if z_loss:
+        loss = loss + z_loss * torch.logsumexp(flat, dim=-1).pow(2).mean()
+    return loss
