@@ -4,14 +4,17 @@ import {availableParallelism, totalmem} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import {DcbError, ExitCode} from '../errors.js'
-import {getRecipe, resolveInfra, type Benchmark, type ScaleRecipe} from '../tracks/index.js'
+import {getRecipe, resolveInfra, type Benchmark, type InfraPlan, type ScaleRecipe} from '../tracks/index.js'
 
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {harnessVersion, packageRoot} from '../util/paths.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId, runInDocker} from './executors/docker.js'
 import {runLocally} from './executors/local.js'
 import type {ExecutorOutcome, ExecutorRun} from './executors/types.js'
+import {ensureCpuImageForTrain} from './cpu-image.js'
 import {findHostPython} from './host-python.js'
+import {clipTrainArgs, webdatasetPattern} from './official/clip-args.js'
+import {lmTrainArgs} from './official/lm-args.js'
 import {DATACOMP_MANIFEST_FORMAT, TOKENIZED_FORMAT, type DataCompManifest, type TokenizedManifest} from './reshard/index.js'
 import {readRunManifest, writeRunManifest, type RunAttempt, type RunManifest, type RunStatus} from './run-dir.js'
 import {parseTrainerLine, type FinalJson, type TrainerEvent} from './trainer-events.js'
@@ -68,8 +71,8 @@ export interface TrainOptions {
   /** The folder holding `dcbench_trainers` for the local executor. Default: the package's containers/trainers. */
   trainersDir?: string
   /**
-   * Builds (when needed) and names the CPU image of the tiny scale. Default: `ensureCpuImage` of
-   * src/runner/cpu-image.ts.
+   * Builds (when needed) and names the CPU image of the tiny scale. Default: `ensureCpuImageForTrain`
+   * of src/runner/cpu-image.ts (containers/cpu/build.sh when the tag for the current trainer code is missing).
    */
   ensureImage?: (onProgress: (message: string) => void) => Promise<{tag: string; imageId: string}>
   /** Aborting stops the trainer (SIGTERM: it checkpoints), and the run ends `interrupted`. */
@@ -139,7 +142,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
   if (executor === 'docker') {
-    if (!options.command && recipe.scale !== 'tiny') command = []
+    if (!options.command && recipe.scale !== 'tiny') command = officialCommand(recipe, infra, dataDir)
     await refuseConcurrentRun(runDir)
   }
 
@@ -315,6 +318,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return resultOf(manifest, runDir, (Date.now() - started) / 1000, false, attempt.resumed_from_step, notes)
 }
 
+/**
+ * The upstream argument list the official images' entrypoint (`dcbench_official.py clip|lm --`) passes
+ * to open_clip / open_lm: DataComp's train.py and DCLM's params.py arguments (src/runner/official/).
+ */
+function officialCommand(recipe: ScaleRecipe, infra: InfraPlan, dataDir: string): string[] {
+  if (recipe.benchmark === 'datacomp') {
+    const tars = readdirSync(dataDir).filter((n) => n.endsWith('.tar')).sort()
+    return clipTrainArgs({recipe, infra, trainData: webdatasetPattern('/data', tars)})
+  }
+  return lmTrainArgs({recipe, infra})
+}
+
 function applyReport(manifest: RunManifest, report: ValidationReport): void {
   manifest.validation = {ok: report.ok, problems: report.problems}
   if (report.final) {
@@ -423,13 +438,8 @@ async function resolveImage(options: TrainOptions, recipe: ScaleRecipe): Promise
     return {image: options.image, imageDigest: id}
   }
   if (recipe.scale === 'tiny') {
-    if (!options.ensureImage) {
-      throw new DcbError('DCB_NO_IMAGE', 'the tiny CPU image builder (src/runner/cpu-image.ts) is not available in this dcbench', {
-        exitCode: ExitCode.Environment,
-        suggestions: ['pass --image TAG, or train with --executor local'],
-      })
-    }
-    const built = await options.ensureImage((message) => options.onProgress?.({phase: 'image', message}))
+    const ensure = options.ensureImage ?? ensureCpuImageForTrain
+    const built = await ensure((message) => options.onProgress?.({phase: 'image', message}))
     return {image: built.tag, imageDigest: built.imageId}
   }
   const tag = OFFICIAL_IMAGES[recipe.benchmark]

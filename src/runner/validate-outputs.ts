@@ -5,7 +5,9 @@ import * as ort from 'onnxruntime-node'
 import {z} from 'zod'
 
 import {ClipModelJson} from '../eval/clip/model.js'
+import {isDcbError} from '../errors.js'
 import {describeZodError} from '../util/zod-issue.js'
+import {checkOnnxReference} from './onnx-reference.js'
 import type {FinalJson, StepMetrics} from './trainer-events.js'
 
 /**
@@ -100,7 +102,9 @@ export async function validateOutputs(options: ValidateOutputsOptions): Promise<
     if (final && !lastMetrics && final.steps > 0) problems.push(`${metricsFile}: no steps logged, but final.json says ${final.steps}`)
   }
 
-  const model = await checkModelDir(join(options.runDir, 'model'), options.benchmark, problems)
+  const modelDir = join(options.runDir, 'model')
+  const model = await checkModelDir(modelDir, options.benchmark, problems)
+  if (model && problems.length === 0) await checkReference(modelDir, problems)
   return {ok: problems.length === 0, problems, final, lastMetrics, model}
 }
 
@@ -190,5 +194,20 @@ async function checkGraph(file: string, input: string, tensor: ort.Tensor, outpu
     if (bad >= 0) problems.push(`${file}: '${output}' has a non-finite value (${data[bad]}) at index ${bad}`)
   } finally {
     await session.release()
+  }
+}
+
+/**
+ * When model.json names a `reference` file (torch's outputs on recorded inputs, written by the tiny
+ * trainers), every graph must reproduce them in onnxruntime-node within its tolerance.
+ */
+async function checkReference(modelDir: string, problems: string[]): Promise<void> {
+  const meta = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as {reference?: unknown}
+  if (typeof meta.reference !== 'string') return
+  try {
+    await checkOnnxReference(modelDir, meta.reference)
+  } catch (error) {
+    if (!isDcbError(error)) throw error
+    problems.push(error.message)
   }
 }

@@ -111,7 +111,7 @@ describe('bench train, docker executor', () => {
     const data = dataWith(clipData, {step_seconds: 0.1})
     const run = join(tempDir(), 'run')
     const args = ['train', '--benchmark', 'datacomp', '--scale', 'tiny', '--data', data, '--out', run, '--executor', 'docker', '--image', image, '--max-steps', '30', '--threads', '1']
-    const child = execa(process.execPath, [join(repoRoot, 'bin/run.js'), ...args], {reject: false})
+    const child = execa(process.execPath, [join(repoRoot, 'bin/run.js'), ...args], {reject: false, forceKillAfterDelay: false})
     const metrics = join(run, 'metrics.jsonl')
     for (let i = 0; i < 600 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 5); i++) await new Promise((r) => setTimeout(r, 100))
     child.kill('SIGTERM')
