@@ -1,6 +1,6 @@
 // Does the tiny suite separate clean from junk training data? (issue 6 item 7 / issue 8's goal)
 //
-//   npx tsx bench/lm-eval/clean-vs-junk.ts [--steps 300] [--tokens 400000]
+//   npx tsx bench/lm-eval/clean-vs-junk.ts [--steps 300] [--tokens 400000] [--dim 128] [--layers 4]
 //
 // Draws documents of the tiny text world (world seed 0, the pool's default) — only clean ones for one
 // model, only junk ones (shuffled words, boilerplate, spam, false facts; equal shares) for the other —
@@ -42,7 +42,7 @@ for (const kind of ['clean', 'junk'] as const) {
   writeFileSync(tokens, JSON.stringify({ids}))
   const modelDir = join(root, kind, 'model')
   const t0 = Date.now()
-  const trained = await execa(python, [join(import.meta.dirname, 'train_tiny.py'), modelDir, '--tokens', tokens, '--tokenizer', shippedTokenizerFile(TINY_WORLD_TOKENIZER)!, '--steps', String(steps), '--name', `tiny-gpt-${kind}`])
+  const trained = await execa(python, [join(import.meta.dirname, 'train_tiny.py'), modelDir, '--tokens', tokens, '--tokenizer', shippedTokenizerFile(TINY_WORLD_TOKENIZER)!, '--steps', String(steps), '--name', `tiny-gpt-${kind}`, '--dim', String(arg('--dim', 128)), '--layers', String(arg('--layers', 4))])
   const result = await evaluateDclm({scale: 'tiny', modelDir, outDir: join(root, kind), dataDir: join(root, 'data')})
   const rows = result.tasks.map((t) => {
     const base = suite.tasks.find((s) => s.label === t.label)!.randomBaseline.v2 / 100
