@@ -73,6 +73,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   const rows: QuickstartRow[] = []
   const seconds: Record<string, number> = {}
   let image: string | null = null
+  let executor = env.executor
   for (const benchmark of plan.benchmarks) {
     const benchmarkStarted = Date.now()
     const pool = layout.pool(plan, benchmark)
@@ -112,7 +113,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         scale: 'tiny',
         dataDir,
         runDir,
-        executor: env.executor,
+        // 'auto' lets bench train fall back to the host python when the CPU image cannot be built here.
+        executor: options.executor ?? 'auto',
         signal: options.signal,
         onProgress: (e) => {
           if (e.step !== undefined) options.onProgress?.({done: e.step, total: e.stepsTotal, detail: e.loss === undefined ? e.phase : `loss ${e.loss.toFixed(3)}`})
@@ -123,6 +125,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         throw new DcbError('DCB_QUICKSTART', `${runDir}: training ended '${trained.exit_status}'; run bench quickstart again to resume`, {exitCode: ExitCode.Environment})
       }
       image = trained.image ?? image
+      executor = trained.executor
+      for (const note of trained.notes) step(`${label}: ${note}`)
 
       step(`${label}: evaluate on the tiny suite`)
       const evalStarted = Date.now()
@@ -177,7 +181,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   seconds.total = (Date.now() - started) / 1000
   return {
     out: plan.out,
-    executor: env.executor,
+    executor,
     image,
     notes: env.notes,
     rows,
