@@ -22,21 +22,25 @@ import {zstdCompress} from './compression.js'
  * and the ground-truth `quality` (dclm spec §1, §3; docs/contracts.md).
  */
 
-/** Share of each quality in a synthetic DCLM pool (sums to 1). */
+/**
+ * Share of each quality in a synthetic DCLM pool (sums to 1). Mostly junk, as web crawls are, and as
+ * many false-fact documents as clean ones: unfiltered, a model meets each fact and its rumour about
+ * equally often; the heuristic drops the content-farm two thirds of the lies; only the oracle all.
+ */
 export const DCLM_QUALITY_MIX: Readonly<Record<TextQuality, number>> = {
-  clean: 0.5,
-  shuffled_words: 0.15,
+  clean: 0.25,
+  shuffled_words: 0.2,
   boilerplate: 0.15,
-  spam: 0.1,
-  false_facts: 0.1,
+  spam: 0.15,
+  false_facts: 0.25,
 }
 
 /**
  * Pool size in words relative to the scale's token budget. Real DCLM pools are far larger than the
- * budget; 2.5× keeps the tiny pool small while a filtered subset (about half of it) still holds
- * more than one pass of the budget.
+ * budget; 4× keeps the tiny pool small while the oracle's subset (the clean quarter) still holds about
+ * one pass of the budget.
  */
-export const DCLM_POOL_WORDS_PER_TOKEN = 2.5
+export const DCLM_POOL_WORDS_PER_TOKEN = 4
 
 /** Documents per JSONL file. */
 export const DOCUMENTS_PER_FILE = 5_000

@@ -17,7 +17,7 @@ import {tokenizerFromJson, type TextTokenizer} from './hf-tokenizer.js'
 export const TINY_WORLD_TOKENIZER = 'dcbench/tiny-world'
 
 /** The vocabulary ceiling: the tiny recipe's model vocab_size. */
-export const TINY_WORLD_MAX_VOCAB = 4096
+export const TINY_WORLD_MAX_VOCAB = 1536
 
 /** The tokenizer.json text, generated (deterministic). */
 export function buildTinyWorldTokenizerJson(): string {

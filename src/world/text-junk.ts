@@ -1,12 +1,10 @@
-import type {Rng} from '../util/rng.js'
+import {createRng, type Rng} from '../util/rng.js'
 import {
   cleanDocument,
   pronounOf,
-  relationObjects,
   RELATION_SPECS,
   splitWords,
   statementFor,
-  type Fact,
   type TextWorld,
 } from './text-world.js'
 
@@ -67,9 +65,29 @@ export function cleanTextDocument(world: TextWorld, rng: Rng): TextDocument {
   return {text: cleanDocument(world, rng), quality: 'clean'}
 }
 
-/** A clean document's words in random order: right vocabulary, no language. */
+/**
+ * Word salad: as many words as a clean document has, each drawn from the words of many clean
+ * documents. Right vocabulary, no language — and, unlike shuffling one document's words, no
+ * co-occurrence of a person with their own attributes, so it teaches no facts by association.
+ */
 export function shuffledWordsDocument(world: TextWorld, rng: Rng): TextDocument {
-  return {text: rng.shuffle(splitWords(cleanDocument(world, rng))).join(' '), quality: 'shuffled_words'}
+  const length = splitWords(cleanDocument(world, rng)).length
+  const words = wordSaladSource(world)
+  return {text: Array.from({length}, () => rng.pick(words)).join(' '), quality: 'shuffled_words'}
+}
+
+/** Documents whose words feed the word salad. */
+const WORD_SALAD_DOCUMENTS = 64
+const wordSaladSources = new WeakMap<TextWorld, string[]>()
+
+function wordSaladSource(world: TextWorld): string[] {
+  let words = wordSaladSources.get(world)
+  if (!words) {
+    const rng = createRng(`word-salad:${world.seed}`)
+    words = Array.from({length: WORD_SALAD_DOCUMENTS}, (_, i) => splitWords(cleanDocument(world, rng.fork(`document-${i}`)))).flat()
+    wordSaladSources.set(world, words)
+  }
+  return words
 }
 
 /** Navigation, cookie and legal lines. */
@@ -88,25 +106,32 @@ export function spamDocument(rng: Rng): TextDocument {
 }
 
 /**
- * Fluent text that contradicts the world: a paragraph about a person whose every stated object is
- * replaced by a wrong value of the same relation. Only the world (or an oracle) can tell.
+ * Share of false-fact documents that come from content farms: the same fluent lies with the page's
+ * share and navigation lines left in, which C4-style line rules catch. The rest are clean-looking
+ * pages that only knowledge of the world (or an oracle) can reject. So a rule-based filter halves the
+ * misinformation, and only the oracle removes it all.
+ */
+export const CONTENT_FARM_SHARE = 2 / 3
+
+/** The lines content-farm pages end with: each is a line C4's rules delete, together enough words to sink any page. */
+export const CONTENT_FARM_LINES = ['Share on social media', 'Read more', 'Back to top'] as const
+
+/**
+ * Fluent text that contradicts the world: paragraphs about a person stating the world's rumours
+ * (`world.rumours`: one fixed wrong object per fact) instead of the facts; on content-farm pages
+ * (CONTENT_FARM_SHARE of them) followed by share and navigation lines.
  */
 export function falseFactsDocument(world: TextWorld, rng: Rng): TextDocument {
   const paragraphs: string[] = []
   const n = 1 + rng.int(3)
   for (let p = 0; p < n; p++) {
     const person = rng.pick(world.people)
-    const facts = rng.shuffle(world.facts.filter((f) => f.subject === person.name)).slice(0, 3 + rng.int(3))
-    const sentences = facts.map((fact, i) => {
-      const wrong: Fact = {...fact, object: wrongObject(fact, rng)}
-      return statementFor(wrong, {template: rng.int(RELATION_SPECS[fact.relation].templates.length), pronoun: i > 0 && rng.chance(0.6) ? pronounOf(person) : undefined})
-    })
+    const lies = rng.shuffle(world.rumours.filter((f) => f.subject === person.name)).slice(0, 3 + rng.int(3))
+    const sentences = lies.map((wrong, i) =>
+      statementFor(wrong, {template: rng.int(RELATION_SPECS[wrong.relation].templates.length), pronoun: i > 0 && rng.chance(0.6) ? pronounOf(person) : undefined}),
+    )
     paragraphs.push(sentences.join(' '))
   }
+  if (rng.chance(CONTENT_FARM_SHARE)) paragraphs.push(rng.shuffle(CONTENT_FARM_LINES).join('\n'))
   return {text: paragraphs.join('\n\n'), quality: 'false_facts'}
-}
-
-function wrongObject(fact: Fact, rng: Rng): string {
-  const choices = relationObjects(fact.relation).filter((o) => o !== fact.object && o !== fact.subject)
-  return rng.pick(choices)
 }

@@ -153,17 +153,26 @@ export interface TextWorld {
   cities: CityInfo[]
   /** Every fact: each person's six, then each city's two. */
   facts: Fact[]
+  /**
+   * The world's misinformation: for each fact (same index), one fixed wrong object of its relation.
+   * False-fact documents always state these, so junk repeats one consistent lie per fact — the
+   * misinformation a tiny LM can actually learn, and the distractor the tiny suite offers beside the truth.
+   */
+  rumours: Fact[]
 }
 
-/** How many people a world has. */
-export const PEOPLE_PER_WORLD = 40
+/** How many people a world has by default (even: half women, half men). */
+export const PEOPLE_PER_WORLD = 16
 
-/** Draws a world: 20 women and 20 men from the name lists, attributes uniformly at random. */
-export function buildTextWorld(seed: number): TextWorld {
+/** Draws a world: `peopleCount` / 2 women and as many men from the name lists, attributes uniformly at random. */
+export function buildTextWorld(seed: number, peopleCount = PEOPLE_PER_WORLD): TextWorld {
+  if (!Number.isInteger(peopleCount) || peopleCount < 2 || peopleCount % 2 !== 0 || peopleCount / 2 > FEMALE_NAMES.length) {
+    throw new RangeError(`a text world has an even number of people in [2, ${2 * FEMALE_NAMES.length}], not ${peopleCount}`)
+  }
   const rng = createRng(`text-world:${seed}`)
   const names = [
-    ...rng.fork('female').shuffle(FEMALE_NAMES).slice(0, PEOPLE_PER_WORLD / 2).map((name) => ({name, gender: 'female' as const})),
-    ...rng.fork('male').shuffle(MALE_NAMES).slice(0, PEOPLE_PER_WORLD / 2).map((name) => ({name, gender: 'male' as const})),
+    ...rng.fork('female').shuffle(FEMALE_NAMES).slice(0, peopleCount / 2).map((name) => ({name, gender: 'female' as const})),
+    ...rng.fork('male').shuffle(MALE_NAMES).slice(0, peopleCount / 2).map((name) => ({name, gender: 'male' as const})),
   ]
   const ordered = rng.fork('order').shuffle(names)
   const attr = rng.fork('attributes')
@@ -195,7 +204,22 @@ export function buildTextWorld(seed: number): TextWorld {
     )
   }
   for (const c of cities) facts.push({subject: c.name, relation: 'located_in', object: c.country}, {subject: c.name, relation: 'known_for', object: c.knownFor})
-  return {seed, people, cities, facts}
+  const lies = rng.fork('rumours')
+  const rumours = facts.map((fact) => ({...fact, object: lies.pick(wrongObjects(fact, people.map((p) => p.name)))}))
+  return {seed, people, cities, facts, rumours}
+}
+
+/** The objects a fact's relation allows that would make it false (a best friend is another member of the world). */
+function wrongObjects(fact: Fact, members: readonly string[]): string[] {
+  const pool = fact.relation === 'best_friend' ? members : relationObjects(fact.relation)
+  return pool.filter((o) => o !== fact.object && o !== fact.subject)
+}
+
+/** The rumour about a fact: the fixed wrong object the world's misinformation states for it. */
+export function rumourFor(world: TextWorld, fact: Fact): Fact {
+  const i = world.facts.findIndex((f) => f.subject === fact.subject && f.relation === fact.relation)
+  if (i < 0) throw new RangeError(`no fact ${fact.subject} ${fact.relation} in world ${world.seed}`)
+  return world.rumours[i] as Fact
 }
 
 /** Every value the object of a relation can take in any world (multiple-choice distractors come from here). */

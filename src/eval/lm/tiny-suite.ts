@@ -4,33 +4,33 @@ import {dirname, join} from 'node:path'
 
 import {tempPathFor} from '../../util/atomic-write.js'
 import {createRng, type Rng} from '../../util/rng.js'
-import {buildTextWorld, completionFor, questionFor, relationObjects, RELATION_SPECS, statementFor, type Fact, type TextWorld} from '../../world/index.js'
+import {buildTextWorld, completionFor, questionFor, relationObjects, RELATION_SPECS, rumourFor, statementFor, type Fact, type TextWorld} from '../../world/index.js'
 
 /**
  * The tiny suite's task files (evaluators/dclm-tiny/suite.yaml), generated from the tiny text world in
  * llm-foundry's ICL JSONL format, so they run through exactly the readers, prompt construction and
  * metrics of the real suite:
  *
- * - `tiny/fact_completion.jsonl` (language_modeling): `{context: "Alice works as", continuation: "an engineer", category: "works_as"}`, one per fact;
- * - `tiny/fact_choice.jsonl` (multiple_choice): the same contexts with the true object and three other objects of the relation;
+ * - `tiny/fact_completion.jsonl` (language_modeling): `{context: "Alice works as", continuation: "an engineer", category: "works_as"}`, one per fact and template;
+ * - `tiny/fact_choice.jsonl` (multiple_choice): such contexts with the true object, the world's rumour about it (what false-fact documents say) and two other objects of the relation;
  * - `tiny/who_schema.jsonl` (schema): two subjects as context options, a statement true of one of them as the shared continuation;
- * - `tiny/questions.jsonl` (generation_task_with_answers): `{context: "Where does Alice live?", answer: "Paris"}`.
+ * - `tiny/questions.jsonl` (generation_task_with_answers): `{context: "Where does Alice live?", answer: "Paris"}`, one per fact.
  *
  * Deterministic in (world seed, TINY_SUITE_VERSION); items are drawn from their own random stream
  * (`tiny-icl:<seed>`), never from the pool's.
  */
 
 /** Bumped whenever the generated files change; part of the cache folder's name. */
-export const TINY_SUITE_VERSION = 1
+export const TINY_SUITE_VERSION = 2
 
-const COUNTS = {choice: 200, schema: 150, questions: 150}
+const COUNTS = {choice: 300, schema: 200}
 
 /** The JSON lines of each task file, keyed by path relative to the data folder. */
 export function tinyTaskFiles(worldSeed: number): Record<string, string[]> {
   const world = buildTextWorld(worldSeed)
   const rng = createRng(`tiny-icl:${worldSeed}`)
   return {
-    'tiny/fact_completion.jsonl': factCompletion(world, rng.fork('completion')),
+    'tiny/fact_completion.jsonl': factCompletion(world),
     'tiny/fact_choice.jsonl': factChoice(world, rng.fork('choice')),
     'tiny/who_schema.jsonl': whoSchema(world, rng.fork('schema')),
     'tiny/questions.jsonl': questions(world, rng.fork('questions')),
@@ -65,23 +65,28 @@ export async function ensureTinySuiteData(cacheDir: string, worldSeed: number): 
   return dir
 }
 
-function factCompletion(world: TextWorld, rng: Rng): string[] {
-  return world.facts.map((fact) => {
-    const {context, continuation} = completionFor(fact, rng.int(RELATION_SPECS[fact.relation].templates.length))
+/** Every (fact, template) pair of the world: the statements the tasks are cut from. */
+function statements(world: TextWorld): {fact: Fact; template: number}[] {
+  return world.facts.flatMap((fact) => RELATION_SPECS[fact.relation].templates.map((_, template) => ({fact, template})))
+}
+
+function factCompletion(world: TextWorld): string[] {
+  return statements(world).map(({fact, template}) => {
+    const {context, continuation} = completionFor(fact, template)
     return JSON.stringify({context, continuation: continuation.trim(), category: fact.relation})
   })
 }
 
-function distractors(fact: Fact, rng: Rng, count: number): string[] {
-  const others = relationObjects(fact.relation).filter((o) => o !== fact.object && o !== fact.subject)
-  return rng.shuffle(others).slice(0, count)
+/** The rumour's object, then `count - 1` other wrong objects of the relation. */
+function distractors(world: TextWorld, fact: Fact, rng: Rng, count: number): string[] {
+  const rumour = rumourFor(world, fact).object
+  const others = relationObjects(fact.relation).filter((o) => o !== fact.object && o !== rumour && o !== fact.subject)
+  return [rumour, ...rng.shuffle(others).slice(0, count - 1)]
 }
 
 function factChoice(world: TextWorld, rng: Rng): string[] {
-  return rng.shuffle(world.facts).slice(0, COUNTS.choice).map((fact) => {
-    const template = rng.int(RELATION_SPECS[fact.relation].templates.length)
-    const objects = [fact.object, ...distractors(fact, rng, 3)]
-    const order = rng.shuffle(objects)
+  return rng.shuffle(statements(world)).slice(0, COUNTS.choice).map(({fact, template}) => {
+    const order = rng.shuffle([fact.object, ...distractors(world, fact, rng, 3)])
     const query = completionFor(fact, template).context
     const choices = order.map((object) => completionFor({...fact, object}, template).continuation.trim())
     return JSON.stringify({query, choices, gold: order.indexOf(fact.object)})
@@ -90,17 +95,14 @@ function factChoice(world: TextWorld, rng: Rng): string[] {
 
 function whoSchema(world: TextWorld, rng: Rng): string[] {
   const lines: string[] = []
-  const facts = rng.shuffle(world.facts)
-  for (const fact of facts) {
+  for (const {fact, template} of rng.shuffle(statements(world))) {
     if (lines.length === COUNTS.schema) break
     const spec = RELATION_SPECS[fact.relation]
-    const templates = spec.templates.map((t, i) => ({t, i})).filter(({t}) => t.startsWith('{s} '))
-    if (templates.length === 0) continue
+    if (!(spec.templates[template] as string).startsWith('{s} ')) continue
     // another subject of the same kind for whom the statement is false
     const subjects = (spec.subject === 'person' ? world.people.map((p) => p.name) : world.cities.map((c) => c.name)).filter((s) => s !== fact.subject)
     const wrong = rng.shuffle(subjects).find((s) => !world.facts.some((f) => f.subject === s && f.relation === fact.relation && f.object === fact.object) && s !== fact.object)
     if (wrong === undefined) continue
-    const template = rng.pick(templates).i
     const continuation = statementFor(fact, {template}).slice(fact.subject.length).trim()
     const options = rng.chance(0.5) ? [fact.subject, wrong] : [wrong, fact.subject]
     lines.push(JSON.stringify({context_options: options, continuation, gold: options.indexOf(fact.subject)}))
@@ -109,5 +111,5 @@ function whoSchema(world: TextWorld, rng: Rng): string[] {
 }
 
 function questions(world: TextWorld, rng: Rng): string[] {
-  return rng.shuffle(world.facts).slice(0, COUNTS.questions).map((fact) => JSON.stringify({context: questionFor(fact), answer: fact.object, aliases: []}))
+  return rng.shuffle(world.facts).map((fact) => JSON.stringify({context: questionFor(fact), answer: fact.object, aliases: []}))
 }

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
+import {TINY_SUITE_VERSION} from '../../../src/eval/lm/tiny-suite.js'
 import {runBench, runBenchJson} from '../../helpers/cli.js'
 import {sharedDir} from '../../helpers/shared.js'
 import {exportTinyGpt} from '../../helpers/tiny-gpt.js'
@@ -41,7 +42,7 @@ describe('bench eval --benchmark dclm', () => {
     expect(Object.keys(file).slice(0, 5)).toEqual(['name', 'uuid', 'model', 'creation_date', 'eval_metrics'])
     expect(file.Core).toBe(first.json.headline.value)
     expect(file['missing tasks']).toBe('[]')
-    expect(existsSync(join(dataCache, 'dclm-tiny-v1-world0', 'tiny', 'questions.jsonl'))).toBe(true)
+    expect(existsSync(join(dataCache, `dclm-tiny-v${TINY_SUITE_VERSION}-world0`, 'tiny', 'questions.jsonl'))).toBe(true)
 
     // second run: everything comes from the cache, same numbers
     const second = await runBenchJson<EvalJson>(['eval', '--benchmark', 'dclm', '--scale', 'tiny', '--model', modelDir, '--out', out], {env})

@@ -6,7 +6,7 @@ import {gzipSync} from 'node:zlib'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
-import {dclmDocumentId, iterateDclmDocuments, readUidIndexHeader} from '../../../src/pool/index.js'
+import {DCLM_POOL_WORDS_PER_TOKEN, DCLM_QUALITY_MIX, dclmDocumentId, iterateDclmDocuments, readUidIndexHeader} from '../../../src/pool/index.js'
 import {loadSubset} from '../../../src/subset/index.js'
 import {splitWords} from '../../../src/world/index.js'
 import {runBench, runBenchJson} from '../../helpers/cli.js'
@@ -34,8 +34,8 @@ describe('bench pool synth --benchmark dclm --scale tiny (the built CLI)', () =>
     const dir = tmp()
     const a = await runBenchJson<SynthJson>(['pool', 'synth', '--benchmark', 'dclm', '--scale', 'tiny', '--out', join(dir, 'a')])
     expect(a.exitCode, a.stderr).toBe(0)
-    expect(a.json.token_budget).toBe(640_000) // 20 · 1.6M params · 0.02 (tracks/dclm.yaml tiny)
-    expect(a.json.words).toBeGreaterThanOrEqual(2.5 * 640_000)
+    expect(a.json.token_budget).toBe(616_399) // ⌊20 · 655,744 params · 0.047⌋ (tracks/dclm.yaml tiny)
+    expect(a.json.words).toBeGreaterThanOrEqual(DCLM_POOL_WORDS_PER_TOKEN * 616_399)
     expect(a.json.world_seed).toBe(0)
     expect(a.json.files.every((f) => /^documents\/\d{8}\.jsonl\.zst$/.test(f))).toBe(true)
     const b = await runBenchJson<SynthJson>(['pool', 'synth', '--benchmark', 'dclm', '--scale', 'tiny', '--out', join(dir, 'b')])
@@ -66,7 +66,7 @@ describe('bench pool synth --benchmark dclm --scale tiny (the built CLI)', () =>
     expect(ids.size).toBe(count)
     expect(qualities).toEqual(a.json.qualities)
     expect(words).toBe(a.json.words)
-    expect(Math.abs(qualities.clean! / count - 0.5)).toBeLessThan(0.02)
+    for (const [quality, share] of Object.entries(DCLM_QUALITY_MIX)) expect(Math.abs(qualities[quality]! / count - share), quality).toBeLessThan(0.02)
   })
 
   it('indexes document ids the same from .jsonl.zst, .jsonl.gz and plain .jsonl; a DCLM id list loads for lookups', async () => {

@@ -22,18 +22,18 @@ describe('bench quickstart --fast (the built CLI, the real Docker engine)', () =
   const out = join(root, 'qs')
   let result: QuickstartJson
 
-  it('trains, evaluates, signs and publishes both benchmarks; on DataComp the oracle beats no filtering', async () => {
+  it('trains, evaluates, signs and publishes both benchmarks; on both the oracle beats no filtering by a wide margin', async () => {
     const run = await runBenchJson<QuickstartJson>(['quickstart', '--fast', '--out', out], {timeout: 1_500_000})
     expect(run.exitCode, run.stderr).toBe(0)
     result = run.json
     expect(result.executor).toBe('docker')
     expect(result.rows.map((r) => `${r.benchmark}/${r.filter}`).sort()).toEqual(['datacomp/none', 'datacomp/oracle', 'dclm/none', 'dclm/oracle'])
     const score = (benchmark: string, filter: string): number => result.rows.find((r) => r.benchmark === benchmark && r.filter === filter)!.headline
-    // DataComp's margin is wide (Average ≈ 0.31 for none, ≈ 0.44 already for the heuristic). The tiny GPT
-    // does not yet learn the world's facts within its budget: its CORE differs between subsets by about
-    // the eval's noise, so DCLM is only checked to produce a centered score here (see the issue 8 note).
-    expect(score('datacomp', 'oracle')).toBeGreaterThan(score('datacomp', 'none') + 0.05)
-    for (const filter of ['none', 'oracle']) expect(Number.isFinite(score('dclm', filter))).toBe(true)
+    // Training is deterministic, so these are fixed numbers on a given torch build; the margins asked
+    // for are a fraction of the measured ones (issue 8 note), so a different CPU's float rounding
+    // cannot flip them: DataComp Average ≈ 0.30 none vs ≈ 0.70 oracle, DCLM Core ≈ 0.18 vs ≈ 0.88.
+    expect(score('datacomp', 'oracle')).toBeGreaterThan(score('datacomp', 'none') + 0.1)
+    expect(score('dclm', 'oracle')).toBeGreaterThan(score('dclm', 'none') + 0.2)
     const html = readFileSync(result.site.html, 'utf8')
     expect(html).toContain('datacomp')
     expect(html).toContain('dclm')

@@ -59,8 +59,8 @@ describe.each(cases)('tiny $benchmark trainer on the host', ({benchmark, make, c
       expect(checked.find((c) => c.graph === 'image_encoder.onnx')?.outputs.image_features).toEqual([2, 64])
       expect(existsSync(join(out, 'model/bpe_simple_vocab_16e6.txt.gz'))).toBe(true)
     } else {
-      expect(checked[0]?.outputs.logits).toEqual([2, 8, 4096])
-      expect(meta).toMatchObject({seq_len: 128, vocab_size: 4096, eot_token_id: 0, pad_token_id: 1, tokenizer: 'tokenizer.json'})
+      expect(checked[0]?.outputs.logits).toEqual([2, 8, 1536])
+      expect(meta).toMatchObject({seq_len: 128, vocab_size: 1536, eot_token_id: 0, pad_token_id: 1, tokenizer: 'tokenizer.json'})
     }
   })
 

@@ -10,6 +10,8 @@ import {
   CAPTION_TEMPLATES,
   cleanSample,
   cleanTextDocument,
+  CONTENT_FARM_LINES,
+  CONTENT_FARM_SHARE,
   falseFactsDocument,
   fillCaption,
   nearDuplicateSample,
@@ -75,7 +77,14 @@ describe('document rules (C4 / Gopher / RefinedWeb-style page decisions)', () =>
     expect(share(() => boilerplateDocument(rng))).toBe(0)
     expect(share(() => spamDocument(rng))).toBe(0)
   })
-  it('cannot see false facts (fluent text): that is what the oracle adds', () => expect(share(() => falseFactsDocument(world, rng))).toBeGreaterThan(0.9))
+  it('drops the false facts of content farms (their share lines) but cannot see fluent ones: that is what the oracle adds', () => {
+    for (let i = 0; i < 300; i++) {
+      const doc = falseFactsDocument(world, rng)
+      const fromContentFarm = CONTENT_FARM_LINES.some((line) => doc.text.includes(`\n${line}`))
+      expect(checkDocument(doc.text).keep, doc.text).toBe(!fromContentFarm)
+    }
+    expect(share(() => falseFactsDocument(world, rng))).toBeCloseTo(1 - CONTENT_FARM_SHARE, 1)
+  })
   it('names the reason', () => {
     expect(checkDocument('Buy now! Buy now! Buy now! Buy now!').reason).toBe('repetition')
     expect(checkDocument('Accept all cookies\nHome | About us').reason).toBe('boilerplate_lines')

@@ -8,11 +8,13 @@ import {
   cleanTextDocument,
   completionFor,
   falseFactsDocument,
+  FEMALE_NAMES,
   PEOPLE_PER_WORLD,
   questionFor,
   RELATION_SPECS,
   RELATIONS,
   relationObjects,
+  rumourFor,
   shuffledWordsDocument,
   spamDocument,
   splitWords,
@@ -62,12 +64,12 @@ describe('text world', () => {
     expect(docs(1)).toEqual(docs(1))
   })
 
-  it('has 40 distinct people, 20 of each gender, each with a best friend other than themself', () => {
+  it('has PEOPLE_PER_WORLD distinct people, half of each gender, each with a best friend other than themself', () => {
     const world = buildTextWorld(11)
     expect(world.people).toHaveLength(PEOPLE_PER_WORLD)
     const names = new Set(world.people.map((p) => p.name))
     expect(names.size).toBe(PEOPLE_PER_WORLD)
-    expect(world.people.filter((p) => p.gender === 'female')).toHaveLength(20)
+    expect(world.people.filter((p) => p.gender === 'female')).toHaveLength(PEOPLE_PER_WORLD / 2)
     for (const p of world.people) {
       expect(p.bestFriend).not.toBe(p.name)
       expect(names.has(p.bestFriend)).toBe(true)
@@ -101,6 +103,7 @@ describe('text world', () => {
     for (const seed of [0, 1, 2]) {
       const world = buildTextWorld(seed)
       const truths = trueStatements(world)
+      const rumours = trueStatements({...world, facts: world.rumours})
       const possible = possibleStatements(world)
       const rng = createRng(`facts-${seed}`)
       for (let i = 0; i < 200; i++) {
@@ -120,9 +123,51 @@ describe('text world', () => {
           if (/^(She|He|Her|His) /.test(sentence)) continue
           expect(possible.has(sentence), sentence).toBe(true)
           expect(truths.has(sentence), sentence).toBe(false)
+          expect(rumours.has(sentence), sentence).toBe(true)
         }
       }
     }
+  })
+
+  it('has one fixed rumour per fact: same subject and relation, a wrong object the relation allows', () => {
+    for (const seed of [0, 1, 2]) {
+      const world = buildTextWorld(seed)
+      expect(world.rumours).toHaveLength(world.facts.length)
+      const members = new Set(world.people.map((p) => p.name))
+      world.facts.forEach((fact, i) => {
+        const rumour = world.rumours[i]!
+        expect(rumourFor(world, fact)).toBe(rumour)
+        expect([rumour.subject, rumour.relation]).toEqual([fact.subject, fact.relation])
+        expect(rumour.object).not.toBe(fact.object)
+        expect(rumour.object).not.toBe(fact.subject)
+        if (fact.relation === 'best_friend') expect(members.has(rumour.object)).toBe(true)
+        else expect(relationObjects(fact.relation)).toContain(rumour.object)
+      })
+    }
+    expect(buildTextWorld(9).rumours).toEqual(buildTextWorld(9).rumours)
+  })
+
+  it('sizes the world by its people count', () => {
+    const world = buildTextWorld(2, 6)
+    expect(world.people.map((p) => p.gender).sort()).toEqual(['female', 'female', 'female', 'male', 'male', 'male'])
+    expect(world.facts).toHaveLength(6 * 6 + CITIES.length * 2)
+    for (const count of [0, 3, 82]) expect(() => buildTextWorld(0, count)).toThrow(/even number of people/)
+  })
+
+  it('word salad carries no facts: a person and their own job co-occur as often as independence predicts', () => {
+    const world = buildTextWorld(4)
+    const rng = createRng('salad')
+    const docs = Array.from({length: 600}, () => new Set(splitWords(shuffledWordsDocument(world, rng).text)))
+    const count = (...words: string[]): number => docs.filter((d) => words.every((w) => d.has(w))).length
+    let together = 0
+    let expected = 0
+    for (const person of world.people) {
+      together += count(person.name, person.job)
+      expected += (count(person.name) * count(person.job)) / docs.length
+    }
+    expect(expected).toBeGreaterThan(50)
+    expect(together / expected).toBeGreaterThan(0.8)
+    expect(together / expected).toBeLessThan(1.2)
   })
 
   it('junk documents carry their label and look like their kind', () => {
@@ -155,7 +200,7 @@ describe('text world', () => {
       }
     }
     for (let seed = 0; seed < 12; seed++) {
-      const world = buildTextWorld(seed)
+      const world = buildTextWorld(seed, seed === 0 ? 2 * FEMALE_NAMES.length : PEOPLE_PER_WORLD) // seed 0: every name
       const rng = createRng(`vocab-${seed}`)
       for (let i = 0; i < 150; i++) {
         add(cleanTextDocument(world, rng).text)
