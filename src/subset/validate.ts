@@ -136,29 +136,19 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
     options.onProgress?.({done, total})
   }
 
+  const newScanner = (): SubsetScanner => new SubsetScanner(index && indexRecords(index, options.chunkRecords), options.maxExamples)
+  const pass = (records: AsyncIterable<Uint32Array>, scanner: SubsetScanner, onDisorder: () => Error): Promise<ScanResult> =>
+    scanPass({records, scanner, onDisorder, progress, sortOut: options.sortOut, idColumn: info.idColumn})
+
   // Pass 1: in file order. Sorted files (the normal case) are done after it.
   let scan: ScanResult | undefined
   let descent: Descent | undefined
-  {
-    const scanner = new SubsetScanner(index && indexRecords(index, options.chunkRecords), options.maxExamples)
-    const source = fileRecords(info, readOptions, options.chunkRecords)
-    const scanned = async function* (): AsyncGenerator<Uint32Array> {
-      for await (const chunk of source) {
-        if (!(await scanner.add(chunk))) throw new Unsorted()
-        progress(chunk.length / 4)
-        yield chunk
-      }
-    }
-    try {
-      if (options.sortOut) await writeSubset({out: options.sortOut, records: scanned(), idColumn: info.idColumn})
-      else await drain(scanned())
-      scan = scanner.finish()
-    } catch (error) {
-      if (!(error instanceof Unsorted)) throw error
-      descent = scanner.descent
-    } finally {
-      await scanner.close()
-    }
+  const inFileOrder = newScanner()
+  try {
+    scan = await pass(fileRecords(info, readOptions, options.chunkRecords), inFileOrder, () => new Unsorted())
+  } catch (error) {
+    if (!(error instanceof Unsorted)) throw error
+    descent = inFileOrder.descent
   }
 
   // Pass 2, only for a file out of order: sort (in bounded memory, spilling runs to disk) and scan again.
@@ -166,25 +156,40 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
     invalidRepeats.length = 0
     invalidRepeatCount = 0
     done = 0
-    const scanner = new SubsetScanner(index && indexRecords(index, options.chunkRecords), options.maxExamples)
     const sorted = sortUidStream(readSubsetRecords(info, readOptions), {memoryBytes: options.memoryBytes, tmpDir: options.tmpDir})
-    const scanned = async function* (): AsyncGenerator<Uint32Array> {
-      for await (const chunk of sorted) {
-        if (!(await scanner.add(chunk))) throw new Error('sorted stream out of order')
-        progress(chunk.length / 4)
-        yield chunk
-      }
-    }
-    try {
-      if (options.sortOut) await writeSubset({out: options.sortOut, records: scanned(), idColumn: info.idColumn})
-      else await drain(scanned())
-      scan = scanner.finish()
-    } finally {
-      await scanner.close()
-    }
+    scan = await pass(sorted, newScanner(), () => new Error('sorted stream out of order'))
   }
 
   return buildReport({options, info, recipe, index, scan, descent, invalidRepeats, invalidRepeatCount, seconds: (performance.now() - started) / 1000})
+}
+
+/**
+ * One scan of a record stream: feeds the scanner (throwing `onDisorder()` at the first record out of
+ * order), reports progress and, with `sortOut`, writes the records as they pass. Closes the scanner.
+ */
+async function scanPass(pass: {
+  records: AsyncIterable<Uint32Array>
+  scanner: SubsetScanner
+  onDisorder: () => Error
+  progress: (records: number) => void
+  sortOut?: string
+  idColumn: SubsetFileInfo['idColumn']
+}): Promise<ScanResult> {
+  const {scanner} = pass
+  const scanned = async function* (): AsyncGenerator<Uint32Array> {
+    for await (const chunk of pass.records) {
+      if (!(await scanner.add(chunk))) throw pass.onDisorder()
+      pass.progress(chunk.length / 4)
+      yield chunk
+    }
+  }
+  try {
+    if (pass.sortOut) await writeSubset({out: pass.sortOut, records: scanned(), idColumn: pass.idColumn})
+    else await drain(scanned())
+    return scanner.finish()
+  } finally {
+    await scanner.close()
+  }
 }
 
 /** The records of a pool index, read ahead in chunks. */
