@@ -52,7 +52,7 @@ function csvField(value: string | number): string {
 
 /** A Markdown document with one ranked table per board. */
 export function renderMarkdown(boards: readonly RankedBoard[], generatedAt: string): string {
-  const out = ['# dcbench leaderboards', '', `Generated ${generatedAt}. Scores are fractions in [0, 1]; boards are ranked by their headline metric.`, '']
+  const out = ['# dcbench leaderboards', '', `Generated ${generatedAt}. Accuracies are fractions in [0, 1]; centered scores (DCLM Core, Extended) are 0 at chance and negative below it. Boards are ranked by their headline metric.`, '']
   for (const board of boards) {
     const columns = summaryColumns(board)
     out.push(`## ${boardTitle(board)}`, '', `Ranked by **${board.headline}** (${board.suite}). ${board.rows.length} entr${board.rows.length === 1 ? 'y' : 'ies'}.`, '')
