@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -31,7 +31,7 @@ describe('bench quickstart --fast (the built CLI, the real Docker engine)', () =
     const score = (benchmark: string, filter: string): number => result.rows.find((r) => r.benchmark === benchmark && r.filter === filter)!.headline
     // Training is deterministic, so these are fixed numbers on a given torch build; the margins asked
     // for are a fraction of the measured ones (issue 8 note), so a different CPU's float rounding
-    // cannot flip them: DataComp Average ≈ 0.30 none vs ≈ 0.70 oracle, DCLM Core ≈ 0.18 vs ≈ 0.88.
+    // should not flip them: DataComp Average 0.31 none vs 0.79 oracle, DCLM Core 0.18 vs 0.88.
     expect(score('datacomp', 'oracle')).toBeGreaterThan(score('datacomp', 'none') + 0.1)
     expect(score('dclm', 'oracle')).toBeGreaterThan(score('dclm', 'none') + 0.2)
     const html = readFileSync(result.site.html, 'utf8')
@@ -47,6 +47,29 @@ describe('bench quickstart --fast (the built CLI, the real Docker engine)', () =
       expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0)
     }
   }, 120_000)
+
+  // Issue 6, item 7: the tiny suite rewards the world's facts, not fluency in its words. A GPT trained on
+  // everything in the quickstart's pool except the clean documents (word salad, boilerplate, spam and
+  // false facts) must not beat chance; it learns the rumours, so it lands below (Core ≈ -0.07).
+  it('a GPT trained on the pool junk alone does not beat chance on the tiny suite', async () => {
+    const dir = join(root, 'junk')
+    const filter = join(root, 'junk-only.mts')
+    writeFileSync(filter, "export default {name: 'junk-only', benchmarks: ['dclm'], decide: (record) => record.metadata.quality !== 'clean'}\n")
+    const pool = join(out, 'dclm', 'pool')
+    const steps: string[][] = [
+      ['filter', '--benchmark', 'dclm', '--filter', filter, '--pool', pool, '--out', join(dir, 'junk.npy')],
+      ['reshard', '--benchmark', 'dclm', '--scale', 'tiny', '--subset', join(dir, 'junk.npy'), '--pool', pool, '--out', join(dir, 'data')],
+      ['train', '--benchmark', 'dclm', '--scale', 'tiny', '--data', join(dir, 'data'), '--out', join(dir, 'run')],
+    ]
+    for (const args of steps) {
+      const step = await runBench(args, {timeout: 600_000})
+      expect(step.exitCode, `${args[0]}: ${step.stderr}`).toBe(0)
+    }
+    const evaluated = await runBenchJson<{headline: {value: number}}>(['eval', '--benchmark', 'dclm', '--scale', 'tiny', '--model', join(dir, 'run', 'model'), '--out', join(dir, 'eval')])
+    expect(evaluated.exitCode, evaluated.stderr).toBe(0)
+    expect(evaluated.json.headline.value).toBeLessThan(0.05)
+    expect(result.rows.find((r) => r.benchmark === 'dclm' && r.filter === 'oracle')!.headline).toBeGreaterThan(0.5)
+  }, 900_000)
 
   it('a second run resumes: nothing is trained again and the board keeps one entry per run', async () => {
     const again = await runBenchJson<QuickstartJson>(['quickstart', '--fast', '--out', out], {timeout: 600_000})
