@@ -1,8 +1,9 @@
-import {open} from 'node:fs/promises'
+import {open, stat} from 'node:fs/promises'
+import {dirname} from 'node:path'
 
 import {DcbError} from '../errors.js'
 import {sortUidRecords, UID_RECORD_WORDS, writeUidHex} from '../pool/index.js'
-import {uidNpyHeader} from '../subset/index.js'
+import {subsetOutputError, uidNpyHeader} from '../subset/index.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {sha256Hex} from '../util/canonical-json.js'
@@ -48,6 +49,11 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
     throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`, {exitCode: 2})
   }
   const target = targetSize(options)
+  // a missing output folder fails now, not after the whole pool has been filtered
+  const folder = await stat(dirname(options.out)).catch((error: unknown) => {
+    throw subsetOutputError(options.out, error)
+  })
+  if (!folder.isDirectory()) throw subsetOutputError(options.out, Object.assign(new Error('not a directory'), {code: 'ENOTDIR'}))
   const kept = new UidList()
   const scored: {score: number; uid: string}[] = []
   let style: 'keep' | 'score' | undefined
@@ -80,7 +86,9 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
   const {words, count} = kept.sorted()
   const data = new Uint8Array(words.buffer, words.byteOffset, count * UID_RECORD_WORDS * 4)
   await writeAtomically(options.out, async (temp) => {
-    const handle = await open(temp, 'w')
+    const handle = await open(temp, 'w').catch((error: unknown) => {
+      throw subsetOutputError(options.out, error)
+    })
     try {
       await handle.write(uidNpyHeader(count))
       await handle.write(data)

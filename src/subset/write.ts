@@ -61,7 +61,7 @@ export async function writeSubset(options: WriteSubsetOptions): Promise<WriteSub
   let result: WriteSubsetResult | undefined
   await writeAtomically(options.out, async (temp) => {
     const handle = await open(temp, 'w').catch((error: unknown) => {
-      throw outputError(options.out, error)
+      throw subsetOutputError(options.out, error)
     })
     try {
       const hash = createHash('sha256')
@@ -259,7 +259,8 @@ class ParquetSink extends TableSink {
 }
 
 /** The one-line error for an output file that cannot be created. */
-function outputError(out: string, error: unknown): DcbError {
+/** The one-line error for a subset file that cannot be written (a missing folder, no permission, …). */
+export function subsetOutputError(out: string, error: unknown): DcbError {
   const code = (error as NodeJS.ErrnoException).code
   return new DcbError('DCB_SUBSET_OUTPUT', `cannot write subset ${out}: ${code ?? (error as Error).message.split('\n')[0]}`)
 }

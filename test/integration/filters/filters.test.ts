@@ -157,6 +157,16 @@ describe('participant filters written in TypeScript', () => {
     expect(existsSync(out)).toBe(false)
   }, 60_000)
 
+  it('refuses an output in a missing folder in one line, before filtering the pool', async () => {
+    const out = join(root, 'no', 'such', 'dir', 'kept.npy')
+    const result = await runBench(['filter', '--benchmark', 'datacomp', '--filter', 'none', '--pool', datacompPool, '--out', out])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toMatch(/cannot write subset .*kept\.npy: ENOENT/)
+    expect(result.stderr).not.toMatch(/bug in dcbench/)
+    expect(existsSync(join(root, 'no'))).toBe(false)
+  }, 60_000)
+
   it('refuses the oracle on a pool without ground truth', async () => {
     const pool = join(root, 'no-truth')
     mkdirSync(join(pool, 'documents'), {recursive: true})
