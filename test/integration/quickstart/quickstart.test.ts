@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -53,6 +53,7 @@ describe('bench quickstart --fast (the built CLI, the real Docker engine)', () =
   // false facts) must not beat chance; it learns the rumours, so it lands below (Core ≈ -0.07).
   it('a GPT trained on the pool junk alone does not beat chance on the tiny suite', async () => {
     const dir = join(root, 'junk')
+    mkdirSync(dir)
     const filter = join(root, 'junk-only.mts')
     writeFileSync(filter, "export default {name: 'junk-only', benchmarks: ['dclm'], decide: (record) => record.metadata.quality !== 'clean'}\n")
     const pool = join(out, 'dclm', 'pool')
