@@ -24,10 +24,10 @@ export class DecodePool {
   private readonly pending = new Map<number, {resolve: (p: Float32Array) => void; reject: (e: Error) => void}>()
   private nextId = 0
 
-  /** `threads` defaults to the cores less one (one stays with onnxruntime), at least 1. */
+  /** `threads` defaults to one per core: onnxruntime (half the cores, not spinning) mostly waits on decoding. */
   constructor(
     private readonly config: PreprocessConfig,
-    threads = Math.max(1, availableParallelism() - 1),
+    threads = availableParallelism(),
   ) {
     const file = workerFile()
     for (let i = 0; i < threads; i++) {

@@ -1,4 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 import {z} from 'zod'
@@ -79,7 +80,11 @@ async function createSession(file: string, options: LoadClipModelOptions): Promi
     return await ort.InferenceSession.create(file, {
       executionProviders: providers,
       graphOptimizationLevel: 'all',
-      ...(options.threads ? {intraOpNumThreads: options.threads, interOpNumThreads: 1} : {}),
+      // Default: half the cores, not spinning. The decode pool's workers need the other half: measured on
+      // 2 cores (bench/clip-eval), onnxruntime's own default (every core, spinning) starved decoding.
+      intraOpNumThreads: options.threads ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+      interOpNumThreads: 1,
+      extra: {session: {intra_op: {allow_spinning: '0'}}},
     })
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]

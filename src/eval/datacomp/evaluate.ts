@@ -45,7 +45,7 @@ export interface EvaluateDataCompOptions {
   /** Images (and texts) per batch; DataComp's default is 64. */
   batchSize?: number
   device?: ClipDevice
-  /** Decode worker threads (default: cores − 1). */
+  /** Decode worker threads (default: one per core). */
   decodeThreads?: number
   /** onnxruntime intra-op threads. */
   threads?: number
