@@ -53,7 +53,7 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
   const folder = await stat(dirname(options.out)).catch((error: unknown) => {
     throw subsetOutputError(options.out, error)
   })
-  if (!folder.isDirectory()) throw subsetOutputError(options.out, Object.assign(new Error('not a directory'), {code: 'ENOTDIR'}))
+  if (!folder.isDirectory()) throw subsetOutputError(options.out, {code: 'ENOTDIR'})
   const kept = new UidList()
   const scored: {score: number; uid: string}[] = []
   let style: 'keep' | 'score' | undefined

@@ -258,7 +258,6 @@ class ParquetSink extends TableSink {
   }
 }
 
-/** The one-line error for an output file that cannot be created. */
 /** The one-line error for a subset file that cannot be written (a missing folder, no permission, …). */
 export function subsetOutputError(out: string, error: unknown): DcbError {
   const code = (error as NodeJS.ErrnoException).code
