@@ -6,14 +6,17 @@
 // uids (.uidx) and a sorted .npy subset of S of them (every pool uid kept with probability
 // 1 / pool-factor), then measures, each in its own process so peak RSS is its own:
 //   - dcbench: validateSubset (header, order, merge-join against the index, repetition, sha256
-//     fingerprint), streamed in 4 MiB chunks on one thread;
+//     fingerprint), streamed in 4 MiB chunks — as it runs by default (the fingerprint hashed by a
+//     worker thread beside the scan when there is a spare core), and pinned to one core
+//     (taskset -c 0), where it runs on one thread;
+//   - the one-core floor: reading the subset and the index and hashing the subset, nothing else;
 //   - numpy (Debian /usr/bin/python3): np.load, ascending check, searchsorted membership (f0 column +
 //     f1 check), sha256 of the array — and, up to --structured-max, numpy's structured-array
 //     searchsorted (the naive way).
 // Targets (issue 3): dcbench ≥ 1 GB/s of subset file, ≥ 3× numpy, peak RSS flat in the subset size.
 // The machine is shared: load average and core count are printed with the numbers.
 import {execFileSync} from 'node:child_process'
-import {createWriteStream, mkdtempSync, rmSync, statSync} from 'node:fs'
+import {createWriteStream, existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {once} from 'node:events'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -119,6 +122,8 @@ async function main(): Promise<void> {
   const child = join(here, 'child.ts')
   process.stderr.write(`machine: ${cpus().length} cores (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
   const idle = runJson(tsx, [child, '--idle'])
+  const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path))
+  if (!taskset) process.stderr.write('no taskset (util-linux): the one-core runs are skipped\n')
   const rows: string[] = []
   try {
     for (const size of sizes) {
@@ -133,13 +138,21 @@ async function main(): Promise<void> {
       if (ours.fingerprint !== numpy.fingerprint || ours.strangers !== 0 || numpy.strangers !== 0 || ours.samplesPerPass !== files.subsetCount) {
         throw new Error(`results disagree: dcbench ${JSON.stringify(ours)} numpy ${JSON.stringify(numpy)}`)
       }
+      const oneCore = taskset ? runJson(taskset, ['-c', '0', tsx, child, files.subset, files.index, scale]) : undefined
+      const floor = taskset ? runJson(taskset, ['-c', '0', tsx, child, '--floor', files.subset, files.index]) : undefined
       const structured = size <= structuredMax ? runJson(python.path, [join(here, 'numpy_baseline.py'), files.subset, files.index, '--structured']) : undefined
       const s = ours.seconds as number
       const line = [
         `${files.subsetCount} uids (${gb(bytes)} GB), pool ${files.poolCount}:`,
         `  dcbench validate   ${s.toFixed(2)} s  ${gb(bytes / s)} GB/s  ${(files.subsetCount / s / 1e6).toFixed(1)} M uids/s  cpu ${(ours.cpuSeconds as number).toFixed(2)} s  peak RSS ${(Number(ours.maxRssBytes) / 2 ** 20).toFixed(0)} MiB (idle process ${(Number(idle.maxRssBytes) / 2 ** 20).toFixed(0)} MiB)`,
+        ...(oneCore && floor
+          ? [
+              `  dcbench, one core  ${(oneCore.seconds as number).toFixed(2)} s  ${gb(bytes / (oneCore.seconds as number))} GB/s  cpu ${(oneCore.cpuSeconds as number).toFixed(2)} s  (taskset -c 0)`,
+              `  one-core floor     ${(floor.seconds as number).toFixed(2)} s  ${gb(bytes / (floor.seconds as number))} GB/s  (read subset + index, sha256 of the subset, no checks)`,
+            ]
+          : []),
         `  numpy              ${(numpy.seconds as number).toFixed(2)} s  ${gb(bytes / (numpy.seconds as number))} GB/s  cpu ${(numpy.cpuSeconds as number).toFixed(2)} s  peak RSS ${(Number(numpy.maxRssBytes) / 2 ** 20).toFixed(0)} MiB  steps ${JSON.stringify(numpy.steps, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
-        `  ratio numpy/dcbench: wall ${((numpy.seconds as number) / s).toFixed(2)}×, cpu ${((numpy.cpuSeconds as number) / (ours.cpuSeconds as number)).toFixed(2)}×; dcbench cpu throughput ${gb(bytes / (ours.cpuSeconds as number))} GB/s`,
+        `  ratio numpy/dcbench: wall ${((numpy.seconds as number) / s).toFixed(2)}×, cpu ${((numpy.cpuSeconds as number) / (ours.cpuSeconds as number)).toFixed(2)}×${oneCore ? `, one core ${((numpy.seconds as number) / (oneCore.seconds as number)).toFixed(2)}×` : ''}; dcbench cpu throughput ${gb(bytes / (ours.cpuSeconds as number))} GB/s`,
         ...(structured
           ? [`  numpy structured searchsorted ${(structured.seconds as number).toFixed(2)} s, cpu ${(structured.cpuSeconds as number).toFixed(2)} s (ratio wall ${((structured.seconds as number) / s).toFixed(1)}×, cpu ${((structured.cpuSeconds as number) / (ours.cpuSeconds as number)).toFixed(1)}×) steps ${JSON.stringify(structured.steps, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`]
           : []),

@@ -9,12 +9,17 @@ export interface RecordChunksOptions {
   offset: number
   /** Records to read. */
   count: number
-  /** Records per chunk (default 256 Ki = 4 MiB). */
+  /** Records per chunk (default DEFAULT_CHUNK_RECORDS). */
   chunkRecords?: number
+  /** The two read-ahead buffers (each ≥ a chunk), e.g. a scan kernel's memory; allocated when omitted. */
+  buffers?: [Uint8Array, Uint8Array]
   /** Error code and message prefix when the file ends early. */
   errorCode?: `DCB_${string}`
   describe?: string
 }
+
+/** 256 Ki records = 4 MiB: large enough that per-chunk costs vanish, small enough to stay in cache-friendly territory. */
+export const DEFAULT_CHUNK_RECORDS = 1 << 18
 
 /**
  * Streams `count` 16-byte records from a file as 4-word chunks, reading ahead: while the caller
@@ -24,12 +29,13 @@ export interface RecordChunksOptions {
  * Memory: two chunks, whatever the file size.
  */
 export async function* readRecordChunks(options: RecordChunksOptions): AsyncGenerator<Uint32Array> {
-  const chunkRecords = options.chunkRecords ?? 1 << 18
+  const chunkRecords = options.chunkRecords ?? DEFAULT_CHUNK_RECORDS
   const total = options.count
   if (total === 0) return
-  const handle = await open(options.path, 'r')
   const size = Math.min(total, chunkRecords) * UID_RECORD_BYTES
-  const buffers = [new Uint8Array(size), new Uint8Array(total > chunkRecords ? size : 0)]
+  const buffers = options.buffers ?? [new Uint8Array(size), new Uint8Array(total > chunkRecords ? size : 0)]
+  if (options.buffers && options.buffers.some((buffer) => buffer.byteLength < size)) throw new Error(`readRecordChunks: buffers smaller than a ${chunkRecords}-record chunk`)
+  const handle = await open(options.path, 'r')
   const readInto = async (buffer: Uint8Array, first: number): Promise<Uint32Array> => {
     const want = Math.min(total - first, chunkRecords) * UID_RECORD_BYTES
     const position = options.offset + first * UID_RECORD_BYTES

@@ -4,6 +4,7 @@
  */
 export * from './chunks.js'
 export * from './convert.js'
+export * from './file-digest.js'
 export * from './lookup.js'
 export * from './npy.js'
 export * from './read.js'

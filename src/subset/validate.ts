@@ -1,9 +1,11 @@
 import {DcbError} from '../errors.js'
-import {readUidIndexHeader, sortUidStream, type UidIndexHeader} from '../pool/index.js'
+import {readUidIndexHeader, sortUidStream, UID_RECORD_BYTES, type UidIndexHeader} from '../pool/index.js'
 import {getRecipe, type Benchmark} from '../tracks/index.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {readRecordChunks} from './chunks.js'
+import {FileRangeDigest, worthParallelDigest} from './file-digest.js'
 import {inspectSubset, readSubsetRecords, type InvalidRepeat, type SubsetFileInfo, type SubsetFormat} from './read.js'
+import type {RecordBufferPair} from './scan-kernel.js'
 import {SubsetScanner, type Descent, type RepetitionStats, type ScanResult} from './scan.js'
 import {writeSubset} from './write.js'
 
@@ -37,8 +39,13 @@ export interface ValidateSubsetOptions {
   tmpDir?: string
   /** Another tracks folder (tests). */
   tracksDir?: string
-  /** Records per read (default 256 Ki = 4 MiB). */
+  /** Records per read (default DEFAULT_CHUNK_RECORDS). */
   chunkRecords?: number
+  /**
+   * Hash an .npy/raw file's fingerprint in a worker thread beside the scan. Default: for files of
+   * PARALLEL_DIGEST_MIN_BYTES and more, on a machine with more than one core.
+   */
+  hashInWorker?: boolean
   onProgress?: ProgressListener
 }
 
@@ -136,16 +143,17 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
     options.onProgress?.({done, total})
   }
 
-  const newScanner = (): SubsetScanner => new SubsetScanner(index && indexRecords(index, options.chunkRecords), options.maxExamples)
+  const newScanner = (digest?: FileRangeDigest): SubsetScanner =>
+    new SubsetScanner({index: index && ((buffers) => indexRecords(index, options.chunkRecords, buffers)), maxExamples: options.maxExamples, chunkRecords: options.chunkRecords, digest})
   const pass = (records: AsyncIterable<Uint32Array>, scanner: SubsetScanner, onDisorder: () => Error): Promise<ScanResult> =>
     scanPass({records, scanner, onDisorder, progress, sortOut: options.sortOut, idColumn: info.idColumn})
 
   // Pass 1: in file order. Sorted files (the normal case) are done after it.
   let scan: ScanResult | undefined
   let descent: Descent | undefined
-  const inFileOrder = newScanner()
+  const inFileOrder = newScanner(parallelDigest(info, options.hashInWorker))
   try {
-    scan = await pass(fileRecords(info, readOptions, options.chunkRecords), inFileOrder, () => new Unsorted())
+    scan = await pass(fileRecords(info, readOptions, options.chunkRecords, inFileOrder.subsetBuffers), inFileOrder, () => new Unsorted())
   } catch (error) {
     if (!(error instanceof Unsorted)) throw error
     descent = inFileOrder.descent
@@ -186,15 +194,22 @@ async function scanPass(pass: {
   try {
     if (pass.sortOut) await writeSubset({out: pass.sortOut, records: scanned(), idColumn: pass.idColumn})
     else await drain(scanned())
-    return scanner.finish()
+    return await scanner.finish()
   } finally {
     await scanner.close()
   }
 }
 
-/** The records of a pool index, read ahead in chunks. */
-function indexRecords(index: UidIndexHeader, chunkRecords?: number): AsyncIterable<Uint32Array> {
-  return readRecordChunks({path: index.path, offset: index.dataOffset, count: index.count, chunkRecords, errorCode: 'DCB_POOL_INDEX', describe: `pool index ${index.path}`})
+/** An .npy/raw file's records' sha256, hashed by a worker beside the scan — when asked, or when worth it. */
+function parallelDigest(info: SubsetFileInfo, asked: boolean | undefined): FileRangeDigest | undefined {
+  if (info.format !== 'npy' && info.format !== 'raw') return undefined
+  const length = (info.records ?? 0) * UID_RECORD_BYTES
+  return (asked ?? worthParallelDigest(length)) ? new FileRangeDigest({path: info.path, offset: info.npy?.dataOffset ?? 0, length}) : undefined
+}
+
+/** The records of a pool index, read ahead in chunks into the scanner's buffers. */
+function indexRecords(index: UidIndexHeader, chunkRecords: number | undefined, buffers: RecordBufferPair): AsyncIterable<Uint32Array> {
+  return readRecordChunks({path: index.path, offset: index.dataOffset, count: index.count, chunkRecords, buffers, errorCode: 'DCB_POOL_INDEX', describe: `pool index ${index.path}`})
 }
 
 async function drain(source: AsyncIterable<unknown>): Promise<void> {
@@ -202,10 +217,10 @@ async function drain(source: AsyncIterable<unknown>): Promise<void> {
   while (!(await iterator.next()).done);
 }
 
-/** The records of a file in file order: npy/raw read ahead in chunks, tables through the table reader. */
-function fileRecords(info: SubsetFileInfo, readOptions: Parameters<typeof readSubsetRecords>[1], chunkRecords?: number): AsyncIterable<Uint32Array> {
+/** The records of a file in file order: npy/raw read ahead in chunks (into `buffers`), tables through the table reader. */
+function fileRecords(info: SubsetFileInfo, readOptions: Parameters<typeof readSubsetRecords>[1], chunkRecords: number | undefined, buffers: RecordBufferPair): AsyncIterable<Uint32Array> {
   if (info.format === 'npy' || info.format === 'raw') {
-    return readRecordChunks({path: info.path, offset: info.npy?.dataOffset ?? 0, count: info.records ?? 0, chunkRecords, describe: `subset ${info.path}`})
+    return readRecordChunks({path: info.path, offset: info.npy?.dataOffset ?? 0, count: info.records ?? 0, chunkRecords, buffers, describe: `subset ${info.path}`})
   }
   return readSubsetRecords(info, readOptions)
 }

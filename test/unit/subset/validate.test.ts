@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {UID_RECORD_WORDS, writeUidHex, writeUidIndex} from '../../../src/pool/index.js'
-import {convertSubset, loadSubset, OutOfOrder, uidNpyHeader, validateSubset, writeSubset} from '../../../src/subset/index.js'
+import {convertSubset, FileRangeDigest, loadSubset, OutOfOrder, uidNpyHeader, validateSubset, writeSubset} from '../../../src/subset/index.js'
 import {createRng, type Rng} from '../../../src/util/rng.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
@@ -126,6 +126,34 @@ describe('validateSubset against brute force', () => {
     expect(report.epochs.epochs).toBeCloseTo((20 * 411_616_256) / tokensPerPass, 9)
     // a DataComp validation refuses the DCLM index outright
     await expect(validateSubset({file: join(dir, 'ids.csv'), benchmark: 'datacomp', scale: 'tiny', poolIndex: join(dir, 'dclm.uidx')})).rejects.toThrow(/holds DCLM document ids/)
+  })
+
+  it('hashing the fingerprint in a worker thread changes nothing in the report, sorted or not', async () => {
+    const rng = createRng('hash-in-worker')
+    const dir = tmp()
+    const pool = [...new Set(Array.from({length: 3000}, () => randomUid(rng)))].sort()
+    await writeUidIndex({out: join(dir, 'pool.uidx'), kind: 'datacomp', records: once(records(pool))})
+    const sorted = pool.filter(() => rng.chance(0.6)).flatMap((uid) => (rng.chance(0.1) ? [uid, uid] : [uid]))
+    writeNpy(join(dir, 'sorted.npy'), sorted)
+    writeNpy(join(dir, 'shuffled.npy'), rng.shuffle(sorted))
+    for (const name of ['sorted.npy', 'shuffled.npy']) {
+      const options = {file: join(dir, name), benchmark: 'datacomp', scale: 'tiny', poolIndex: join(dir, 'pool.uidx'), chunkRecords: 100}
+      const inWorker = await validateSubset({...options, hashInWorker: true})
+      const inline = await validateSubset({...options, hashInWorker: false})
+      expect({...inWorker, seconds: 0, throughput: 0}).toEqual({...inline, seconds: 0, throughput: 0})
+      expect(inWorker.fingerprint).toBe(sha256(sorted))
+    }
+  })
+
+  it('FileRangeDigest hashes exactly the byte range, and names the file when it is shorter than the range', async () => {
+    const dir = tmp()
+    const bytes = new Uint8Array(5 * 2 ** 20 + 123).map((_, i) => (i * 7919) % 251)
+    writeFileSync(join(dir, 'data.bin'), bytes)
+    const digest = new FileRangeDigest({path: join(dir, 'data.bin'), offset: 77, length: bytes.length - 100})
+    expect(await digest.digest()).toBe(createHash('sha256').update(bytes.subarray(77, bytes.length - 23)).digest('hex'))
+    await digest.cancel()
+    const short = new FileRangeDigest({path: join(dir, 'data.bin'), offset: 10, length: bytes.length})
+    await expect(short.digest()).rejects.toThrow(`sha256 of ${join(dir, 'data.bin')}: ended at byte ${bytes.length}, before the ${bytes.length} bytes expected`)
   })
 
   it('writeSubset refuses records out of order and leaves no file behind', async () => {

@@ -1,0 +1,20 @@
+// The part of the WebAssembly JS API that dcbench uses. Node has it all at run time, but
+// @types/node 20 declares the global only as a namespace (the full types live in the DOM lib,
+// which a Node project should not pull in).
+declare namespace WebAssembly {
+  interface MemoryDescriptor {
+    initial: number
+    maximum?: number
+  }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor)
+    readonly buffer: ArrayBuffer
+  }
+  class Module {
+    constructor(bytes: ArrayBufferView | ArrayBuffer)
+  }
+  class Instance {
+    constructor(module: Module, imports?: Record<string, Record<string, unknown>>)
+    readonly exports: Record<string, unknown>
+  }
+}
