@@ -1,5 +1,6 @@
 // One measured validation in its own process, so that its peak RSS is its own. Prints JSON.
 //   npx tsx bench/subset-validate/child.ts SUBSET POOL_INDEX SCALE | --idle | --floor SUBSET POOL_INDEX
+// CHUNK_RECORDS=N in the environment overrides the read chunk (records; to compare chunk sizes).
 // --floor: the work no validator can skip, on one thread — read the subset and the index from the
 // page cache and sha256 the subset — without any check: what "≥ 1 GB/s on one core" is up against.
 import {createHash} from 'node:crypto'
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const [file, poolIndex, scale] = process.argv.slice(2) as [string, string, string]
   const started = process.hrtime.bigint()
   const cpuBefore = process.cpuUsage()
-  const report = await validateSubset({file, poolIndex, benchmark: 'datacomp', scale, chunkRecords: process.env.CHUNK ? Number(process.env.CHUNK) : undefined})
+  const report = await validateSubset({file, poolIndex, benchmark: 'datacomp', scale, chunkRecords: process.env.CHUNK_RECORDS ? Number(process.env.CHUNK_RECORDS) : undefined})
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const cpu = process.cpuUsage(cpuBefore)
   console.log(
