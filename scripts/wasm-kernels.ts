@@ -8,7 +8,10 @@ import wabt from 'wabt'
 
 import {packageRoot} from '../src/util/paths.js'
 
-export const WASM_KERNELS = [{source: 'src/subset/scan-kernel.wat', module: 'src/subset/scan-kernel.wasm.ts', exportName: 'SCAN_KERNEL_WASM'}]
+export const WASM_KERNELS = [
+  {source: 'src/subset/scan-kernel.wat', module: 'src/subset/scan-kernel.wasm.ts', exportName: 'SCAN_KERNEL_WASM'},
+  {source: 'src/eval/clip/pil-resample.wat', module: 'src/eval/clip/pil-resample.wasm.ts', exportName: 'PIL_RESAMPLE_WASM'},
+]
 
 /** Assembles a .wat file (relative to the package root) to wasm bytes, without debug names (stable output). */
 export async function assembleWat(source: string): Promise<Uint8Array> {

@@ -6,15 +6,19 @@ declare namespace WebAssembly {
     initial: number
     maximum?: number
   }
+  type Imports = Record<string, Record<string, unknown>>
+  type Exports = Record<string, unknown>
   class Memory {
     constructor(descriptor: MemoryDescriptor)
     readonly buffer: ArrayBuffer
+    /** Adds `delta` 64 KiB pages; returns the former size in pages. */
+    grow(delta: number): number
   }
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer)
   }
   class Instance {
-    constructor(module: Module, imports?: Record<string, Record<string, unknown>>)
-    readonly exports: Record<string, unknown>
+    constructor(module: Module, imports?: Imports)
+    readonly exports: Exports
   }
 }

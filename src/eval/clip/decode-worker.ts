@@ -1,7 +1,8 @@
 // Worker thread: decodes and preprocesses batches of encoded images (see decode-pool.ts).
 import {parentPort} from 'node:worker_threads'
 
-import {decodeRgb, normalisationTable, preprocessRgb, type PreprocessConfig} from './preprocess.js'
+import {decodeImage, decodeRgb, normalisationTable, preprocessRgb, type PreprocessConfig} from './preprocess.js'
+import {wasmJpegDecodable} from './wasm-jpeg.js'
 
 interface Job {
   id: number
@@ -22,11 +23,11 @@ parentPort?.on('message', (job: Job) => {
     }
     const out = new Float32Array(plane * job.images.length)
     try {
-      // All decodes of the batch are started at once: sharp runs them on libuv's thread pool, which
-      // hides its per-call overhead (about half the cost of a small JPEG); results are used in order.
-      const decoded = job.images.map((bytes) => decodeRgb(bytes))
-      decoded.forEach((p) => p.catch(() => {}))
-      for (const [i, pending] of decoded.entries()) preprocessRgb(await pending, job.config, table, out, i * plane)
+      // Images for sharp are started at once: it runs them on libuv's thread pool, which hides its
+      // per-call overhead. JPEGs for the WebAssembly decoder are decoded in turn, one in memory at a time.
+      const viaSharp = job.images.map((bytes) => (wasmJpegDecodable(bytes) ? undefined : decodeRgb(bytes)))
+      viaSharp.forEach((p) => p?.catch(() => {}))
+      for (const [i, bytes] of job.images.entries()) preprocessRgb(await (viaSharp[i] ?? decodeImage(bytes)), job.config, table, out, i * plane)
       parentPort?.postMessage({id: job.id, pixels: out}, [out.buffer])
     } catch (error) {
       parentPort?.postMessage({id: job.id, error: (error as Error).message})

@@ -18,7 +18,8 @@ function bicubic(x: number): number {
   return 0
 }
 
-interface Coefficients {
+/** Pillow's per-output-pixel filter taps for one axis. */
+export interface Coefficients {
   /** Filter taps per output pixel (Pillow's ksize). */
   ksize: number
   /** First input index per output pixel. */
@@ -29,7 +30,8 @@ interface Coefficients {
   weights: Int32Array
 }
 
-function precompute(inSize: number, outSize: number): Coefficients {
+/** Pillow's `precompute_coeffs` for resizing an axis of `inSize` pixels to `outSize`. */
+export function bicubicCoefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize
   const filterscale = Math.max(scale, 1)
   const support = SUPPORT * filterscale
@@ -99,8 +101,8 @@ export interface Window {
  */
 export function pilResizeBicubicWindow(image: RawImage, width: number, height: number, window: Window): RawImage {
   const {channels} = image
-  const horiz = precompute(image.width, width)
-  const vert = precompute(image.height, height)
+  const horiz = bicubicCoefficients(image.width, width)
+  const vert = bicubicCoefficients(image.height, height)
   const wx0 = window.left
   const wy0 = window.top
   const ww = window.width

@@ -1,6 +1,8 @@
 import sharp from 'sharp'
 
-import {pilResizeBicubic, pilResizeBicubicWindow, type RawImage} from './pil-resize.js'
+import {pilResampler} from './pil-resample.js'
+import type {RawImage} from './pil-resize.js'
+import {wasmJpegDecodable, WasmJpegDecoder} from './wasm-jpeg.js'
 
 /** open_clip's eval transform parameters (the model directory's `preprocess`). */
 export interface PreprocessConfig {
@@ -46,6 +48,19 @@ export async function decodeRgb(bytes: Uint8Array): Promise<RawImage> {
   return {data: rgb, width, height, channels: 3}
 }
 
+/**
+ * decodeRgb's pixels, taken from the WebAssembly JPEG decoder where it gives PIL's pixels (most JPEGs,
+ * at a fraction of sharp's per-call cost; wasm-jpeg.ts): RGBA there (alpha ignored by preprocessRgb),
+ * RGB from sharp otherwise.
+ */
+export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
+  if (wasmJpegDecodable(bytes)) {
+    const image = (await WasmJpegDecoder.get()).decode(bytes)
+    if (image) return image
+  }
+  return decodeRgb(bytes)
+}
+
 /** torchvision 0.14 `Resize(size)` with an int size: the short side becomes `size`, the long side is truncated. */
 export function resizedSize(width: number, height: number, size: number): {width: number; height: number} {
   const [short, long] = width <= height ? [width, height] : [height, width]
@@ -75,55 +90,22 @@ export function normalisationTable(config: Pick<PreprocessConfig, 'mean' | 'std'
 }
 
 /**
- * open_clip's eval transform on decoded RGB: Resize(short side, PIL bicubic) → CenterCrop → ToTensor →
+ * open_clip's eval transform on decoded RGB (3 or 4 bytes per pixel, a fourth ignored): Resize(short side, PIL bicubic) → CenterCrop → ToTensor →
  * Normalize, written as CHW float32 into `out` at `offset` (3·S·S values), bit-identical to torchvision.
  */
 export function preprocessRgb(image: RawImage, config: PreprocessConfig, table: Float32Array, out: Float32Array, offset = 0): void {
   const size = config.imageSize
+  // Both sides are ≥ size after Resize(size), so CenterCrop never pads. Only the crop's window is
+  // resized (bit-identical to resizing all, then cropping); an image already at the target size
+  // comes out untouched, as torchvision leaves it.
   const target = resizedSize(image.width, image.height, size)
-  // torchvision returns the image untouched when it already has the target size.
-  const same = target.width === image.width && target.height === image.height
-  let resized: RawImage
-  if (!same && target.width >= size && target.height >= size) {
-    // Resize only the center crop's window (bit-identical to resizing all, then cropping).
-    const window = {left: roundHalfEven((target.width - size) / 2), top: roundHalfEven((target.height - size) / 2), width: size, height: size}
-    resized = pilResizeBicubicWindow(image, target.width, target.height, window)
-  } else {
-    resized = same ? image : pilResizeBicubic(image, target.width, target.height)
-  }
-  let {width, height} = resized
-  let data = resized.data
-  let top = roundHalfEven((height - size) / 2)
-  let left = roundHalfEven((width - size) / 2)
-  if (width < size || height < size) {
-    // CenterCrop pads with zeros first when the image is smaller than the crop (only for degenerate inputs).
-    const padLeft = width < size ? Math.floor((size - width) / 2) : 0
-    const padTop = height < size ? Math.floor((size - height) / 2) : 0
-    const pw = Math.max(width, size)
-    const ph = Math.max(height, size)
-    const padded = new Uint8Array(pw * ph * 3)
-    for (let y = 0; y < height; y++) padded.set(data.subarray(y * width * 3, (y + 1) * width * 3), ((y + padTop) * pw + padLeft) * 3)
-    data = padded
-    width = pw
-    height = ph
-    top = roundHalfEven((height - size) / 2)
-    left = roundHalfEven((width - size) / 2)
-  }
-  const plane = size * size
-  for (let y = 0; y < size; y++) {
-    let p = ((y + top) * width + left) * 3
-    const row = offset + y * size
-    for (let x = 0; x < size; x++, p += 3) {
-      out[row + x] = table[data[p] as number] as number
-      out[row + plane + x] = table[256 + (data[p + 1] as number)] as number
-      out[row + 2 * plane + x] = table[512 + (data[p + 2] as number)] as number
-    }
-  }
+  const window = {left: roundHalfEven((target.width - size) / 2), top: roundHalfEven((target.height - size) / 2), width: size, height: size}
+  pilResampler().resizeWindowNormalised(image, target.width, target.height, window, table, out, offset)
 }
 
 /** Decode + preprocess one encoded image into a new CHW float32 array. */
 export async function preprocessImage(bytes: Uint8Array, config: PreprocessConfig): Promise<Float32Array> {
   const out = new Float32Array(3 * config.imageSize * config.imageSize)
-  preprocessRgb(await decodeRgb(bytes), config, normalisationTable(config), out)
+  preprocessRgb(await decodeImage(bytes), config, normalisationTable(config), out)
   return out
 }

@@ -4,7 +4,8 @@ import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {pilResizeBicubic} from '../../../../src/eval/clip/pil-resize.js'
-import {decodeRgb, normalisationTable, OPENAI_MEAN, OPENAI_STD, preprocessRgb, resizedSize} from '../../../../src/eval/clip/preprocess.js'
+import {decodeImage, decodeRgb, normalisationTable, OPENAI_MEAN, OPENAI_STD, preprocessRgb, resizedSize} from '../../../../src/eval/clip/preprocess.js'
+import {wasmJpegDecodable} from '../../../../src/eval/clip/wasm-jpeg.js'
 import {runPython} from '../../../helpers/python.js'
 import {useTempDir} from '../../../helpers/tmp.js'
 
@@ -36,7 +37,7 @@ describe('image preprocessing = webdataset "pil" decode + open_clip eval transfo
   })
 
   for (const size of [224, 32]) {
-    it(`gives bit-identical tensors at image size ${size} for JPEG, PNG (RGB, L, RGBA, P) and WebP`, async () => {
+    it(`gives bit-identical tensors at image size ${size} for JPEG (grey, 4:4:4, 4:2:2, 4:2:0, 4:1:1, progressive, restart markers), PNG (RGB, L, RGBA, P) and WebP, through either decoder`, async () => {
       const out = join(tmp(), 'ref.bin')
       await runPython(reference, ['preprocess', dir, String(size), out])
       const ref = new Float32Array(readFileSync(out).buffer.slice(0))
@@ -47,14 +48,20 @@ describe('image preprocessing = webdataset "pil" decode + open_clip eval transfo
       const ours = new Float32Array(plane)
       const mismatched: string[] = []
       for (const [i, entry] of entries.entries()) {
-        preprocessRgb(await decodeRgb(readFileSync(join(dir, entry.file))), config, table, ours)
+        const bytes = readFileSync(join(dir, entry.file))
         const expected = ref.subarray(i * plane, (i + 1) * plane)
-        let bad = 0
-        for (let j = 0; j < plane; j++) if (ours[j] !== expected[j]) bad++
-        if (bad > 0) mismatched.push(`${entry.file} (${bad} values)`)
+        // decodeImage: the WebAssembly JPEG decoder where it applies; decodeRgb: always sharp.
+        for (const [decoder, decode] of [['decodeImage', decodeImage], ['decodeRgb', decodeRgb]] as const) {
+          preprocessRgb(await decode(bytes), config, table, ours)
+          let bad = 0
+          for (let j = 0; j < plane; j++) if (ours[j] !== expected[j]) bad++
+          if (bad > 0) mismatched.push(`${entry.file} via ${decoder} (${bad} values)`)
+        }
       }
       expect(mismatched).toEqual([])
-      expect(entries.length).toBeGreaterThanOrEqual(90)
+      expect(entries.length).toBeGreaterThanOrEqual(150)
+      // Every JPEG layout made here is one the WebAssembly decoder takes.
+      expect(entries.filter((e) => e.format.startsWith('jpg') && !wasmJpegDecodable(readFileSync(join(dir, e.file)))).map((e) => e.file)).toEqual([])
     })
   }
 
