@@ -1,11 +1,12 @@
 import {existsSync} from 'node:fs'
-import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import {packageRoot} from '../../util/paths.js'
+import type {DecodeJob, DecodeResult} from './decode-worker.js'
 import type {PreprocessConfig} from './preprocess.js'
+import {defaultThreadSplit} from './threads.js'
 
 function workerFile(): string {
   const beside = fileURLToPath(new URL('./decode-worker.js', import.meta.url))
@@ -16,23 +17,41 @@ function workerFile(): string {
   throw new Error(`decode worker not found (${beside}, ${built}): run npm run build`)
 }
 
+interface PendingJob {
+  images: Uint8Array[]
+  resolve: (p: Float32Array) => void
+  reject: (e: Error) => void
+}
+
+/** The images of a batch in one buffer (transferred to the worker, not cloned image by image). */
+function pack(images: Uint8Array[]): {bytes: Uint8Array<ArrayBuffer>; ends: number[]} {
+  const ends: number[] = []
+  let total = 0
+  for (const image of images) ends.push((total += image.length))
+  const bytes = new Uint8Array(total)
+  images.forEach((image, i) => bytes.set(image, i === 0 ? 0 : (ends[i - 1] as number)))
+  return {bytes, ends}
+}
+
 /** Decodes batches of images in worker threads, so the model never waits on JPEG decoding. */
 export class DecodePool {
   private readonly workers: Worker[] = []
   private readonly idle: Worker[] = []
-  private readonly queue: {images: Uint8Array[]; resolve: (p: Float32Array) => void; reject: (e: Error) => void}[] = []
-  private readonly pending = new Map<number, {resolve: (p: Float32Array) => void; reject: (e: Error) => void}>()
+  private readonly queue: PendingJob[] = []
+  private readonly pending = new Map<number, PendingJob>()
+  /** Pixel buffers handed back by `recycle`, sent out again to be filled. */
+  private readonly spare: ArrayBuffer[] = []
   private nextId = 0
 
-  /** `threads` defaults to one per core: onnxruntime (half the cores, not spinning) mostly waits on decoding. */
+  /** `threads` defaults to one per two cores (defaultThreadSplit). */
   constructor(
     private readonly config: PreprocessConfig,
-    threads = availableParallelism(),
+    threads = defaultThreadSplit().decode,
   ) {
     const file = workerFile()
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(file)
-      worker.on('message', (msg: {id: number; pixels?: Float32Array; error?: string}) => {
+      worker.on('message', (msg: DecodeResult) => {
         const job = this.pending.get(msg.id)
         this.pending.delete(msg.id)
         if (job) {
@@ -60,10 +79,13 @@ export class DecodePool {
     else this.idle.push(worker)
   }
 
-  private dispatch(worker: Worker, job: {images: Uint8Array[]; resolve: (p: Float32Array) => void; reject: (e: Error) => void}): void {
+  private dispatch(worker: Worker, job: PendingJob): void {
     const id = this.nextId++
     this.pending.set(id, job)
-    worker.postMessage({id, config: this.config, images: job.images})
+    const {bytes, ends} = pack(job.images)
+    const buffer = this.spare.pop()
+    const message: DecodeJob = {id, config: this.config, bytes, ends, buffer}
+    worker.postMessage(message, buffer ? [bytes.buffer, buffer] : [bytes.buffer])
   }
 
   /** CHW float32 pixels of the batch, in order. */
@@ -74,6 +96,14 @@ export class DecodePool {
       if (worker) this.dispatch(worker, job)
       else this.queue.push(job)
     })
+  }
+
+  /**
+   * Hands back pixels from `preprocess` that are no longer needed: their memory is refilled by a
+   * later batch instead of allocating (and page-faulting, and collecting) tens of MB per batch.
+   */
+  recycle(pixels: Float32Array): void {
+    if (pixels.buffer.byteLength > 0 && this.spare.length < 2 * this.workers.length) this.spare.push(pixels.buffer as ArrayBuffer)
   }
 
   async close(): Promise<void> {

@@ -74,6 +74,7 @@ export async function encodeImages(model: ClipModel, pool: DecodePool, shards: r
   const runOldest = async (): Promise<void> => {
     const {pixels, n} = await (inFlight.shift() as Promise<{pixels: Float32Array; n: number}>)
     chunks.push(normalizeRows(await model.encodeImages(pixels, n), n, d))
+    pool.recycle(pixels)
     done += n
     options.onBatch?.(done)
   }

@@ -1,5 +1,4 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 import {z} from 'zod'
@@ -8,6 +7,7 @@ import {DcbError, ExitCode} from '../../errors.js'
 import {sha256Hex} from '../../util/canonical-json.js'
 import {describeZodError} from '../../util/zod-issue.js'
 import type {PreprocessConfig} from './preprocess.js'
+import {defaultThreadSplit} from './threads.js'
 import {ClipTokenizer, defaultVocabPath} from './tokenizer.js'
 
 /** `model.json` of a CLIP model directory (docs/contracts.md, "The model directory"). */
@@ -39,7 +39,7 @@ export type ClipDevice = 'cpu' | 'cuda'
 
 export interface LoadClipModelOptions {
   device?: ClipDevice
-  /** Threads per ONNX session (default: onnxruntime's choice, all cores). */
+  /** Threads per ONNX session (default: every core, see defaultThreadSplit). */
   threads?: number
 }
 
@@ -80,9 +80,9 @@ async function createSession(file: string, options: LoadClipModelOptions): Promi
     return await ort.InferenceSession.create(file, {
       executionProviders: providers,
       graphOptimizationLevel: 'all',
-      // Default: half the cores, not spinning. The decode pool's workers need the other half: measured on
-      // 2 cores (bench/clip-eval), onnxruntime's own default (every core, spinning) starved decoding.
-      intraOpNumThreads: options.threads ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+      // Not spinning: a waiting thread would otherwise hold a core the decode workers need
+      // (onnxruntime's own default, every core spinning, starved decoding on 2 cores).
+      intraOpNumThreads: options.threads ?? defaultThreadSplit().onnx,
       interOpNumThreads: 1,
       extra: {session: {intra_op: {allow_spinning: '0'}}},
     })

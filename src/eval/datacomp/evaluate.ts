@@ -45,9 +45,9 @@ export interface EvaluateDataCompOptions {
   /** Images (and texts) per batch; DataComp's default is 64. */
   batchSize?: number
   device?: ClipDevice
-  /** Decode worker threads (default: one per core). */
+  /** Decode worker threads (default: one per two cores). */
   decodeThreads?: number
-  /** onnxruntime intra-op threads. */
+  /** onnxruntime intra-op threads (default: one per core). */
   threads?: number
   onProgress?: (event: EvalProgressEvent) => void
 }
