@@ -7,17 +7,27 @@ import {PIL_RESAMPLE_WASM} from './pil-resample.wasm.js'
 
 interface Kernels {
   memory: WebAssembly.Memory
-  horizontal(src: number, srcStride: number, pixelBytes: number, rows: number, starts: number, counts: number, weights: number, ksize: number, x0: number, width: number, dst: number): void
+  horizontal(src: number, srcStride: number, rows: number, starts: number, groups: number, weights: number, weightStride: number, x0: number, width: number, dst: number): void
+  rgbToRgba(src: number, pixels: number, dst: number): void
   vertical(src: number, stride: number, firstRow: number, starts: number, counts: number, weights: number, ksize: number, y0: number, height: number, dst: number): void
   normalise(src: number, pixels: number, table: number, dst: number): void
 }
 
-/** An axis' taps as the kernels read them: starts and counts as int32, each weight splatted to 4 lanes. */
-interface PackedCoefficients {
+/** The vertical pass' taps: starts and counts as int32, each weight splatted to 4 lanes. */
+interface VerticalTaps {
   ksize: number
   starts: Int32Array
   counts: Int32Array
   weights: Int32Array
+}
+
+/** The horizontal pass' taps: runs of 4 per output pixel, weights split for i16 dot products (pil-resample.wat). */
+interface HorizontalTaps {
+  /** Bytes of weights per output pixel. */
+  stride: number
+  starts: Int32Array
+  groups: Int32Array
+  weights: Int16Array
 }
 
 const ONE = 1 << 22
@@ -25,16 +35,32 @@ const ONE = 1 << 22
 const SLACK = 16
 const TABLE_BYTES = 3 * 256 * 4
 
-function pack({ksize, start, count, weights}: Coefficients): PackedCoefficients {
+function verticalTaps({ksize, start, count, weights}: Coefficients): VerticalTaps {
   const splat = new Int32Array(weights.length * 4)
   for (let i = 0; i < weights.length; i++) splat.fill(weights[i] as number, i * 4, i * 4 + 4)
   return {ksize, starts: start, counts: count, weights: splat}
 }
 
+function horizontalTaps({ksize, start, count, weights}: Coefficients): HorizontalTaps {
+  const runs = Math.ceil(ksize / 4)
+  const out = new Int16Array(count.length * runs * 32)
+  for (let x = 0; x < count.length; x++) {
+    for (let t = 0; t < ksize; t++) {
+      const w = weights[x * ksize + t] as number
+      // 64 bytes per run of 4 taps: [low(t0) low(t1)]×4, [high(t0) high(t1)]×4, then t2, t3 alike.
+      const block = (x * runs + (t >> 2)) * 32 + ((t >> 1) & 1) * 16 + (t & 1)
+      for (let lane = 0; lane < 8; lane += 2) {
+        out[block + lane] = w & 0x7ff
+        out[block + 8 + lane] = w >> 11
+      }
+    }
+  }
+  return {stride: runs * 64, starts: start, groups: count.map((n) => Math.ceil(n / 4)), weights: out}
+}
+
 /** Pillow skips a pass whose size does not change; one tap of weight 1.0 gives the same bytes. */
-function identity(size: number): PackedCoefficients {
-  const starts = Int32Array.from({length: size}, (_, i) => i)
-  return {ksize: 1, starts, counts: new Int32Array(size).fill(1), weights: new Int32Array(size * 4).fill(ONE)}
+function identity(size: number): Coefficients {
+  return {ksize: 1, start: Int32Array.from({length: size}, (_, i) => i), count: new Int32Array(size).fill(1), weights: new Int32Array(size).fill(ONE)}
 }
 
 const align = (n: number): number => (n + SLACK + 15) & ~15
@@ -42,7 +68,8 @@ const align = (n: number): number => (n + SLACK + 15) & ~15
 /** One thread's kernels and scratch memory. Not re-entrant; use one per thread (see `pilResampler`). */
 export class PilResampler {
   private readonly kernels: Kernels
-  private readonly coefficients = new Map<string, PackedCoefficients>()
+  private readonly horizontalCache = new Map<string, HorizontalTaps>()
+  private readonly verticalCache = new Map<string, VerticalTaps>()
   private table: Float32Array | undefined
 
   constructor() {
@@ -50,16 +77,16 @@ export class PilResampler {
     this.kernels = new WebAssembly.Instance(module).exports as unknown as Kernels
   }
 
-  private axis(inSize: number, outSize: number): PackedCoefficients {
+  private taps<T>(cache: Map<string, T>, inSize: number, outSize: number, pack: (c: Coefficients) => T): T {
     const key = `${inSize}>${outSize}`
-    let packed = this.coefficients.get(key)
-    if (!packed) {
-      packed = inSize === outSize ? identity(outSize) : pack(bicubicCoefficients(inSize, outSize))
+    let taps = cache.get(key)
+    if (!taps) {
+      taps = pack(inSize === outSize ? identity(outSize) : bicubicCoefficients(inSize, outSize))
       // Eval sets have few distinct sizes; bound the cache for those that do not.
-      if (this.coefficients.size >= 256) this.coefficients.clear()
-      this.coefficients.set(key, packed)
+      if (cache.size >= 256) cache.clear()
+      cache.set(key, taps)
     }
-    return packed
+    return taps
   }
 
   /**
@@ -69,8 +96,8 @@ export class PilResampler {
    */
   resizeWindowNormalised(image: RawImage, width: number, height: number, window: Window, table: Float32Array, out: Float32Array, offset: number): void {
     if (image.channels !== 3 && image.channels !== 4) throw new Error(`pil-resample: ${image.channels} channels; expected 3 or 4`)
-    const horiz = this.axis(image.width, width)
-    const vert = this.axis(image.height, height)
+    const horiz = this.taps(this.horizontalCache, image.width, width, horizontalTaps)
+    const vert = this.taps(this.verticalCache, image.height, height, verticalTaps)
     let firstRow = image.height
     let lastRow = 0
     for (let yy = window.top; yy < window.top + window.height; yy++) {
@@ -89,13 +116,14 @@ export class PilResampler {
       return start
     }
     const hStarts = place(horiz.starts.byteLength)
-    const hCounts = place(horiz.counts.byteLength)
+    const hGroups = place(horiz.groups.byteLength)
     const hWeights = place(horiz.weights.byteLength)
     const vStarts = place(vert.starts.byteLength)
     const vCounts = place(vert.counts.byteLength)
     const vWeights = place(vert.weights.byteLength)
-    const srcStride = image.width * image.channels
+    const srcStride = image.width * 4
     const src = place(rows * srcStride)
+    const rgb = image.channels === 3 ? place(rows * image.width * 3) : 0
     const tmp = place(rows * stride)
     const win = place(pixels * 3)
     const planes = place(pixels * 3 * 4)
@@ -109,17 +137,19 @@ export class PilResampler {
       heap.set(new Uint8Array(table.buffer, table.byteOffset, 3 * 256 * 4), 0)
       this.table = table
     }
-    const put = (at: number, data: Int32Array): void => heap.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at)
+    const put = (at: number, data: Int32Array | Int16Array): void => heap.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at)
     put(hStarts, horiz.starts)
-    put(hCounts, horiz.counts)
+    put(hGroups, horiz.groups)
     put(hWeights, horiz.weights)
     put(vStarts, vert.starts)
     put(vCounts, vert.counts)
     put(vWeights, vert.weights)
-    heap.set(image.data.subarray(firstRow * srcStride, lastRow * srcStride), src)
+    const inStride = image.width * image.channels
+    heap.set(image.data.subarray(firstRow * inStride, lastRow * inStride), image.channels === 3 ? rgb : src)
 
     const k = this.kernels
-    k.horizontal(src, srcStride, image.channels, rows, hStarts, hCounts, hWeights, horiz.ksize, window.left, window.width, tmp)
+    if (image.channels === 3) k.rgbToRgba(rgb, rows * image.width, src)
+    k.horizontal(src, srcStride, rows, hStarts, hGroups, hWeights, horiz.stride, window.left, window.width, tmp)
     k.vertical(tmp, stride, firstRow, vStarts, vCounts, vWeights, vert.ksize, window.top, window.height, win)
     k.normalise(win, pixels, 0, planes)
     out.set(new Float32Array(memory.buffer, planes, pixels * 3), offset)

@@ -1,24 +1,27 @@
 ;; Pillow's 8-bit bicubic resampling passes (libImaging/Resample.c) and open_clip's normalisation, in
 ;; WebAssembly SIMD. Bit-identical to pil-resize.ts: the same 22-bit fixed-point weights (computed in
-;; JS, stored as i32x4 splats), int32 accumulators starting at 1 << 21, and clip8 = (sum >> 22)
-;; saturated to 0..255, which the two saturating narrows do. The sums are exact (|sum| < 2^31), so
-;; the order in which the lanes add up does not matter.
+;; JS), int32 accumulators starting at 1 << 21, and clip8 = (sum >> 22) saturated to 0..255, which
+;; the two saturating narrows do. The sums are exact (|sum| < 2^31; wrapping i32 arithmetic would
+;; even undo an overflow of a partial sum), so the order in which they add up does not matter.
 ;;
 ;; Build: npm run wasm (scripts/wasm-kernels.ts) writes pil-resample.wasm.ts.
-;; Buffers are laid out by pil-resample.ts; every read and write may run up to 16 bytes past its
-;; buffer (whole vectors), which the layout leaves room for.
+;; Buffers are laid out by pil-resample.ts; reads and writes may run past a buffer's end (whole
+;; vectors; the horizontal pass' last run of 4 taps), which the layout leaves room for.
 (module
   (memory (export "memory") 1)
 
-  ;; Horizontal pass: `rows` rows of `src` (`pixelBytes` 3 or 4 per pixel, RGB first) to `dst`, 3
-  ;; bytes per pixel, output columns x0 .. x0+width-1. Output pixel xx reads `counts[xx]` input
-  ;; pixels from `starts[xx]` with the weights at `weights + xx*ksize*16`.
+  ;; Horizontal pass: `rows` RGBA rows of `src` to `dst`, 3 bytes per pixel, output columns
+  ;; x0 .. x0+width-1. Output pixel xx reads `groups[xx]` runs of 4 input pixels from `starts[xx]`.
+  ;; Its weights, at `weights + xx*weightStride`, are 64 bytes per 4 taps: for taps (0,1) then
+  ;; (2,3), the low 11 bits and the rest (w >> 11) of each, as i16 pairs repeated 4 times; taps past
+  ;; the filter's end weigh 0. Pairs of pixels times pairs of weights are i32x4.dot_i16x8_s, so
+  ;; sum = (sum of high parts << 11) + sum of low parts, exactly (products and sums stay in i32).
   (func (export "horizontal")
-    (param $src i32) (param $srcStride i32) (param $pixelBytes i32) (param $rows i32)
-    (param $starts i32) (param $counts i32) (param $weights i32) (param $ksize i32)
+    (param $src i32) (param $srcStride i32) (param $rows i32)
+    (param $starts i32) (param $groups i32) (param $weights i32) (param $weightStride i32)
     (param $x0 i32) (param $width i32) (param $dst i32)
     (local $y i32) (local $row i32) (local $xx i32) (local $xEnd i32) (local $p i32) (local $w i32)
-    (local $n i32) (local $acc v128)
+    (local $n i32) (local $low v128) (local $high v128) (local $v v128) (local $a v128) (local $b v128)
     (local.set $xEnd (i32.add (local.get $x0) (local.get $width)))
     (block $rowsDone
       (loop $eachRow
@@ -30,33 +33,54 @@
             (br_if $pixelsDone (i32.ge_u (local.get $xx) (local.get $xEnd)))
             (local.set $p
               (i32.add (local.get $row)
-                (i32.mul (i32.load (i32.add (local.get $starts) (i32.shl (local.get $xx) (i32.const 2)))) (local.get $pixelBytes))))
-            (local.set $n (i32.load (i32.add (local.get $counts) (i32.shl (local.get $xx) (i32.const 2)))))
-            (local.set $w (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $xx) (local.get $ksize)) (i32.const 4))))
-            (local.set $acc (v128.const i32x4 2097152 2097152 2097152 2097152))
-            (block $tapsDone
-              (loop $eachTap
-                (br_if $tapsDone (i32.eqz (local.get $n)))
-                ;; One pixel's channels as i32 lanes, times its weight.
-                (local.set $acc
-                  (i32x4.add (local.get $acc)
-                    (i32x4.mul
-                      (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $p))))
-                      (v128.load (local.get $w)))))
-                (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
-                (local.set $w (i32.add (local.get $w) (i32.const 16)))
+                (i32.shl (i32.load (i32.add (local.get $starts) (i32.shl (local.get $xx) (i32.const 2)))) (i32.const 2))))
+            (local.set $n (i32.load (i32.add (local.get $groups) (i32.shl (local.get $xx) (i32.const 2)))))
+            (local.set $w (i32.add (local.get $weights) (i32.mul (local.get $xx) (local.get $weightStride))))
+            (local.set $low (v128.const i32x4 2097152 2097152 2097152 2097152))
+            (local.set $high (v128.const i32x4 0 0 0 0))
+            (block $groupsDone
+              (loop $eachGroup
+                (br_if $groupsDone (i32.eqz (local.get $n)))
+                ;; R0 R1 G0 G1 B0 B1 A0 A1 | R2 R3 G2 G3 B2 B3 A2 A3: channel pairs of taps (0,1) and (2,3).
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $v (i8x16.shuffle 0 4 1 5 2 6 3 7 8 12 9 13 10 14 11 15 (local.get $v) (local.get $v)))
+                (local.set $a (i16x8.extend_low_i8x16_u (local.get $v)))
+                (local.set $b (i16x8.extend_high_i8x16_u (local.get $v)))
+                (local.set $low (i32x4.add (local.get $low)
+                  (i32x4.add
+                    (i32x4.dot_i16x8_s (local.get $a) (v128.load (local.get $w)))
+                    (i32x4.dot_i16x8_s (local.get $b) (v128.load offset=32 (local.get $w))))))
+                (local.set $high (i32x4.add (local.get $high)
+                  (i32x4.add
+                    (i32x4.dot_i16x8_s (local.get $a) (v128.load offset=16 (local.get $w)))
+                    (i32x4.dot_i16x8_s (local.get $b) (v128.load offset=48 (local.get $w))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $w (i32.add (local.get $w) (i32.const 64)))
                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-                (br $eachTap)))
+                (br $eachGroup)))
+            (local.set $low (i32x4.add (local.get $low) (i32x4.shl (local.get $high) (i32.const 11))))
             ;; 4 bytes stored, 3 kept: the next pixel overwrites the fourth.
             (v128.store32_lane 0 (local.get $dst)
               (i8x16.narrow_i16x8_u
-                (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $acc) (i32.const 22)) (local.get $acc))
-                (local.get $acc)))
+                (i16x8.narrow_i32x4_s (i32x4.shr_s (local.get $low) (i32.const 22)) (local.get $low))
+                (local.get $low)))
             (local.set $dst (i32.add (local.get $dst) (i32.const 3)))
             (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
             (br $eachPixel)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $eachRow))))
+
+  ;; RGB (3 bytes per pixel) to RGBA with a zero fourth byte, the horizontal pass' input layout.
+  (func (export "rgbToRgba") (param $src i32) (param $pixels i32) (param $dst i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $pixels) (i32.const 2))))
+    (block $done
+      (loop $eachPixel
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (i32.store (local.get $dst) (i32.and (i32.load (local.get $src)) (i32.const 0xffffff)))
+        (local.set $src (i32.add (local.get $src) (i32.const 3)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $eachPixel))))
 
   ;; Vertical pass: output rows y0 .. y0+height-1 of `stride` bytes each to `dst`; output row yy
   ;; sums `counts[yy]` rows of `src` from row `starts[yy]` (src holds rows firstRow onwards).
