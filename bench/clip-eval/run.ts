@@ -4,15 +4,17 @@
 //   npx tsx bench/clip-eval/run.ts [--images N] [--batch-size 64] [--threads T] [--repeats 2]
 //
 // Target (issue 5): ≥ 1.5× the reference on CPU. Both sides include decoding:
-//   - dcbench: webdataset tar → DecodePool (worker threads: sharp decode + Pillow-exact bicubic resize,
-//     center crop, normalise) → onnxruntime-node image encoder → L2 normalise. This is encodeImages,
+//   - dcbench: webdataset tar → DecodePool (worker threads: libjpeg-turbo decode in WebAssembly, sharp
+//     for other formats; Pillow-exact bicubic resize, center crop and normalise in WebAssembly SIMD)
+//     → onnxruntime-node image encoder → L2 normalise. This is encodeImages,
 //     the loop every task of `bench eval` runs (text encoding, a few hundred prompts, is left out on
 //     both sides).
 //   - reference: clip_benchmark's loop in one process — tarfile read → PIL decode → torchvision
 //     Resize(bicubic)/CenterCrop/ToTensor/Normalize → torch encode_image (test/fixtures/python/tiny_clip_fixture.py bench).
 // Both get T cores: the reference runs with 1 and with T torch threads (OMP_WAIT_POLICY=PASSIVE) and
-// keeps its faster run; dcbench runs as `bench eval` does by default. Model load and process start are
-// outside the timings on both sides.
+// keeps its faster run; dcbench runs as `bench eval` does by default (threads.ts: onnxruntime on every
+// core, decode workers on half of them; ORT_THREADS / DECODE_THREADS override). Model load and process
+// start are outside the timings on both sides.
 //
 // Two cases: the tiny scale (its model shape, the tiny suite's 64×64 JPEGs) and an official-like
 // one (224 px input, ViT patch 32, width 256, 4 layers; 320×240 photo-like JPEGs, like the sizes of

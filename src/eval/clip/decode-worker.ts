@@ -1,7 +1,7 @@
 // Worker thread: decodes and preprocesses batches of encoded images (see decode-pool.ts).
 import {parentPort} from 'node:worker_threads'
 
-import {decodeImage, decodeRgb, normalisationTable, preprocessRgb, type PreprocessConfig} from './preprocess.js'
+import {decodeForPreprocess, decodeRgb, normalisationTable, preprocessRgb, type PreprocessConfig} from './preprocess.js'
 import {wasmJpegDecodable} from './wasm-jpeg.js'
 
 /** A batch: its encoded images back to back (image i ends at ends[i]), and maybe a buffer to fill. */
@@ -37,7 +37,7 @@ async function preprocessBatch(job: DecodeJob): Promise<Float32Array<ArrayBuffer
   // per-call overhead. JPEGs for the WebAssembly decoder are decoded in turn, one in memory at a time.
   const viaSharp = images.map((bytes) => (wasmJpegDecodable(bytes) ? undefined : decodeRgb(bytes)))
   viaSharp.forEach((p) => p?.catch(() => {}))
-  for (const [i, bytes] of images.entries()) preprocessRgb(await (viaSharp[i] ?? decodeImage(bytes)), job.config, table, out, i * plane)
+  for (const [i, bytes] of images.entries()) preprocessRgb(await (viaSharp[i] ?? decodeForPreprocess(bytes)), job.config, table, out, i * plane)
   return out
 }
 

@@ -53,7 +53,7 @@ export async function decodeRgb(bytes: Uint8Array): Promise<RawImage> {
  * at a fraction of sharp's per-call cost; wasm-jpeg.ts): RGBA there (alpha ignored by preprocessRgb),
  * RGB from sharp otherwise.
  */
-export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
+export async function decodeForPreprocess(bytes: Uint8Array): Promise<RawImage> {
   if (wasmJpegDecodable(bytes)) {
     const image = (await WasmJpegDecoder.get()).decode(bytes)
     if (image) return image
@@ -106,6 +106,6 @@ export function preprocessRgb(image: RawImage, config: PreprocessConfig, table: 
 /** Decode + preprocess one encoded image into a new CHW float32 array. */
 export async function preprocessImage(bytes: Uint8Array, config: PreprocessConfig): Promise<Float32Array> {
   const out = new Float32Array(3 * config.imageSize * config.imageSize)
-  preprocessRgb(await decodeImage(bytes), config, normalisationTable(config), out)
+  preprocessRgb(await decodeForPreprocess(bytes), config, normalisationTable(config), out)
   return out
 }

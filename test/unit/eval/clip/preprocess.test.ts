@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {pilResizeBicubic} from '../../../../src/eval/clip/pil-resize.js'
-import {decodeImage, decodeRgb, normalisationTable, OPENAI_MEAN, OPENAI_STD, preprocessRgb, resizedSize} from '../../../../src/eval/clip/preprocess.js'
+import {decodeForPreprocess, decodeRgb, normalisationTable, OPENAI_MEAN, OPENAI_STD, preprocessRgb, resizedSize} from '../../../../src/eval/clip/preprocess.js'
 import {wasmJpegDecodable} from '../../../../src/eval/clip/wasm-jpeg.js'
 import {runPython} from '../../../helpers/python.js'
 import {useTempDir} from '../../../helpers/tmp.js'
@@ -50,8 +50,8 @@ describe('image preprocessing = webdataset "pil" decode + open_clip eval transfo
       for (const [i, entry] of entries.entries()) {
         const bytes = readFileSync(join(dir, entry.file))
         const expected = ref.subarray(i * plane, (i + 1) * plane)
-        // decodeImage: the WebAssembly JPEG decoder where it applies; decodeRgb: always sharp.
-        for (const [decoder, decode] of [['decodeImage', decodeImage], ['decodeRgb', decodeRgb]] as const) {
+        // decodeForPreprocess: the WebAssembly JPEG decoder where it applies; decodeRgb: always sharp.
+        for (const [decoder, decode] of [['decodeForPreprocess', decodeForPreprocess], ['decodeRgb', decodeRgb]] as const) {
           preprocessRgb(await decode(bytes), config, table, ours)
           let bad = 0
           for (let j = 0; j < plane; j++) if (ours[j] !== expected[j]) bad++
