@@ -4,17 +4,18 @@
 //   npx tsx bench/clip-eval/run.ts [--images N] [--batch-size 64] [--threads T] [--repeats 2]
 //
 // Target (issue 5): ≥ 1.5× the reference on CPU. Both sides include decoding:
-//   - dcbench: webdataset tar → DecodePool (worker threads: libjpeg-turbo decode in WebAssembly, sharp
-//     for other formats; Pillow-exact bicubic resize, center crop and normalise in WebAssembly SIMD)
-//     → onnxruntime-node image encoder → L2 normalise. This is encodeImages,
+//   - dcbench: webdataset tar → worker threads (libjpeg-turbo decode in WebAssembly, sharp for other
+//     formats; Pillow-exact bicubic resize, center crop and normalise in WebAssembly SIMD; the
+//     onnxruntime-node image encoder) → L2 normalise. This is encodeImages,
 //     the loop every task of `bench eval` runs (text encoding, a few hundred prompts, is left out on
 //     both sides).
 //   - reference: clip_benchmark's loop in one process — tarfile read → PIL decode → torchvision
 //     Resize(bicubic)/CenterCrop/ToTensor/Normalize → torch encode_image (test/fixtures/python/tiny_clip_fixture.py bench).
 // Both get T cores: the reference runs with 1 and with T torch threads (OMP_WAIT_POLICY=PASSIVE) and
-// keeps its faster run; dcbench runs as `bench eval` does by default (threads.ts: onnxruntime on every
-// core, decode workers on half of them; ORT_THREADS / DECODE_THREADS override). Model load and process
-// start are outside the timings on both sides.
+// keeps its faster run; dcbench runs as `bench eval` does by default (createEvalPool: on CPU, up to 4
+// workers that each decode and encode whole batches, the cores shared among them; DECODE_THREADS sets
+// the workers, ORT_THREADS onnxruntime's threads per worker). Model load and process start are
+// outside the timings on both sides.
 //
 // Two cases: the tiny scale (its model shape, the tiny suite's 64×64 JPEGs) and an official-like
 // one (224 px input, ViT patch 32, width 256, 4 layers; 320×240 photo-like JPEGs, like the sizes of
@@ -25,8 +26,8 @@ import {join} from 'node:path'
 
 import {execa} from 'execa'
 
-import {DecodePool} from '../../src/eval/clip/decode-pool.js'
 import {encodeImages} from '../../src/eval/clip/encode.js'
+import {createEvalPool} from '../../src/eval/clip/eval-pool.js'
 import {loadClipModel} from '../../src/eval/clip/model.js'
 import {defaultVocabPath} from '../../src/eval/clip/tokenizer.js'
 import {readEvalDataset} from '../../src/eval/clip/webdataset.js'
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
       const shards = readEvalDataset(data).shards
       // dcbench as `bench eval` runs it: onnxruntime's and the decode pool's default thread counts.
       const model = await loadClipModel(modelDir, {threads: process.env.ORT_THREADS ? Number(process.env.ORT_THREADS) : undefined})
-      const pool = new DecodePool(model.preprocess, process.env.DECODE_THREADS ? Number(process.env.DECODE_THREADS) : undefined)
+      const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined)
+      const pool = createEvalPool(model, {workers: env('DECODE_THREADS'), threads: env('ORT_THREADS')})
       const ours: number[] = []
       const ref: number[] = []
       try {

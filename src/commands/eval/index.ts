@@ -35,7 +35,7 @@ export default class Eval extends BenchCommand {
     tasks: Flags.string({description: 'Comma-separated task keys to run (default: the whole suite).'}),
     'batch-size': Flags.integer({description: 'Images and texts per batch.', default: 64, min: 1}),
     device: Flags.string({description: 'Inference device: cpu, or cuda (onnxruntime CUDA execution provider).', options: ['cpu', 'cuda'], default: 'cpu'}),
-    'decode-threads': Flags.integer({description: 'Image decoding worker threads (default: one per two cores).', min: 1}),
+    'decode-threads': Flags.integer({description: 'Image worker threads, which decode (and on CPU also encode) batches (default: up to 4, one per core).', min: 1}),
     'batch-tokens': Flags.integer({description: 'dclm: largest model batch in tokens (rows x padded length); default keeps logits under 256 MiB.', min: 1}),
   }
 

@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import {packageRoot} from '../../util/paths.js'
-import type {DecodeJob, DecodeResult} from './decode-worker.js'
+import type {DecodeJob, DecodeResult, EncoderSetup} from './decode-worker.js'
 import type {PreprocessConfig} from './preprocess.js'
 import {defaultThreadSplit} from './threads.js'
 
@@ -19,8 +19,17 @@ function workerFile(): string {
 
 interface PendingJob {
   images: Uint8Array[]
+  encode: boolean
   resolve: (p: Float32Array) => void
   reject: (e: Error) => void
+}
+
+/** An image encoder for the workers to run (DecodePool.encode). */
+export interface PoolEncoder {
+  /** The image encoder's ONNX file. */
+  file: string
+  /** onnxruntime intra-op threads per worker. */
+  threads: number
 }
 
 /** The images of a batch in one buffer (transferred to the worker, not cloned image by image). */
@@ -43,19 +52,25 @@ export class DecodePool {
   private readonly spare: ArrayBuffer[] = []
   private nextId = 0
 
-  /** `threads` defaults to one per two cores (defaultThreadSplit). */
+  /**
+   * `threads` defaults to one per two cores (defaultThreadSplit). With an `encoder`, every worker
+   * loads it and `encode` runs decode + encode of a batch in one worker.
+   */
   constructor(
     private readonly config: PreprocessConfig,
     threads = defaultThreadSplit().decode,
+    private readonly encoder?: PoolEncoder,
   ) {
     const file = workerFile()
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(file)
+      if (encoder) worker.postMessage({kind: 'encoder', ...encoder} satisfies EncoderSetup)
       worker.on('message', (msg: DecodeResult) => {
         const job = this.pending.get(msg.id)
         this.pending.delete(msg.id)
         if (job) {
-          if (msg.pixels) job.resolve(msg.pixels)
+          const data = msg.features ?? msg.pixels
+          if (data) job.resolve(data)
           else job.reject(new Error(msg.error ?? 'decode failed'))
         }
         this.release(worker)
@@ -73,6 +88,11 @@ export class DecodePool {
     return this.workers.length
   }
 
+  /** Whether the workers run an image encoder (`encode`). */
+  get encodes(): boolean {
+    return this.encoder !== undefined
+  }
+
   private release(worker: Worker): void {
     const next = this.queue.shift()
     if (next) this.dispatch(worker, next)
@@ -84,18 +104,28 @@ export class DecodePool {
     this.pending.set(id, job)
     const {bytes, ends} = pack(job.images)
     const buffer = this.spare.pop()
-    const message: DecodeJob = {id, config: this.config, bytes, ends, buffer}
+    const message: DecodeJob = {kind: 'batch', id, config: this.config, bytes, ends, buffer, encode: job.encode}
     worker.postMessage(message, buffer ? [bytes.buffer, buffer] : [bytes.buffer])
   }
 
-  /** CHW float32 pixels of the batch, in order. */
-  preprocess(images: Uint8Array[]): Promise<Float32Array> {
+  private submit(images: Uint8Array[], encode: boolean): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
-      const job = {images, resolve, reject}
+      const job = {images, encode, resolve, reject}
       const worker = this.idle.pop()
       if (worker) this.dispatch(worker, job)
       else this.queue.push(job)
     })
+  }
+
+  /** CHW float32 pixels of the batch, in order. */
+  preprocess(images: Uint8Array[]): Promise<Float32Array> {
+    return this.submit(images, false)
+  }
+
+  /** The image encoder's output for the batch ([n, d] row-major, not normalised); needs an `encoder`. */
+  encode(images: Uint8Array[]): Promise<Float32Array> {
+    if (!this.encoder) return Promise.reject(new Error('DecodePool.encode: the pool has no encoder'))
+    return this.submit(images, true)
   }
 
   /**

@@ -1,3 +1,4 @@
+import {DcbError} from '../../errors.js'
 import type {ClipModel} from './model.js'
 import type {DecodePool} from './decode-pool.js'
 import {readWdsSamples, sampleImage, type WdsSample} from './webdataset.js'
@@ -69,20 +70,28 @@ export async function encodeImages(model: ClipModel, pool: DecodePool, shards: r
   const d = model.meta.embed_dim
   const chunks: Float32Array[] = []
   const meta: SampleMeta[] = []
-  const inFlight: Promise<{pixels: Float32Array; n: number}>[] = []
+  const inFlight: Promise<{features: Float32Array; n: number}>[] = []
   let done = 0
   const runOldest = async (): Promise<void> => {
-    const {pixels, n} = await (inFlight.shift() as Promise<{pixels: Float32Array; n: number}>)
-    chunks.push(normalizeRows(await model.encodeImages(pixels, n), n, d))
-    pool.recycle(pixels)
+    const {features, n} = await (inFlight.shift() as Promise<{features: Float32Array; n: number}>)
+    if (features.length !== n * d) throw new DcbError('DCB_MODEL_DIR', `${model.dir}: the image encoder returned ${features.length / n} values per image; expected ${d} (embed_dim)`)
+    chunks.push(normalizeRows(features, n, d))
     done += n
     options.onBatch?.(done)
+  }
+  // Encoding workers decode and encode a batch each; otherwise workers decode and the model runs here.
+  const encodeBatch = async (images: Uint8Array[]): Promise<Float32Array> => {
+    if (pool.encodes) return pool.encode(images)
+    const pixels = await pool.preprocess(images)
+    const features = await model.encodeImages(pixels, images.length)
+    pool.recycle(pixels)
+    return features
   }
   let batch: Uint8Array[] = []
   const submit = (): void => {
     const images = batch
     batch = []
-    inFlight.push(pool.preprocess(images).then((pixels) => ({pixels, n: images.length})))
+    inFlight.push(encodeBatch(images).then((features) => ({features, n: images.length})))
   }
   for await (const sample of readWdsSamples(shards)) {
     batch.push(sampleImage(sample))

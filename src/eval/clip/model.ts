@@ -46,6 +46,8 @@ export interface LoadClipModelOptions {
 /** A loaded CLIP model: two ONNX towers, its tokenizer and preprocessing. */
 export interface ClipModel {
   dir: string
+  /** The image encoder's ONNX file. */
+  imageFile: string
   meta: ClipModelJson
   /** sha256 over model.json and both ONNX files (in that order, each hashed, then hashed together). */
   hash: string
@@ -73,7 +75,8 @@ function readModelJson(dir: string): ClipModelJson {
   return parsed.data
 }
 
-async function createSession(file: string, options: LoadClipModelOptions): Promise<ort.InferenceSession> {
+/** An onnxruntime session with dcbench's options (CPU, or CUDA when asked; see LoadClipModelOptions). */
+export async function createSession(file: string, options: LoadClipModelOptions): Promise<ort.InferenceSession> {
   if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: not found; model.json names it`)
   const providers = options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu']
   try {
@@ -117,6 +120,7 @@ export async function loadClipModel(dir: string, options: LoadClipModelOptions =
   }
   return {
     dir,
+    imageFile,
     meta,
     hash,
     device: options.device ?? 'cpu',

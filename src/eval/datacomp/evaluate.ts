@@ -5,7 +5,7 @@ import {DcbError, ExitCode} from '../../errors.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {harnessVersion} from '../../util/paths.js'
-import {DecodePool} from '../clip/decode-pool.js'
+import {createEvalPool} from '../clip/eval-pool.js'
 import {loadClipModel, type ClipDevice} from '../clip/model.js'
 import {aggregateDataComp, type DataCompAggregation} from './aggregate.js'
 import {appendResultLine, readResultsFile, type DataCompResultRow} from './results-file.js'
@@ -45,9 +45,9 @@ export interface EvaluateDataCompOptions {
   /** Images (and texts) per batch; DataComp's default is 64. */
   batchSize?: number
   device?: ClipDevice
-  /** Decode worker threads (default: one per two cores). */
+  /** Image worker threads (default: createEvalPool's). */
   decodeThreads?: number
-  /** onnxruntime intra-op threads (default: one per core). */
+  /** onnxruntime intra-op threads, per image worker on CPU (default: createEvalPool's and loadClipModel's). */
   threads?: number
   onProgress?: (event: EvalProgressEvent) => void
 }
@@ -142,7 +142,7 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
   }
   await writeFileAtomic(join(options.outDir, 'eval_info.json'), `${JSON.stringify(info, null, 2)}\n`)
 
-  const pool = new DecodePool(model.preprocess, options.decodeThreads)
+  const pool = createEvalPool(model, {workers: options.decodeThreads, threads: options.threads})
   const ran: string[] = []
   try {
     for (const [index, task] of tasks.entries()) {

@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DecodePool} from '../../../../src/eval/clip/decode-pool.js'
 import {encodeImages, formatTemplate, logits, zeroShotClassifier} from '../../../../src/eval/clip/encode.js'
+import {createEvalPool} from '../../../../src/eval/clip/eval-pool.js'
 import {classificationMetrics, topK} from '../../../../src/eval/clip/metrics.js'
 import {loadClipModel, type ClipModel} from '../../../../src/eval/clip/model.js'
 import {defaultVocabPath} from '../../../../src/eval/clip/tokenizer.js'
@@ -45,7 +46,10 @@ describe('CLIP eval agrees with the PyTorch reference (same weights, same images
       })(),
     })
     model = await loadClipModel(join(root, 'model'))
-    pool = new DecodePool(model.preprocess, 2)
+    // As `bench eval` runs on CPU: workers that decode and encode (the retrieval test below uses
+    // decode-only workers and the model's own session).
+    pool = createEvalPool(model, {workers: 2})
+    expect(pool.encodes).toBe(true)
   })
 
   afterAll(async () => {
@@ -75,6 +79,22 @@ describe('CLIP eval agrees with the PyTorch reference (same weights, same images
     console.log(`top-1 agreement with PyTorch: ${agree}/${N_IMAGES} = ${(100 * agreement).toFixed(2)}%`)
     expect(agreement).toBeGreaterThanOrEqual(0.999)
     expect(classificationMetrics(ours, labels, CLASSES.length)).toEqual(classificationMetrics(ref.top5, ref.labels, CLASSES.length))
+  })
+
+  it('encoding in the workers gives the features of decode-only workers + the model’s session, in order', async () => {
+    const layout = readEvalDataset(join(root, 'wds_cls_test'))
+    const decodeOnly = new DecodePool(model.preprocess, 2)
+    try {
+      const inWorkers = await encodeImages(model, pool, layout.shards, {batchSize: 50, keep: ['cls']})
+      const onMain = await encodeImages(model, decodeOnly, layout.shards, {batchSize: 50, keep: ['cls']})
+      expect(inWorkers.meta).toEqual(onMain.meta)
+      let worst = 0
+      for (let i = 0; i < onMain.features.length; i++) worst = Math.max(worst, Math.abs((inWorkers.features[i] as number) - (onMain.features[i] as number)))
+      expect(inWorkers.features.length).toBe(N_IMAGES * model.meta.embed_dim)
+      expect(worst).toBeLessThan(1e-5)
+    } finally {
+      await decodeOnly.close()
+    }
   })
 
   it('the suite runner reports acc1/acc5/mean_per_class_recall for a classification task', async () => {

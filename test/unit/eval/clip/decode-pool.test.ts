@@ -30,6 +30,11 @@ describe('DecodePool', () => {
     await expectPixelsOf(images.slice(16), await pool.preprocess(images.slice(16)))
   })
 
+  it('cannot encode without an encoder', async () => {
+    expect(pool.encodes).toBe(false)
+    await expect(pool.encode([await syntheticImage(1, 40, 40)])).rejects.toThrow(/no encoder/)
+  })
+
   it('rejects a batch with an undecodable image, and goes on with the next', async () => {
     const good = await syntheticImage(1, 40, 40)
     await expect(pool.preprocess([good, new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])])).rejects.toThrow()
