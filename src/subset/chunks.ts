@@ -18,7 +18,7 @@ export interface RecordChunksOptions {
   describe?: string
 }
 
-/** 256 Ki records = 4 MiB: large enough that per-chunk costs vanish, small enough to stay in cache-friendly territory. */
+/** 256 Ki records = 4 MiB: large enough that per-chunk costs vanish (1 MiB chunks measured no faster in bench/subset-validate). */
 export const DEFAULT_CHUNK_RECORDS = 1 << 18
 
 /**

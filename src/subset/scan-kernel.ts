@@ -73,8 +73,8 @@ export class ScanKernel {
     this.subsetStaging = region(4)
     this.indexStaging = region(5)
     this.setWord(KERNEL_STATE.checkIndex, options.checkIndex ? 1 : 0)
+    // indexCount starts at 0 with indexDone 0: the first uid the kernel checks asks for an index chunk
     this.setWord(KERNEL_STATE.wantExamples, options.wantExamples ? 1 : 0)
-    // with no index to check, the kernel never looks at indexDone; with one, no chunk yet means "fetch one"
   }
 
   /**
