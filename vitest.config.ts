@@ -7,5 +7,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-benchmarks.ts'],
   },
 })

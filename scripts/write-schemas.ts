@@ -2,6 +2,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import '../src/benchmarks/builtins.js'
 import {trackJsonSchemas} from '../src/tracks/json-schema.js'
 import {packageRoot} from '../src/util/paths.js'
 

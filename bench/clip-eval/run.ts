@@ -26,6 +26,7 @@ import {join} from 'node:path'
 
 import {execa} from 'execa'
 
+import '../../src/benchmarks/builtins.js'
 import {encodeImages} from '../../src/eval/clip/encode.js'
 import {createEvalPool} from '../../src/eval/clip/eval-pool.js'
 import {loadClipModel} from '../../src/eval/clip/model.js'

@@ -31,6 +31,7 @@ import {
   type SuiteScoring,
   type UnsignedEntry,
 } from '../../src/leaderboard/index.js'
+import '../../src/benchmarks/builtins.js'
 import {getRecipe} from '../../src/tracks/index.js'
 import {canonicalHash} from '../../src/util/canonical-json.js'
 

@@ -13,6 +13,7 @@ import {join} from 'node:path'
 
 import {execa} from 'execa'
 
+import '../../src/benchmarks/builtins.js'
 import {evaluateDclm} from '../../src/eval/lm/evaluate.js'
 import {loadLmSuite} from '../../src/eval/lm/suite.js'
 import {findHostPython} from '../../src/runner/host-python.js'
@@ -43,7 +44,7 @@ for (const kind of ['clean', 'junk'] as const) {
   const modelDir = join(root, kind, 'model')
   const t0 = Date.now()
   const trained = await execa(python, [join(import.meta.dirname, 'train_tiny.py'), modelDir, '--tokens', tokens, '--tokenizer', shippedTokenizerFile(TINY_WORLD_TOKENIZER)!, '--steps', String(steps), '--name', `tiny-gpt-${kind}`, '--dim', String(arg('--dim', 128)), '--layers', String(arg('--layers', 4))])
-  const result = await evaluateDclm({scale: 'tiny', modelDir, outDir: join(root, kind), dataDir: join(root, 'data')})
+  const result = await evaluateDclm({suite: 'dclm-tiny', modelDir, outDir: join(root, kind), dataDir: join(root, 'data')})
   const rows = result.tasks.map((t) => {
     const base = suite.tasks.find((s) => s.label === t.label)!.randomBaseline.v2 / 100
     return `${t.label} ${t.accuracy.toFixed(3)} (chance ${base.toFixed(2)})`

@@ -14,6 +14,7 @@ import {mkdtempSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import '../../src/benchmarks/builtins.js'
 import {readIclFile} from '../../src/eval/lm/icl-data.js'
 import {loadLmModel} from '../../src/eval/lm/model.js'
 import {prepareTask, type ScoredSequence} from '../../src/eval/lm/prompts.js'

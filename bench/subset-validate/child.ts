@@ -6,6 +6,7 @@
 import {createHash} from 'node:crypto'
 import {closeSync, openSync, readSync} from 'node:fs'
 
+import '../../src/benchmarks/builtins.js'
 import {validateSubset} from '../../src/subset/index.js'
 
 function readAll(path: string, buffer: Uint8Array, onChunk: (bytes: Uint8Array) => void): void {

@@ -22,6 +22,7 @@ import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import '../../src/benchmarks/builtins.js'
 import {writeUidIndex} from '../../src/pool/index.js'
 import {findHostPython} from '../../src/runner/host-python.js'
 import {uidNpyHeader} from '../../src/subset/index.js'

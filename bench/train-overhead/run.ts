@@ -15,8 +15,9 @@ import {join} from 'node:path'
 
 import {execa} from 'execa'
 
+import '../../src/benchmarks/builtins.js'
 import {reshard} from '../../src/runner/reshard/index.js'
-import {train} from '../../src/runner/train.js'
+import {train} from '../../src/runner/train/index.js'
 import {getRecipe, resolveInfra} from '../../src/tracks/index.js'
 import {makeDataCompPool, makeDclmPool, writeSubsetNpy} from '../../test/helpers/reshard-fixtures.js'
 

@@ -1,5 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
+// The built-in benchmarks are registered before any command (and its --benchmark flag) is defined.
+import '../benchmarks/builtins.js'
 import {ExitCode, isDcbError} from '../errors.js'
 
 /**

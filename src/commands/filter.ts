@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag} from '../cli/flags.js'
-import {applyFilter, asFilterBenchmark, builtinFilterNames, loadFilter, type ApplyFilterResult} from '../filters/index.js'
+import {getBenchmark} from '../benchmarks/registry.js'
+import {applyFilter, builtinFilterNames, loadFilter, type ApplyFilterResult} from '../filters/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
 
 export default class Filter extends BenchCommand {
@@ -25,7 +26,7 @@ export default class Filter extends BenchCommand {
 
   async run(): Promise<ApplyFilterResult> {
     const {flags} = await this.parse(Filter)
-    const benchmark = asFilterBenchmark(flags.benchmark)
+    const benchmark = getBenchmark(flags.benchmark).id
     const fraction = flags.fraction === undefined ? undefined : Number(flags.fraction)
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})

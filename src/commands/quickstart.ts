@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../cli/base-command.js'
+import {benchmarkIds} from '../benchmarks/registry.js'
 import {makePlan} from '../quickstart/plan.js'
 import {runQuickstart, type QuickstartResult} from '../quickstart/run.js'
 import {createProgressDisplay, type ProgressDisplay} from '../ui/progress.js'
@@ -12,7 +13,7 @@ export default class Quickstart extends BenchCommand {
     "Synthesises the tiny pools, builds subsets with the baseline filters (none; random at the heuristic's size; a rule-based heuristic; the ground-truth oracle), then validates, reshards, trains (the CPU image on Docker, else the host's python3 + torch), evaluates on the tiny suite and signs each, adds the entries to a local board and publishes it (HTML + Markdown). Run it again to resume after an interruption. --fast trains only none and oracle."
   static override examples = ['<%= config.bin %> quickstart', '<%= config.bin %> quickstart --benchmark dclm --out /tmp/qs', '<%= config.bin %> quickstart --fast --json']
   static override flags = {
-    benchmark: Flags.string({description: 'Which tiny benchmark(s).', options: ['datacomp', 'dclm', 'both'], default: 'both'}),
+    benchmark: Flags.string({description: 'Which tiny benchmark, or both (every benchmark).', options: [...benchmarkIds(), 'both'], default: 'both'}),
     out: Flags.string({description: 'Folder for pools, subsets, runs, entries, board and site.', default: 'dcbench-quickstart'}),
     fast: Flags.boolean({description: 'Only the none and oracle baselines (the CI smoke run).', default: false}),
     executor: Flags.string({description: 'Where to train: docker (the CPU image), local (host python3 + torch) or auto.', options: ['auto', 'docker', 'local'], default: 'auto'}),
@@ -20,7 +21,7 @@ export default class Quickstart extends BenchCommand {
 
   async run(): Promise<QuickstartResult> {
     const {flags} = await this.parse(Quickstart)
-    const plan = makePlan({out: flags.out, benchmark: flags.benchmark as 'datacomp' | 'dclm' | 'both', fast: flags.fast, seed: 0})
+    const plan = makePlan({out: flags.out, benchmarks: flags.benchmark === 'both' ? benchmarkIds() : [flags.benchmark], fast: flags.fast, seed: 0})
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined
     let currentStep = 'quickstart'

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../cli/flags.js'
+import {getBenchmark} from '../benchmarks/registry.js'
 import {reshard, type ReshardResult} from '../runner/reshard/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
 
@@ -25,7 +26,8 @@ export default class Reshard extends BenchCommand {
 
   async run(): Promise<ReshardResult> {
     const {flags} = await this.parse(Reshard)
-    const progress = createProgressDisplay({label: 'reshard', unit: flags.benchmark === 'dclm' ? 'documents' : 'samples', quiet: this.jsonEnabled()})
+    const benchmark = getBenchmark(flags.benchmark)
+    const progress = createProgressDisplay({label: 'reshard', unit: benchmark.nouns.records, quiet: this.jsonEnabled()})
     let result: ReshardResult
     try {
       result = await reshard({
@@ -37,7 +39,8 @@ export default class Reshard extends BenchCommand {
     }
     if (!this.jsonEnabled()) {
       if (result.already_complete) this.log(`${result.out} already holds this subset's training data; nothing to do`)
-      const what = result.benchmark === 'dclm' ? `${result.output_count} documents → ${result.sequences} sequences (${result.tokens} tokens)` : `${result.output_count} samples`
+      const tokenized = result.sequences === undefined ? '' : ` → ${result.sequences} sequences (${result.tokens} tokens)`
+      const what = `${result.output_count} ${benchmark.nouns.records}${tokenized}`
       this.log(`${result.benchmark}${result.scale ? ` ${result.scale}` : ''}: ${what} in ${result.shards} shards → ${result.out} (${result.seconds.toFixed(1)} s${result.resumed_shards ? `, resumed after ${result.resumed_shards} shards` : ''})`)
       if (result.missing > 0) this.warn(`${result.missing} of the subset's ${result.subset_size} records were not found in the pool`)
     }

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {parseByteSize} from '../cli/byte-size.js'
 import {BenchCommand} from '../cli/base-command.js'
-import {benchmarkFlag, scaleFlag, trackFlag} from '../cli/flags.js'
-import {train, type TrainResult} from '../runner/train.js'
+import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js'
+import {train, type TrainResult} from '../runner/train/index.js'
+import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
 
 export default class Train extends BenchCommand {
@@ -13,6 +14,7 @@ export default class Train extends BenchCommand {
   static override examples = [
     '<%= config.bin %> train --benchmark datacomp --scale tiny --data data/datacomp-tiny --out runs/clip-tiny',
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-tiny --executor local --max-steps 20 --json',
+    '<%= config.bin %> train --benchmark datacomp --scale medium --data data/medium --out runs/medium --gpus 8 --set per_device_batch_size=256',
   ]
   static override flags = {
     benchmark: benchmarkFlag({required: true}),
@@ -21,7 +23,8 @@ export default class Train extends BenchCommand {
     data: Flags.string({description: 'Training data written by bench reshard.', required: true}),
     out: Flags.string({description: 'The run folder (new, or an earlier run of the same recipe and data to resume).', required: true}),
     executor: Flags.string({description: 'docker, local (host python3 + torch) or auto.', options: ['docker', 'local', 'auto'], default: 'auto'}),
-    gpus: Flags.integer({description: 'GPUs for the container (NVIDIA device request).', default: 0, min: 0}),
+    gpus: Flags.integer({description: 'GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N.', min: 0}),
+    set: infraSetFlag(),
     'max-steps': Flags.integer({description: 'Stop after this many optimizer steps in total (smoke test); run again without it to finish.', min: 1}),
     threads: Flags.integer({description: 'CPU threads for the trainer (default: every core).', min: 1}),
     memory: Flags.string({description: 'Container memory limit, e.g. 8GiB (default: 80% of the host).'}),
@@ -49,6 +52,7 @@ export default class Train extends BenchCommand {
         runDir: flags.out,
         executor: flags.executor as 'docker' | 'local' | 'auto',
         gpus: flags.gpus,
+        set: parseOverridePairs(flags.set ?? []),
         maxSteps: flags['max-steps'],
         threads: flags.threads,
         memoryBytes: flags.memory === undefined ? undefined : parseByteSize(flags.memory, '--memory'),

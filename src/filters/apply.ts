@@ -7,12 +7,13 @@ import {subsetOutputError, uidNpyHeader} from '../subset/index.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {sha256Hex} from '../util/canonical-json.js'
-import type {DataFilter, FilterBenchmark, FilterDecision, FilterRecord} from './filter.js'
-import {iterateFilterRecords} from './records.js'
+import {getBenchmark} from '../benchmarks/registry.js'
+import type {DataFilter, FilterDecision, PoolRecord} from './filter.js'
 
 export interface ApplyFilterOptions {
-  filter: DataFilter
-  benchmark: FilterBenchmark
+  filter: DataFilter<PoolRecord>
+  /** The benchmark whose pool is filtered. */
+  benchmark: string
   pool: string
   /** The subset `.npy` to write (atomically). */
   out: string
@@ -25,7 +26,7 @@ export interface ApplyFilterOptions {
 
 export interface ApplyFilterResult {
   filter: string
-  benchmark: FilterBenchmark
+  benchmark: string
   out: string
   /** Records in the pool. */
   poolRecords: number
@@ -45,6 +46,8 @@ export interface ApplyFilterResult {
 export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFilterResult> {
   const started = performance.now()
   const {filter, benchmark} = options
+  const records = getBenchmark(benchmark).filter?.records
+  if (!records) throw new DcbError('DCB_FILTER_USAGE', `benchmark '${benchmark}' has no pool records to filter`)
   if (!filter.benchmarks.includes(benchmark)) {
     throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`, {exitCode: 2})
   }
@@ -58,7 +61,7 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
   const scored: {score: number; uid: string}[] = []
   let style: 'keep' | 'score' | undefined
   let poolRecords = 0
-  for await (const record of iterateFilterRecords(benchmark, options.pool)) {
+  for await (const record of records(options.pool)) {
     poolRecords++
     const decision = await decideSafely(filter, record)
     const kind = typeof decision === 'number' ? 'score' : 'keep'
@@ -127,7 +130,7 @@ function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => numb
 }
 
 /** A participant's filter that throws is their bug, reported in one line naming the sample. */
-async function decideSafely(filter: DataFilter, record: FilterRecord): Promise<FilterDecision> {
+async function decideSafely(filter: DataFilter<PoolRecord>, record: PoolRecord): Promise<FilterDecision> {
   try {
     return await filter.decide(record)
   } catch (error) {
@@ -136,7 +139,7 @@ async function decideSafely(filter: DataFilter, record: FilterRecord): Promise<F
   }
 }
 
-function repeatOf(filter: DataFilter, uid: string, decision: FilterDecision): number {
+function repeatOf(filter: DataFilter<PoolRecord>, uid: string, decision: FilterDecision): number {
   if (typeof decision === 'boolean') return decision ? 1 : 0
   const repeat = (decision as {repeat?: unknown} | null)?.repeat
   if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < 0) {

@@ -1,16 +1,14 @@
 import {createHash} from 'node:crypto'
 
 import {DcbError} from '../errors.js'
-import {checkCaption, checkOriginalSize} from './caption-rules.js'
-import {checkDocument} from './document-rules.js'
-import type {DataFilter, FilterContext} from './filter.js'
-import {isBlank, NearDuplicateIndex} from './image-rules.js'
+import {benchmarkIds, getBenchmark} from '../benchmarks/registry.js'
+import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
 
 /**
  * The baseline filters `bench filter --filter NAME` and `bench quickstart` use (docs/filters.md).
  * Each is a factory over the run's context, like a participant's filter module.
  */
-export const BUILTIN_FILTERS: Readonly<Record<string, {description: string; create: (context: FilterContext) => DataFilter}>> = {
+export const BUILTIN_FILTERS: Readonly<Record<string, {description: string; create: (context: FilterContext) => DataFilter<PoolRecord>}>> = {
   none: {description: 'every sample of the pool (DataComp no_filter)', create: noFilter},
   random: {description: 'a uniformly random subset; needs --size or --fraction', create: randomFilter},
   heuristic: {
@@ -24,41 +22,30 @@ export function builtinFilterNames(): string[] {
   return Object.keys(BUILTIN_FILTERS)
 }
 
-function noFilter(): DataFilter {
-  return {name: 'none', benchmarks: ['datacomp', 'dclm'], decide: () => true}
+function noFilter(): DataFilter<PoolRecord> {
+  return {name: 'none', benchmarks: benchmarkIds(), decide: () => true}
 }
 
 /** A score per uid from (seed, uid): with a size, the top of it is a seeded uniform sample. */
-function randomFilter(context: FilterContext): DataFilter {
+function randomFilter(context: FilterContext): DataFilter<PoolRecord> {
   return {
     name: 'random',
-    benchmarks: ['datacomp', 'dclm'],
+    benchmarks: benchmarkIds(),
     decide: (record) => createHash('sha256').update(`dcbench-random-filter:${context.seed}:${record.uid}`).digest().readUInt32BE(0) / 2 ** 32,
   }
 }
 
-function heuristicFilter(context: FilterContext): DataFilter {
-  if (context.benchmark === 'dclm') {
-    return {name: 'heuristic', benchmarks: ['dclm'], decide: (record) => record.benchmark === 'dclm' && checkDocument(record.text).keep}
-  }
-  const duplicates = new NearDuplicateIndex()
-  return {
-    name: 'heuristic',
-    benchmarks: ['datacomp'],
-    decide: async (record) => {
-      if (record.benchmark !== 'datacomp') return false
-      if (!checkCaption(record.caption).keep || !checkOriginalSize(record.metadata)) return false
-      const image = await record.image()
-      if (isBlank(image)) return false
-      return !duplicates.seen(image)
-    },
-  }
+/** The benchmark's own rule-based baseline (its adapter's `filter.heuristic`). */
+function heuristicFilter(context: FilterContext): DataFilter<PoolRecord> {
+  const filter = getBenchmark(context.benchmark).filter
+  if (!filter) throw new DcbError('DCB_FILTER_USAGE', `benchmark '${context.benchmark}' has no pool records to filter`)
+  return filter.heuristic(context)
 }
 
-function oracleFilter(context: FilterContext): DataFilter {
+function oracleFilter(context: FilterContext): DataFilter<PoolRecord> {
   return {
     name: 'oracle',
-    benchmarks: ['datacomp', 'dclm'],
+    benchmarks: benchmarkIds(),
     decide: (record) => {
       const quality = record.metadata.quality
       if (typeof quality !== 'string') {

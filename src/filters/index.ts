@@ -1,9 +1,5 @@
 /** Data filters: the participant-facing interface, the baseline filters, and applying one to a pool (docs/filters.md). */
 export * from './apply.js'
 export * from './builtin.js'
-export * from './caption-rules.js'
-export * from './document-rules.js'
 export * from './filter.js'
-export * from './image-rules.js'
 export * from './load.js'
-export * from './records.js'

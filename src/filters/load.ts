@@ -2,9 +2,10 @@ import {existsSync} from 'node:fs'
 import {extname, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
+import {benchmarkIds, isBenchmark} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
 import {BUILTIN_FILTERS, builtinFilterNames} from './builtin.js'
-import type {DataFilter, FilterContext} from './filter.js'
+import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
 
@@ -13,7 +14,7 @@ const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
  * default export is a `DataFilter` or a factory `(context) => DataFilter`; TypeScript modules are
  * compiled on the fly with tsx, so participants write filters without a build step.
  */
-export async function loadFilter(spec: string, context: FilterContext): Promise<DataFilter> {
+export async function loadFilter(spec: string, context: FilterContext): Promise<DataFilter<PoolRecord>> {
   const builtin = BUILTIN_FILTERS[spec]
   if (builtin && !existsSync(spec)) return builtin.create(context)
   const file = resolve(spec)
@@ -56,8 +57,8 @@ function unwrapDefault(value: unknown): unknown {
   return value
 }
 
-function checkFilterShape(value: unknown, file: string): DataFilter {
-  const f = value as Partial<DataFilter> | null
+function checkFilterShape(value: unknown, file: string): DataFilter<PoolRecord> {
+  const f = value as Partial<DataFilter<PoolRecord>> | null
   const problem =
     !f || typeof f !== 'object'
       ? `its default export is ${f === null ? 'null' : typeof f}, not a filter object`
@@ -65,9 +66,9 @@ function checkFilterShape(value: unknown, file: string): DataFilter {
         ? "the filter has no 'name' string"
         : typeof f.decide !== 'function'
           ? "the filter has no 'decide(record)' function"
-          : !Array.isArray(f.benchmarks) || f.benchmarks.length === 0 || f.benchmarks.some((b) => b !== 'datacomp' && b !== 'dclm')
-            ? "'benchmarks' must be a non-empty list of 'datacomp' and/or 'dclm'"
+          : !Array.isArray(f.benchmarks) || f.benchmarks.length === 0 || f.benchmarks.some((b) => !isBenchmark(b))
+            ? `'benchmarks' must be a non-empty list of benchmark ids (${benchmarkIds().join(', ')})`
             : undefined
   if (problem) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: ${problem}`, {exitCode: 2})
-  return f as DataFilter
+  return f as DataFilter<PoolRecord>
 }

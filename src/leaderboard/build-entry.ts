@@ -1,41 +1,15 @@
 import {writeFile} from 'node:fs/promises'
 
-import {z} from 'zod'
-
+import {readRunManifest, runManifestHash} from '../contracts/run-manifest.js'
 import {DcbError, ExitCode} from '../errors.js'
-import {getRecipe} from '../tracks/index.js'
+import {getRecipe} from '../tracks/registry.js'
 import {writeAtomically} from '../util/atomic-write.js'
+import {fileSha256} from '../util/file-sha256.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, UnsignedEntry, type SignedEntry} from './entry-schema.js'
 import {loadPrivateKey} from './keys.js'
 import {entryId, signEntry} from './signing.js'
 import type {SuiteResolver} from './suites.js'
-import {fileSha256, readRunManifest, runManifestHash} from './verify-files.js'
-
-/**
- * The fields of `RUN/run.json` (written by `bench train`, src/runner/) that an entry is built from.
- * Other fields are allowed and are covered by the manifest hash.
- */
-export const RunFacts = z.looseObject({
-  benchmark: z.enum(['datacomp', 'dclm']),
-  scale: z.string(),
-  track: z.string(),
-  recipe_hash: z.string(),
-  /** Fingerprint (src/subset) and size of the subset the run trained on. */
-  subset_fingerprint: z.string(),
-  subset_size: z.int().nonnegative(),
-  /** sha256 of the pool uid index the subset was validated against; null for bring-your-own data. */
-  pool_index_sha256: z.string().nullable().optional(),
-  executor: z.enum(['docker', 'local']),
-  /** `sha256:<hex>` of the training image; null for the local executor. */
-  image_digest: z.string().nullable(),
-  started_at: z.string(),
-  finished_at: z.string(),
-  /** `complete` when training finished and its outputs were accepted. */
-  exit_status: z.string(),
-  harness_version: z.string(),
-})
-export type RunFacts = z.infer<typeof RunFacts>
 
 export interface BuildEntryOptions {
   /** The run folder (or its run.json). */
@@ -67,12 +41,7 @@ export interface BuildEntryResult {
  * signs it, and writes it atomically.
  */
 export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntryResult> {
-  const {file: runFile, manifest} = await readRunManifest(options.run)
-  const parsed = RunFacts.safeParse(manifest)
-  if (!parsed.success) {
-    throw new DcbError('DCB_RUN_DIR', `${runFile}: ${describeZodError(parsed.error)}`, {suggestions: ["run.json is written by 'bench train'"]})
-  }
-  const run = parsed.data
+  const {file: runFile, manifest: run, stored} = await readRunManifest(options.run)
   if (run.exit_status !== 'complete') {
     throw new DcbError('DCB_RUN_INCOMPLETE', `${runFile}: exit_status '${run.exit_status}'; only a complete run can be submitted`, {
       exitCode: ExitCode.CheckFailed,
@@ -102,11 +71,11 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
     data: {
       subset_fingerprint: run.subset_fingerprint,
       subset_size: run.subset_size,
-      pool_index_sha256: options.poolIndex ? await fileSha256(options.poolIndex) : (run.pool_index_sha256 ?? null),
+      pool_index_sha256: options.poolIndex ? await fileSha256(options.poolIndex) : run.pool_index_sha256,
     },
     recipe_hash: run.recipe_hash,
     run: {
-      manifest_sha256: runManifestHash(manifest),
+      manifest_sha256: runManifestHash(stored),
       executor: run.executor,
       container_image_digest: run.image_digest,
       started_at: run.started_at,

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {isBenchmark} from '../benchmarks/registry.js'
+
 /** The `format` field every leaderboard entry carries. */
 export const ENTRY_FORMAT = 'dcbench-leaderboard-entry'
 /** The entry schema version this dcbench writes and reads. Bump it for any change to the fields. */
@@ -75,7 +77,8 @@ export const Signature = z.strictObject({
 export const UnsignedEntry = z.strictObject({
   format: z.literal(ENTRY_FORMAT),
   format_version: z.literal(ENTRY_FORMAT_VERSION),
-  benchmark: z.enum(['datacomp', 'dclm']),
+  /** A registered benchmark's id. */
+  benchmark: z.string().refine(isBenchmark, {message: 'not a registered benchmark'}),
   scale: z.string().min(1),
   track: z.string().min(1),
   submitter: Submitter,

@@ -1,4 +1,5 @@
-import {listRecipes} from '../tracks/index.js'
+import {getBenchmark, isBenchmark} from '../benchmarks/registry.js'
+import {listRecipes} from '../tracks/registry.js'
 import type {BoardRecord} from './board.js'
 import type {SuiteResolver} from './suites.js'
 
@@ -24,6 +25,11 @@ export interface RankedBoard {
   /** `benchmark-scale-track`, used for file names and anchors. */
   id: string
   benchmark: string
+  /** The benchmark's display name (`DataComp`). */
+  title: string
+  /** What the subset size counts (`samples`, `documents`), and the column that shows it. */
+  size_noun: string
+  size_column: string
   scale: string
   track: string
   suite: string
@@ -75,7 +81,11 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
         created_at: entry.created_at,
       })
     })
-    boards.push({id, benchmark: first.entry.benchmark, scale: first.entry.scale, track: first.entry.track, suite: suiteName, headline, columns, tasks, rows})
+    const benchmark = isBenchmark(first.entry.benchmark) ? getBenchmark(first.entry.benchmark) : undefined
+    boards.push({
+      id, benchmark: first.entry.benchmark, title: benchmark?.title ?? first.entry.benchmark, size_noun: benchmark?.nouns.records ?? 'records', size_column: benchmark?.leaderboard.sizeColumn ?? 'Dataset size',
+      scale: first.entry.scale, track: first.entry.track, suite: suiteName, headline, columns, tasks, rows,
+    })
   }
   return boards.sort((a, b) => boardOrder(a) - boardOrder(b) || a.id.localeCompare(b.id))
 }

@@ -1,14 +1,11 @@
 /**
- * Candidate pools: synthesis, readers for both benchmarks, the uid codec and the sorted uid index.
+ * Candidate pools: the uid codec, the sorted uid index, pool indexing and synthesis over the
+ * registered benchmarks' pool formats (their readers live with their adapters, src/benchmarks/).
  * Stable API documented in docs/pools-and-subsets.md.
  */
 export * from './compression.js'
-export * from './datacomp-shards.js'
-export * from './dclm-documents.js'
 export * from './index-pool.js'
 export * from './synth.js'
-export * from './synth-datacomp.js'
-export * from './synth-dclm.js'
 export * from './uid.js'
 export * from './uid-index.js'
 export * from './uid-sort.js'

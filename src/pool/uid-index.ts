@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {open, stat} from 'node:fs/promises'
 
+import {benchmarkOfIndexKind, getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {assertLittleEndianHost, compareUids, UID_RECORD_BYTES, UID_RECORD_WORDS} from './uid.js'
@@ -15,7 +16,7 @@ import {assertLittleEndianHost, compareUids, UID_RECORD_BYTES, UID_RECORD_WORDS}
  * |---|---|---|
  * | 0 | 8 | magic `DCBUIDX\0` |
  * | 8 | 4 | format version, uint32 = 1 |
- * | 12 | 4 | kind, uint32: 1 = DataComp uids, 2 = DCLM document ids |
+ * | 12 | 4 | kind, uint32: the benchmark's `pool.indexKind` (1 = DataComp uids, 2 = DCLM document ids) |
  * | 16 | 8 | count: number of records, uint64 |
  * | 24 | 32 | sha256 of the record bytes (offset 64 to the end) |
  * | 56 | 8 | unique: number of distinct uids, uint64 |
@@ -27,9 +28,8 @@ export const UID_INDEX_MAGIC = 'DCBUIDX\0'
 export const UID_INDEX_VERSION = 1
 export const UID_INDEX_HEADER_BYTES = 64
 
-/** What the ids of an index are. */
-export type UidIndexKind = 'datacomp' | 'dclm'
-const KIND_CODES: Record<UidIndexKind, number> = {datacomp: 1, dclm: 2}
+/** What the ids of an index are: the id of the benchmark whose pool it indexes. */
+export type UidIndexKind = string
 
 /** The header of a `.uidx` file. */
 export interface UidIndexHeader {
@@ -98,7 +98,7 @@ function encodeHeader(fields: {kind: UidIndexKind; count: number; unique: number
   const buf = Buffer.alloc(UID_INDEX_HEADER_BYTES)
   buf.write(UID_INDEX_MAGIC, 0, 'latin1')
   buf.writeUInt32LE(UID_INDEX_VERSION, 8)
-  buf.writeUInt32LE(KIND_CODES[fields.kind], 12)
+  buf.writeUInt32LE(getBenchmark(fields.kind).pool.indexKind, 12)
   buf.writeBigUInt64LE(BigInt(fields.count), 16)
   Buffer.from(fields.sha256, 'hex').copy(buf, 24)
   buf.writeBigUInt64LE(BigInt(fields.unique), 56)
@@ -125,8 +125,8 @@ export async function readUidIndexHeader(path: string): Promise<UidIndexHeader> 
   const version = buf.readUInt32LE(8)
   if (version !== UID_INDEX_VERSION) throw bad(`format version ${version}; this dcbench reads version ${UID_INDEX_VERSION}`)
   const kindCode = buf.readUInt32LE(12)
-  const kind = (Object.keys(KIND_CODES) as UidIndexKind[]).find((k) => KIND_CODES[k] === kindCode)
-  if (!kind) throw bad(`unknown kind ${kindCode}; expected 1 (datacomp) or 2 (dclm)`)
+  const kind = benchmarkOfIndexKind(kindCode)?.id
+  if (!kind) throw bad(`unknown kind ${kindCode}; expected ${listBenchmarks().map((b) => `${b.pool.indexKind} (${b.id})`).join(' or ')}`)
   const count = Number(buf.readBigUInt64LE(16))
   const expected = UID_INDEX_HEADER_BYTES + count * UID_RECORD_BYTES
   if (size !== expected) throw bad(`size ${size} bytes but the header declares ${count} records (${expected} bytes); the file is truncated or not an index`)

@@ -1,6 +1,5 @@
 import {join} from 'node:path'
 
-import type {FilterBenchmark} from '../filters/index.js'
 
 /**
  * What `bench quickstart` does, as data: which benchmarks, which baseline filters, and where every
@@ -8,7 +7,8 @@ import type {FilterBenchmark} from '../filters/index.js'
  * what is already complete.
  */
 
-export type QuickstartBenchmark = FilterBenchmark
+/** A registered benchmark's id. */
+export type QuickstartBenchmark = string
 
 /** The baseline filters, in the order they run (random needs the heuristic's size). */
 export const FULL_FILTERS = ['heuristic', 'none', 'random', 'oracle'] as const
@@ -24,10 +24,10 @@ export interface QuickstartPlan {
   fast: boolean
 }
 
-export function makePlan(options: {out: string; benchmark: 'datacomp' | 'dclm' | 'both'; fast: boolean; seed: number}): QuickstartPlan {
+export function makePlan(options: {out: string; benchmarks: readonly QuickstartBenchmark[]; fast: boolean; seed: number}): QuickstartPlan {
   return {
     out: options.out,
-    benchmarks: options.benchmark === 'both' ? ['datacomp', 'dclm'] : [options.benchmark],
+    benchmarks: [...options.benchmarks],
     filters: options.fast ? FAST_FILTERS : FULL_FILTERS,
     seed: options.seed,
     fast: options.fast,

@@ -3,14 +3,14 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DcbError, ExitCode} from '../errors.js'
-import {evaluateDataComp} from '../eval/datacomp/index.js'
-import {evaluateDclm} from '../eval/lm/evaluate.js'
+import {getBenchmark} from '../benchmarks/registry.js'
 import {applyFilter, loadFilter} from '../filters/index.js'
 import {addEntry, buildEntry, defaultSuites, generateKeys, loadKeyring, publishBoard, readBoard, trustKey} from '../leaderboard/index.js'
 import {indexPool, synthesizePool} from '../pool/index.js'
 import {reshard} from '../runner/reshard/index.js'
-import {train} from '../runner/train.js'
+import {train} from '../runner/train/index.js'
 import {validateSubset} from '../subset/validate.js'
+import {getRecipe} from '../tracks/registry.js'
 import type {ProgressEvent} from '../ui/progress.js'
 import {chooseExecutor} from './environment.js'
 import {layout, type BaselineFilter, type QuickstartBenchmark, type QuickstartPlan} from './plan.js'
@@ -45,7 +45,7 @@ export interface QuickstartRow {
 
 export interface QuickstartResult {
   out: string
-  executor: 'docker' | 'local'
+  executor: string
   image: string | null
   notes: string[]
   rows: QuickstartRow[]
@@ -73,8 +73,9 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   const rows: QuickstartRow[] = []
   const seconds: Record<string, number> = {}
   let image: string | null = null
-  let executor = env.executor
+  let executor: string = env.executor
   for (const benchmark of plan.benchmarks) {
+    const adapter = getBenchmark(benchmark)
     const benchmarkStarted = Date.now()
     const pool = layout.pool(plan, benchmark)
     const poolIndex = layout.poolIndex(plan, benchmark)
@@ -98,7 +99,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       const filtered = await applyFilter({filter, benchmark, pool, out: subsetFile, size, onProgress: options.onProgress})
       if (filterName === 'heuristic') heuristicSize = filtered.kept
 
-      step(`${label}: validate ${filtered.kept} ${benchmark === 'dclm' ? 'documents' : 'samples'}`)
+      step(`${label}: validate ${filtered.kept} ${adapter.nouns.records}`)
       const report = await validateSubset({file: subsetFile, benchmark, scale: 'tiny', poolIndex, onProgress: options.onProgress})
       if (!report.valid) throw new DcbError('DCB_QUICKSTART', `${subsetFile}: the ${filterName} subset is invalid: ${report.reasons.join('; ')}`, {exitCode: ExitCode.Internal})
 
@@ -197,13 +198,15 @@ const FILTER_DESCRIPTIONS: Record<BaselineFilter, string> = {
   oracle: 'the ground-truth clean samples (cheating: the ceiling)',
 }
 
+/** The tiny suite's evaluation through the benchmark's adapter; progress in tasks. */
 async function evaluate(benchmark: QuickstartBenchmark, modelDir: string, outDir: string, onProgress?: (e: ProgressEvent) => void): Promise<{file: string}> {
-  // Both evaluators report tasks (index of count) and rows within a task; show tasks.
-  const progress = (e: {kind: string; task: string; index?: number; count?: number}): void => {
-    if (e.kind === 'task-start' && e.index !== undefined) onProgress?.({done: e.index, total: e.count, detail: e.task})
-  }
-  if (benchmark === 'datacomp') return {file: (await evaluateDataComp({modelDir, outDir, scale: 'tiny', onProgress: progress})).resultsFile}
-  return {file: (await evaluateDclm({modelDir, outDir, scale: 'tiny', onProgress: progress})).evalFile}
+  const run = getBenchmark(benchmark).eval.run
+  if (!run) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark}' cannot evaluate models`, {exitCode: ExitCode.Environment})
+  const scale = getRecipe({benchmark, scale: 'tiny'})
+  const outcome = await run({scale, modelDir, outDir, onProgress: (e) => {
+    if (e.kind === 'task-start' && e.label === undefined) onProgress?.({done: e.index, total: e.count, detail: e.task})
+  }})
+  return {file: outcome.resultsFile}
 }
 
 /** Training time summed over attempts, as the trainer recorded it (RUN/final.json, docs/containers.md). */

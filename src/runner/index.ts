@@ -3,10 +3,9 @@
  * the host python3, with run.json and the post-run checks). Entry points for commands and
  * `bench quickstart`; formats in docs/contracts.md and docs/containers.md.
  */
-export {reshard, type ReshardOptions, type ReshardResult, type DataCompManifest, type TokenizedManifest} from './reshard/index.js'
-export {train, LABELS, OFFICIAL_IMAGES, TINY_TRAINER_COMMAND, type ExecutorChoice, type TrainOptions, type TrainProgressEvent, type TrainResult} from './train.js'
+export {reshard, type ReshardOptions, type ReshardResult} from './reshard/index.js'
+export {train, LABELS, TINY_TRAINER_COMMAND, type ExecutorChoice, type TrainOptions, type TrainProgressEvent, type TrainResult} from './train/index.js'
 export {validateOutputs, type ValidateOutputsOptions, type ValidationReport} from './validate-outputs.js'
-export {readRunManifest, type RunManifest, type RunStatus, type RunAttempt} from './run-dir.js'
 export {parseTrainerLine, EVENT_PREFIX, type TrainerEvent, type FinalJson, type StepMetrics} from './trainer-events.js'
 export {dockerAvailable} from './executors/docker.js'
 export {findHostPython, type HostPython} from './host-python.js'

@@ -4,10 +4,12 @@
  */
 export * from './chunks.js'
 export * from './convert.js'
+export * from './epochs.js'
 export * from './file-digest.js'
 export * from './lookup.js'
 export * from './npy.js'
 export * from './read.js'
 export * from './scan.js'
 export * from './validate.js'
+export * from './validation-report.js'
 export * from './write.js'

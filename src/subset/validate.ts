@@ -1,12 +1,14 @@
 import {DcbError} from '../errors.js'
 import {readUidIndexHeader, sortUidStream, UID_RECORD_BYTES, type UidIndexHeader} from '../pool/index.js'
-import {getRecipe, type Benchmark} from '../tracks/index.js'
+import {getBenchmark} from '../benchmarks/registry.js'
+import {getRecipe} from '../tracks/registry.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {readRecordChunks} from './chunks.js'
 import {FileRangeDigest, worthParallelDigest} from './file-digest.js'
-import {inspectSubset, readSubsetRecords, type InvalidRepeat, type SubsetFileInfo, type SubsetFormat} from './read.js'
+import {inspectSubset, readSubsetRecords, type InvalidRepeat, type SubsetFileInfo} from './read.js'
 import type {RecordBufferPair} from './scan-kernel.js'
-import {SubsetScanner, type Descent, type RepetitionStats, type ScanResult} from './scan.js'
+import {SubsetScanner, type Descent, type ScanResult} from './scan.js'
+import {buildReport, type SubsetValidationReport} from './validation-report.js'
 import {writeSubset} from './write.js'
 
 /**
@@ -49,82 +51,22 @@ export interface ValidateSubsetOptions {
   onProgress?: ProgressListener
 }
 
-/** What the epochs implied by the scale's budget are. */
-export interface EpochReport {
-  /** DataComp: samples seen; DCLM: training tokens. */
-  budgetKind: 'samples_seen' | 'tokens'
-  budget: number
-  /** Passes over the subset the budget implies; null when it cannot be known from the file. */
-  epochs: number | null
-  /** true when `epochs` rests on an assumption (DCLM: the pool's mean document length). */
-  estimated: boolean
-  note?: string
-}
-
-export interface SubsetValidationReport {
-  file: string
-  format: SubsetFormat
-  bytes: number
-  benchmark: Benchmark
-  scale: string
-  /** No reasons. */
-  valid: boolean
-  /** Why the subset is invalid, one line each (exit 1). */
-  reasons: string[]
-  /** Things worth knowing that do not make it invalid. */
-  warnings: string[]
-  /** Distinct uids (DCLM: documents) selected. */
-  count: number
-  /** Records with repeats: the samples (documents) one pass over the subset uses. */
-  samplesPerPass: number
-  /** The scale's pool: DataComp `pool_size` from the tracks file; DCLM: distinct ids in the pool index. */
-  poolSize: number | null
-  poolSizeSource: 'tracks pool_size' | 'pool index' | 'unknown'
-  /** count / poolSize. */
-  fractionOfPool: number | null
-  /** Whether the file itself is in ascending uid order (required for npy/raw: the resharder binary-searches it). */
-  sortedInFile: boolean
-  /** The first record out of order, when not sorted. */
-  firstUnsorted?: Descent
-  /** Where the sorted copy went (--sort). */
-  sortedCopy?: string
-  repetition: RepetitionStats
-  membership: {
-    checked: boolean
-    index?: {path: string; kind: string; count: number; unique: number; sha256: string}
-    /** Distinct uids not in the pool. */
-    strangers: number
-    /** Their records, with repeats. */
-    strangerSamples: number
-    examples: string[]
-  }
-  /** Table rows whose repeat is not a non-negative integer (they make the subset invalid). */
-  invalidRepeats: {count: number; examples: InvalidRepeat[]}
-  epochs: EpochReport
-  /** sha256 of the canonical sorted uid list (docs/pools-and-subsets.md): equal for the same subset in any format. */
-  fingerprint: string
-  seconds: number
-  /** File bytes and records per second of wall time. */
-  throughput: {bytesPerSecond: number; uidsPerSecond: number}
-}
-
-/** Past this many passes over a subset, the repetition paper finds repeated data losing value. */
-export const MAX_USEFUL_EPOCHS = 10
-
 /** Thrown inside a generator to abandon a first pass that found records out of order. */
 class Unsorted extends Error {}
 
 /** Validates a subset: see the module comment and `SubsetValidationReport`. Usage/format problems throw a DcbError (exit 2). */
 export async function validateSubset(options: ValidateSubsetOptions): Promise<SubsetValidationReport> {
   const started = performance.now()
+  const benchmark = getBenchmark(options.benchmark)
   const recipe = getRecipe({benchmark: options.benchmark, scale: options.scale, tracksDir: options.tracksDir})
   const info = await inspectSubset(options.file)
   const index = options.poolIndex === undefined ? undefined : await readUidIndexHeader(options.poolIndex)
-  if (index && index.kind !== recipe.benchmark) {
+  if (index && index.kind !== benchmark.id) {
+    const held = getBenchmark(index.kind)
     throw new DcbError(
       'DCB_POOL_INDEX',
-      `pool index ${index.path}: holds ${index.kind === 'dclm' ? 'DCLM document ids' : 'DataComp uids'}, but the subset is validated for ${recipe.benchmark}`,
-      {suggestions: [`index the ${recipe.benchmark} pool with \`bench pool index\``]},
+      `pool index ${index.path}: holds ${held.title} ${held.nouns.ids}, but the subset is validated for ${benchmark.id}`,
+      {suggestions: [`index the ${benchmark.id} pool with \`bench pool index\``]},
     )
   }
   const invalidRepeats: InvalidRepeat[] = []
@@ -168,7 +110,7 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
     scan = await pass(sorted, newScanner(), () => new Error('sorted stream out of order'))
   }
 
-  return buildReport({options, info, recipe, index, scan, descent, invalidRepeats, invalidRepeatCount, seconds: (performance.now() - started) / 1000})
+  return buildReport({sortOut: options.sortOut, info, benchmark, recipe, index, scan, descent, invalidRepeats, invalidRepeatCount, seconds: (performance.now() - started) / 1000})
 }
 
 /**
@@ -225,145 +167,3 @@ function fileRecords(info: SubsetFileInfo, readOptions: Parameters<typeof readSu
   return readSubsetRecords(info, readOptions)
 }
 
-interface ReportInputs {
-  options: ValidateSubsetOptions
-  info: SubsetFileInfo
-  recipe: ReturnType<typeof getRecipe>
-  index: UidIndexHeader | undefined
-  scan: ScanResult
-  descent: Descent | undefined
-  invalidRepeats: InvalidRepeat[]
-  invalidRepeatCount: number
-  seconds: number
-}
-
-function buildReport(inputs: ReportInputs): SubsetValidationReport {
-  const {options, info, recipe, index, scan, descent, seconds} = inputs
-  const reasons: string[] = []
-  const warnings = [...info.warnings]
-  const binary = info.format === 'npy' || info.format === 'raw'
-  const what = recipe.benchmark === 'dclm' ? 'document ids' : 'uids'
-
-  if (descent) {
-    const where = `record ${descent.record} (${descent.uid}) is smaller than record ${descent.record - 1} (${descent.previous})`
-    if (!binary) {
-      // tables have no order requirement: they are sorted when converted
-    } else if (options.sortOut) {
-      warnings.push(`not in ascending order: ${where}; the sorted copy ${options.sortOut} is what the resharder needs`)
-    } else {
-      reasons.push(`not in ascending order: ${where} — the resharder binary-searches the file and would silently drop matches (write a sorted copy with --sort OUT)`)
-    }
-  }
-  if (scan.records === 0) reasons.push(`empty: the subset selects no samples`)
-
-  let poolSize: number | null = null
-  let poolSizeSource: SubsetValidationReport['poolSizeSource'] = 'unknown'
-  if (recipe.benchmark === 'datacomp') {
-    poolSize = recipe.recipe.pool_size
-    poolSizeSource = 'tracks pool_size'
-    if (index && index.unique !== poolSize) {
-      warnings.push(`the pool index has ${index.unique} distinct uids but the ${recipe.scale} pool has ${poolSize} (tracks pool_size): is it this scale's pool?`)
-    }
-  } else if (index) {
-    poolSize = index.unique
-    poolSizeSource = 'pool index'
-  }
-  if (poolSize !== null && scan.unique > poolSize) {
-    reasons.push(`${scan.unique} distinct ${what} exceed the ${recipe.scale} pool of ${poolSize} (${poolSizeSource})`)
-  }
-
-  const strangers = scan.strangers
-  if (strangers && strangers.unique > 0) {
-    reasons.push(
-      `${strangers.unique} distinct ${what} (${strangers.records} samples) are not in the pool index ${index?.path}; first: ${strangers.examples.slice(0, 3).join(', ')}`,
-    )
-  }
-  if (!index) warnings.push('no pool index given: pool membership not checked')
-
-  if (inputs.invalidRepeatCount > 0) {
-    const first = inputs.invalidRepeats[0] as InvalidRepeat
-    reasons.push(`${inputs.invalidRepeatCount} rows have a repeat that is not a non-negative integer; first: ${first.where}: ${JSON.stringify(typeof first.value === 'bigint' ? String(first.value) : first.value)}`)
-  }
-
-  const epochs = epochReport(recipe, scan.records, index)
-  if (epochs.epochs !== null && epochs.epochs > MAX_USEFUL_EPOCHS) {
-    warnings.push(
-      `${epochs.estimated ? 'about ' : ''}${formatEpochs(epochs.epochs)} epochs over the subset (${epochs.budgetKind} ${epochs.budget} / ${scan.records} per pass): past ${MAX_USEFUL_EPOCHS} epochs repeated data is worth little (Muennighoff et al., 2023)`,
-    )
-  }
-  if (epochs.note) warnings.push(epochs.note)
-
-  return {
-    file: info.path,
-    format: info.format,
-    bytes: info.bytes,
-    benchmark: recipe.benchmark,
-    scale: recipe.scale,
-    valid: reasons.length === 0,
-    reasons,
-    warnings,
-    count: scan.unique,
-    samplesPerPass: scan.records,
-    poolSize,
-    poolSizeSource,
-    fractionOfPool: poolSize ? scan.unique / poolSize : null,
-    sortedInFile: descent === undefined,
-    ...(descent ? {firstUnsorted: descent} : {}),
-    ...(options.sortOut ? {sortedCopy: options.sortOut} : {}),
-    repetition: scan.repetition,
-    membership: {
-      checked: index !== undefined,
-      ...(index ? {index: {path: index.path, kind: index.kind, count: index.count, unique: index.unique, sha256: index.sha256}} : {}),
-      strangers: strangers?.unique ?? 0,
-      strangerSamples: strangers?.records ?? 0,
-      examples: strangers?.examples ?? [],
-    },
-    invalidRepeats: {count: inputs.invalidRepeatCount, examples: inputs.invalidRepeats.map((r) => ({where: r.where, value: typeof r.value === 'bigint' ? String(r.value) : r.value}))},
-    epochs,
-    fingerprint: scan.sha256,
-    seconds,
-    throughput: {bytesPerSecond: seconds > 0 ? info.bytes / seconds : 0, uidsPerSecond: seconds > 0 ? scan.records / seconds : 0},
-  }
-}
-
-function formatEpochs(epochs: number): string {
-  return epochs >= 100 ? epochs.toFixed(0) : epochs.toFixed(1)
-}
-
-/** Parses a tracks `info.pool_tokens` like "137B" or "1.64T". */
-export function parseTokenCount(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined
-  const match = /^(\d+(?:\.\d+)?)\s*([KMBT]?)$/i.exec(text.trim())
-  if (!match) return undefined
-  const scale = {'': 1, K: 1e3, M: 1e6, B: 1e9, T: 1e12}[(match[2] as string).toUpperCase()] as number
-  return Number(match[1]) * scale
-}
-
-function epochReport(recipe: ReturnType<typeof getRecipe>, samplesPerPass: number, index: UidIndexHeader | undefined): EpochReport {
-  if (recipe.benchmark === 'datacomp') {
-    const budget = recipe.recipe.samples_seen
-    return {budgetKind: 'samples_seen', budget, epochs: samplesPerPass > 0 ? budget / samplesPerPass : null, estimated: false}
-  }
-  const budget = recipe.derived.tokens
-  // A document id list says nothing about document lengths: the exact epochs need the tokenized
-  // subset. With the scale's pool size in tokens and the pool index's document count, the pool's
-  // mean document length gives an estimate.
-  const poolTokens = parseTokenCount(recipe.info.pool_tokens)
-  if (poolTokens && index && index.unique > 0 && samplesPerPass > 0) {
-    const tokensPerPass = (samplesPerPass * poolTokens) / index.unique
-    return {
-      budgetKind: 'tokens',
-      budget,
-      epochs: budget / tokensPerPass,
-      estimated: true,
-      note: `epochs estimated from the pool's mean document length (${recipe.info.pool_tokens as string} tokens / ${index.unique} documents); document lengths are only known after tokenizing`,
-    }
-  }
-  return {
-    budgetKind: 'tokens',
-    budget,
-    epochs: null,
-    estimated: false,
-    note: `epochs unknown: a document id list does not say how many tokens its documents hold (budget ${budget} tokens over ${samplesPerPass} documents per pass; tokenizing the subset gives the exact number)`,
-  }
-}

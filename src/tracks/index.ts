@@ -1,6 +1,6 @@
-export * from './derive.js'
 export * from './hash.js'
 export * from './infra.js'
+export * from './recipe.js'
 export * from './registry.js'
 export * from './schema.js'
 export * from './view.js'

@@ -1,23 +1,16 @@
+import {getBenchmark} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
-import type {ScaleRecipe} from './registry.js'
+import type {InfraPlan, ScaleRecipe} from './recipe.js'
+
+export type {InfraPlan} from './recipe.js'
 
 /** The only settings a run may choose: how the frozen global batch is spread over hardware. */
 export const INFRA_FIELDS = ['gpus_per_node', 'nodes', 'per_device_batch_size', 'grad_accum'] as const
 export type InfraField = (typeof INFRA_FIELDS)[number]
 
-/** How one run spreads the frozen global batch: gpus_per_node × nodes × per_device_batch_size × grad_accum = global batch. */
-export interface InfraPlan {
-  gpus_per_node: number
-  nodes: number
-  per_device_batch_size: number
-  grad_accum: number
-  /** The recipe's global batch, unchanged. */
-  global_batch_size: number
-}
-
 /** The recipe's global batch (DataComp `batch_size`, DCLM `global_batch_size`, in sequences). */
 export function globalBatchSize(recipe: ScaleRecipe): number {
-  return recipe.benchmark === 'datacomp' ? recipe.recipe.batch_size : recipe.recipe.global_batch_size
+  return getBenchmark(recipe.benchmark).recipe.globalBatchSize(recipe.recipe)
 }
 
 function frozenFieldNames(recipe: ScaleRecipe): string[] {
@@ -54,7 +47,7 @@ export function resolveInfra(recipe: ScaleRecipe, overrides: Record<string, unkn
   const gpus = overrides.gpus_per_node === undefined ? 1 : positiveInteger('gpus_per_node', overrides.gpus_per_node)
   const nodes = overrides.nodes === undefined ? 1 : positiveInteger('nodes', overrides.nodes)
   const devices = gpus * nodes
-  const referenceAccum = recipe.benchmark === 'dclm' ? recipe.recipe.acc : 1
+  const referenceAccum = getBenchmark(recipe.benchmark).recipe.referenceGradAccum(recipe.recipe)
   let accum = overrides.grad_accum === undefined ? undefined : positiveInteger('grad_accum', overrides.grad_accum)
   let perDevice = overrides.per_device_batch_size === undefined ? undefined : positiveInteger('per_device_batch_size', overrides.per_device_batch_size)
 

@@ -1,12 +1,14 @@
 import {z} from 'zod'
 
-import {DataCompRecipe, DclmRecipe, TracksFile} from './schema.js'
+import {listBenchmarks} from '../benchmarks/registry.js'
+import {TracksFile} from './schema.js'
 
-/** JSON Schemas published for editors and other tools, generated from the zod schemas (docs/schemas/). */
+/**
+ * JSON Schemas published for editors and other tools, generated from the zod schemas (docs/schemas/):
+ * the tracks file, and each registered benchmark's recipe.
+ */
 export function trackJsonSchemas(): Record<string, unknown> {
-  return {
-    'tracks-file.schema.json': z.toJSONSchema(TracksFile, {io: 'input'}),
-    'datacomp-recipe.schema.json': z.toJSONSchema(DataCompRecipe),
-    'dclm-recipe.schema.json': z.toJSONSchema(DclmRecipe),
-  }
+  const schemas: Record<string, unknown> = {'tracks-file.schema.json': z.toJSONSchema(TracksFile, {io: 'input'})}
+  for (const benchmark of listBenchmarks()) schemas[`${benchmark.id}-recipe.schema.json`] = z.toJSONSchema(benchmark.recipe.schema)
+  return schemas
 }

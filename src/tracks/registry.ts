@@ -2,54 +2,30 @@ import {readFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 
+import type {Benchmark} from '../benchmarks/benchmark.js'
+import {benchmarkIds, getBenchmark, isBenchmark, listBenchmarks, registryGeneration} from '../benchmarks/registry.js'
 import {DcbError, unknownChoice} from '../errors.js'
 import {packageRoot} from '../util/paths.js'
 import {describeZodError} from '../util/zod-issue.js'
-import {deriveDataComp, deriveDclm, type DataCompDerived, type DclmDerived} from './derive.js'
 import {recipeHash} from './hash.js'
-import {
-  BENCHMARKS,
-  DataCompRecipe,
-  DclmRecipe,
-  TracksFile,
-  type Benchmark,
-  type ScaleStatus,
-} from './schema.js'
+import type {RecipeBase, ScaleRecipe} from './recipe.js'
+import {TracksFile} from './schema.js'
 
-interface ScaleRecipeBase {
-  /** Where this recipe was read from. */
+/** One tracks file: a benchmark's tracks and the recipe of each of its scales, in file order. */
+export interface TracksFileRecipes {
+  benchmark: string
   file: string
-  scale: string
-  status: ScaleStatus
-  /** Valid tracks for this benchmark. */
-  tracks: string[]
-  /** Descriptive fields (not hashed). */
-  info: Record<string, unknown>
-  /** sha256 of the canonical JSON of {benchmark, scale, recipe, derived}. */
-  hash: string
+  source: string
+  tracks: Record<string, string>
+  scales: ScaleRecipe[]
 }
 
-export interface DataCompScaleRecipe extends ScaleRecipeBase {
-  benchmark: 'datacomp'
-  recipe: DataCompRecipe
-  derived: DataCompDerived
-}
-
-export interface DclmScaleRecipe extends ScaleRecipeBase {
-  benchmark: 'dclm'
-  recipe: DclmRecipe
-  derived: DclmDerived
-}
-
-/** One benchmark's frozen recipe at one compute scale. */
-export type ScaleRecipe = DataCompScaleRecipe | DclmScaleRecipe
-
-/** All scales of all benchmarks, in file order. */
+/** Every registered benchmark's tracks file, by benchmark id. */
 export interface Registry {
-  benchmarks: Record<Benchmark, {file: string; source: string; tracks: Record<string, string>; scales: ScaleRecipe[]}>
+  benchmarks: Record<string, TracksFileRecipes>
 }
 
-/** The folder holding tracks/<benchmark>.yaml. */
+/** The folder holding the built-in benchmarks' tracks files (tracks/<benchmark>.yaml). */
 export function defaultTracksDir(): string {
   return join(packageRoot(), 'tracks')
 }
@@ -59,12 +35,15 @@ function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel
 }
 
-/** Reads and validates one tracks file; every problem names the file and the field. */
-export function loadTracksFile(file: string): Registry['benchmarks'][Benchmark] & {benchmark: Benchmark} {
+/**
+ * Reads and validates one tracks file: its `benchmark` names the adapter whose recipe schema checks
+ * every scale. Every problem names the file and the field.
+ */
+export function loadTracksFile(file: string): TracksFileRecipes {
   const shown = displayPath(file)
   let raw: unknown
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'), {merge: true})
+    raw = parseYaml(readFileSync(file, 'utf8'), {merge: true, uniqueKeys: true})
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message.split('\n')[0]
     throw new DcbError('DCB_TRACKS_FILE', `${shown}: ${reason}`)
@@ -72,52 +51,44 @@ export function loadTracksFile(file: string): Registry['benchmarks'][Benchmark] 
   const parsed = TracksFile.safeParse(raw)
   if (!parsed.success) throw new DcbError('DCB_TRACKS_FILE', `${shown}: ${describeZodError(parsed.error)}`)
   const data = parsed.data
-
+  if (!isBenchmark(data.benchmark)) {
+    throw new DcbError('DCB_TRACKS_FILE', `${shown}: benchmark: '${data.benchmark}' is not a registered benchmark (${benchmarkIds().join(', ')})`)
+  }
+  const adapter: Benchmark = getBenchmark(data.benchmark)
   const scales = Object.entries(data.scales).map(([scale, entry]): ScaleRecipe => {
-    const merged = {...data.common, ...entry.recipe}
-    const base = {file, scale, status: entry.status, tracks: Object.keys(data.tracks), info: entry.info}
-    if (data.benchmark === 'datacomp') {
-      const recipe = DataCompRecipe.safeParse(merged)
-      if (!recipe.success) {
-        throw new DcbError('DCB_TRACKS_FILE', `${shown}: ${describeZodError(recipe.error, ['scales', scale, 'recipe'])}`)
-      }
-      const derived = deriveDataComp(recipe.data)
-      return {...base, benchmark: 'datacomp', recipe: recipe.data, derived, hash: recipeHash('datacomp', scale, recipe.data, derived)}
+    const recipe = adapter.recipe.schema.safeParse({...data.common, ...entry.recipe})
+    if (!recipe.success) throw new DcbError('DCB_TRACKS_FILE', `${shown}: ${describeZodError(recipe.error, ['scales', scale, 'recipe'])}`)
+    const derived = adapter.recipe.derive(recipe.data)
+    return {
+      benchmark: adapter.id, file, scale, status: entry.status, tracks: Object.keys(data.tracks), info: entry.info,
+      recipe: recipe.data, derived, hash: recipeHash(adapter.id, scale, recipe.data, derived),
     }
-    const recipe = DclmRecipe.safeParse(merged)
-    if (!recipe.success) {
-      throw new DcbError('DCB_TRACKS_FILE', `${shown}: ${describeZodError(recipe.error, ['scales', scale, 'recipe'])}`)
-    }
-    const derived = deriveDclm(recipe.data)
-    return {...base, benchmark: 'dclm', recipe: recipe.data, derived, hash: recipeHash('dclm', scale, recipe.data, derived)}
   })
-  return {benchmark: data.benchmark, file, source: data.source, tracks: data.tracks, scales}
+  return {benchmark: adapter.id, file, source: data.source, tracks: data.tracks, scales}
 }
 
 const registryCache = new Map<string, Registry>()
 
-/** Loads tracks/datacomp.yaml and tracks/dclm.yaml (once per folder per process). */
-export function loadRegistry(dir: string = defaultTracksDir()): Registry {
-  const cached = registryCache.get(dir)
+/**
+ * Loads the tracks file of every registered benchmark (once per folder and set of benchmarks): each
+ * adapter's own `tracksFile`, or `<dir>/<id>.yaml` when a folder is given (tests).
+ */
+export function loadRegistry(dir?: string): Registry {
+  const key = `${registryGeneration()}:${dir ?? ''}`
+  const cached = registryCache.get(key)
   if (cached) return cached
-  const benchmarks = {} as Registry['benchmarks']
-  for (const benchmark of BENCHMARKS) {
-    const file = join(dir, `${benchmark}.yaml`)
+  const benchmarks: Record<string, TracksFileRecipes> = {}
+  for (const adapter of listBenchmarks()) {
+    const file = dir === undefined ? adapter.tracksFile : join(dir, `${adapter.id}.yaml`)
     const loaded = loadTracksFile(file)
-    if (loaded.benchmark !== benchmark) {
-      throw new DcbError('DCB_TRACKS_FILE', `${displayPath(file)}: benchmark: expected '${benchmark}', received '${loaded.benchmark}'`)
+    if (loaded.benchmark !== adapter.id) {
+      throw new DcbError('DCB_TRACKS_FILE', `${displayPath(file)}: benchmark: expected '${adapter.id}', received '${loaded.benchmark}'`)
     }
-    benchmarks[benchmark] = loaded
+    benchmarks[adapter.id] = loaded
   }
   const registry = {benchmarks}
-  registryCache.set(dir, registry)
+  registryCache.set(key, registry)
   return registry
-}
-
-/** Validates a benchmark name given by a user. */
-export function parseBenchmark(value: string): Benchmark {
-  if ((BENCHMARKS as readonly string[]).includes(value)) return value as Benchmark
-  throw unknownChoice('benchmark', value, BENCHMARKS)
 }
 
 export interface GetRecipeOptions {
@@ -130,8 +101,8 @@ export interface GetRecipeOptions {
 
 /** The frozen recipe of one benchmark and scale; unknown names fail with the valid ones listed. */
 export function getRecipe(options: GetRecipeOptions): ScaleRecipe {
-  const benchmark = parseBenchmark(options.benchmark)
-  const entry = loadRegistry(options.tracksDir).benchmarks[benchmark]
+  const benchmark = getBenchmark(options.benchmark).id
+  const entry = loadRegistry(options.tracksDir).benchmarks[benchmark] as TracksFileRecipes
   const recipe = entry.scales.find((s) => s.scale === options.scale)
   if (!recipe) throw unknownChoice(`${benchmark} scale`, options.scale, entry.scales.map((s) => s.scale))
   if (options.track !== undefined && !(options.track in entry.tracks)) {
@@ -140,8 +111,15 @@ export function getRecipe(options: GetRecipeOptions): ScaleRecipe {
   return recipe
 }
 
-/** Every scale of every benchmark. */
+/**
+ * `getRecipe` typed by the adapter: `recipeOf(dclm, '7b-1x').recipe.model_config`. Every recipe of a
+ * benchmark was parsed by that adapter's schema, so its type is the adapter's.
+ */
+export function recipeOf<R extends RecipeBase, D extends object>(benchmark: Benchmark<R, D>, scale: string, options: Omit<GetRecipeOptions, 'benchmark' | 'scale'> = {}): ScaleRecipe<R, D> {
+  return getRecipe({...options, benchmark: benchmark.id, scale}) as ScaleRecipe<R, D>
+}
+
+/** Every scale of every registered benchmark. */
 export function listRecipes(tracksDir?: string): ScaleRecipe[] {
-  const registry = loadRegistry(tracksDir)
-  return BENCHMARKS.flatMap((b) => registry.benchmarks[b].scales)
+  return Object.values(loadRegistry(tracksDir).benchmarks).flatMap((b) => b.scales)
 }

@@ -1,4 +1,5 @@
-import type {ScaleRecipe} from './registry.js'
+import {getBenchmark} from '../benchmarks/registry.js'
+import type {ScaleRecipe} from './recipe.js'
 
 /**
  * The flat JSON view of a recipe that `bench tracks show --json` prints: identity, the hash, then
@@ -17,20 +18,14 @@ export function recipeView(recipe: ScaleRecipe): Record<string, unknown> {
   }
 }
 
-/** A one-line model summary for tables. */
+/** A one-line model summary for tables (the benchmark's own wording). */
 export function modelSummary(recipe: ScaleRecipe): string {
-  if (recipe.benchmark === 'datacomp') return recipe.recipe.model
-  const m = recipe.recipe.model_config
-  return `${recipe.recipe.model} (${m.n_layers}L×${m.hidden_dim})`
+  return getBenchmark(recipe.benchmark).recipe.modelSummary(recipe)
 }
 
 /** A one-line compute summary for tables: the sample or token budget and its cost. */
 export function computeSummary(recipe: ScaleRecipe): string {
-  if (recipe.benchmark === 'datacomp') {
-    const macs = typeof recipe.info.train_macs === 'number' ? ` · ${recipe.info.train_macs.toExponential(1)} MACs (paper, unverified)` : ''
-    return `${humanCount(recipe.recipe.samples_seen)} samples · ${recipe.derived.steps} steps${macs}`
-  }
-  return `${humanCount(recipe.derived.tokens)} tokens · ${recipe.derived.flops.toExponential(1)} FLOPs`
+  return getBenchmark(recipe.benchmark).recipe.computeSummary(recipe)
 }
 
 /** 12800000 → 12.8M, 137788211200 → 137.8B. */

@@ -2,6 +2,8 @@
 // with the library (the same addEntry the CLI calls), and prints the result as JSON.
 import {existsSync} from 'node:fs'
 
+// A process of its own: register the built-in benchmarks as the CLI's entry point does.
+import '../../src/benchmarks/builtins.js'
 import {addEntry} from '../../src/leaderboard/index.js'
 import {testSuites} from './leaderboard.js'
 

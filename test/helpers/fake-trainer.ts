@@ -7,7 +7,8 @@ import {execa} from 'execa'
 
 import {defaultVocabPath} from '../../src/eval/clip/tokenizer.js'
 import {shippedTokenizerFile} from '../../src/tokenizers/index.js'
-import {getRecipe} from '../../src/tracks/index.js'
+import {dataComp, dclm} from '../../src/benchmarks/builtins.js'
+import {recipeOf} from '../../src/tracks/index.js'
 import {repoRoot} from './cli.js'
 import {referencePython} from './python.js'
 
@@ -40,9 +41,8 @@ export async function fakeTrainersDir(): Promise<string> {
   const temp = `${dir}.${process.pid}.tmp`
   rmSync(temp, {recursive: true, force: true})
   cpSync(join(FIXTURE, 'dcbench_trainers'), join(temp, 'dcbench_trainers'), {recursive: true})
-  const clip = getRecipe({benchmark: 'datacomp', scale: 'tiny'})
-  const lm = getRecipe({benchmark: 'dclm', scale: 'tiny'})
-  if (clip.benchmark !== 'datacomp' || lm.benchmark !== 'dclm') throw new Error('unexpected recipes')
+  const clip = recipeOf(dataComp, 'tiny')
+  const lm = recipeOf(dclm, 'tiny')
   const c = clip.recipe.model_config
   const l = lm.recipe.model_config
   await execa(await referencePython(), [join(FIXTURE, 'make_models.py'), join(temp, 'dcbench_trainers'), defaultVocabPath(), shippedTokenizerFile('dcbench/tiny-world') as string,

@@ -2,7 +2,11 @@ import {copyFile, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {iterateDataCompSamples, iterateDclmDocuments, recordBytes, sortUidRecords, synthesizeDataComp, synthesizeDclm, uidRecord, UID_RECORD_WORDS} from '../../src/pool/index.js'
+import {recordBytes, sortUidRecords, uidRecord, UID_RECORD_WORDS} from '../../src/pool/index.js'
+import {iterateDataCompSamples} from '../../src/benchmarks/datacomp/pool-shards.js'
+import {iterateDclmDocuments} from '../../src/benchmarks/dclm/documents.js'
+import {synthesizeDataComp} from '../../src/benchmarks/datacomp/synth-pool.js'
+import {synthesizeDclm} from '../../src/benchmarks/dclm/synth-pool.js'
 import {uidNpyHeader} from '../../src/subset/index.js'
 
 /** Writes a sorted DataComp-format `.npy` subset holding each uid as many times as `counts` says. */

@@ -6,7 +6,7 @@ import {gzipSync} from 'node:zlib'
 
 import tar from 'tar-stream'
 
-import {getRecipe, resolveInfra, type ScaleRecipe} from '../../src/tracks/index.js'
+import {getRecipe, resolveInfra, type RecipeBase, type ScaleRecipe} from '../../src/tracks/index.js'
 import {loadTokenizer, shippedTokenizerFile} from '../../src/tokenizers/index.js'
 import {createRng, type Rng} from '../../src/util/rng.js'
 import {
@@ -110,8 +110,8 @@ export async function writeDclmTrainingData(dir: string, options: {sequences: nu
  * schedule (two pseudo-epochs of steps/2) and `small` shrinks batch and model; either marks the hash
  * as a test recipe's.
  */
-export function recipeDocument(benchmark: string, scale = 'tiny', options: {steps?: number; small?: boolean} = {}): {doc: object; recipe: ScaleRecipe} {
-  const recipe = getRecipe({benchmark, scale})
+export function recipeDocument(benchmark: string, scale = 'tiny', options: {steps?: number; small?: boolean} = {}): {doc: object; recipe: ScaleRecipe<RecipeBase, {steps: number}>} {
+  const recipe = getRecipe({benchmark, scale}) as ScaleRecipe<RecipeBase, {steps: number}>
   const infra = resolveInfra(recipe)
   let inner: Record<string, unknown> = {...recipe.recipe}
   let derived: Record<string, unknown> = {...recipe.derived}
@@ -137,7 +137,7 @@ export function recipeDocument(benchmark: string, scale = 'tiny', options: {step
 }
 
 /** Writes RUN/recipe.json. */
-export async function writeRecipe(runDir: string, benchmark: string, options: {scale?: string; steps?: number; small?: boolean} = {}): Promise<ScaleRecipe> {
+export async function writeRecipe(runDir: string, benchmark: string, options: {scale?: string; steps?: number; small?: boolean} = {}): Promise<ScaleRecipe<RecipeBase, {steps: number}>> {
   const {doc, recipe} = recipeDocument(benchmark, options.scale ?? 'tiny', options)
   await mkdir(runDir, {recursive: true})
   await writeFile(join(runDir, 'recipe.json'), `${JSON.stringify(doc, null, 2)}\n`)

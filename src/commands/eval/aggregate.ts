@@ -2,11 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag} from '../../cli/flags.js'
-import {DcbError, ExitCode, unknownChoice} from '../../errors.js'
-import {aggregateDataCompFile} from '../../eval/datacomp/index.js'
-import {recheckDclmEvalFile} from '../../eval/dclm/eval-file.js'
-import {jsonSafe, renderDclmRecheck} from '../../ui/dclm-eval-report.js'
-import {renderAggregates} from '../../ui/eval-report.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {DcbError, ExitCode} from '../../errors.js'
 
 export default class EvalAggregate extends BenchCommand {
   static override summary = "Recompute the aggregate scores of an existing results file with the benchmark's own rules."
@@ -29,22 +26,12 @@ export default class EvalAggregate extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(EvalAggregate)
-    switch (flags.benchmark) {
-      case 'datacomp': {
-        const result = await aggregateDataCompFile({file: args.file, partial: flags.partial})
-        if (!this.jsonEnabled()) this.log(renderAggregates(result))
-        return {benchmark: 'datacomp', ...result}
-      }
-      case 'dclm': {
-        const tolerance = flags.tolerance === undefined ? 0 : Number(flags.tolerance)
-        if (!Number.isFinite(tolerance) || tolerance < 0) throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${flags.tolerance}'`)
-        const result = await recheckDclmEvalFile({file: args.file, tolerance})
-        if (result.disagreements.length > 0) process.exitCode = ExitCode.CheckFailed
-        if (!this.jsonEnabled()) this.log(renderDclmRecheck(result))
-        return jsonSafe({...result.recomputed, disagreements: result.disagreements, ignored_tasks: result.ignoredTasks}) as Record<string, unknown>
-      }
-      default:
-        throw unknownChoice('benchmark', flags.benchmark, ['datacomp', 'dclm'])
-    }
+    const benchmark = getBenchmark(flags.benchmark)
+    const tolerance = flags.tolerance === undefined ? undefined : Number(flags.tolerance)
+    if (tolerance !== undefined && (!Number.isFinite(tolerance) || tolerance < 0)) throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${flags.tolerance}'`)
+    const outcome = await benchmark.eval.aggregateFile({file: args.file, partial: flags.partial, tolerance})
+    if (!outcome.ok) process.exitCode = ExitCode.CheckFailed
+    if (!this.jsonEnabled()) this.log(outcome.text)
+    return outcome.json
   }
 }

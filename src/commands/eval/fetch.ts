@@ -3,10 +3,10 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
-import {DcbError, ExitCode, unknownChoice} from '../../errors.js'
-import {fetchDataCompData} from '../../eval/datacomp/fetch.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {DcbError, ExitCode} from '../../errors.js'
+import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
-import {renderTable} from '../../ui/table.js'
 
 export default class EvalFetch extends BenchCommand {
   static override summary = "Download a benchmark's eval datasets into the data folder (or check it with --offline)."
@@ -28,16 +28,14 @@ export default class EvalFetch extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(EvalFetch)
-    if (flags.benchmark !== 'datacomp') {
-      if (flags.benchmark === 'dclm') throw new DcbError('DCB_NOT_AVAILABLE', 'bench eval fetch --benchmark dclm is not available in this build', {exitCode: ExitCode.Environment})
-      throw unknownChoice('benchmark', flags.benchmark, ['datacomp', 'dclm'])
-    }
+    const benchmark = getBenchmark(flags.benchmark)
+    if (!benchmark.eval.fetch) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval fetch --benchmark ${benchmark.id} is not available in this build`, {exitCode: ExitCode.Environment})
     const quiet = this.jsonEnabled()
     const offline = flags.offline || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
     let display: ProgressDisplay | undefined
     let current = ''
-    const result = await fetchDataCompData({
-      scale: flags.scale,
+    const outcome = await benchmark.eval.fetch({
+      scale: flags.scale === undefined ? undefined : getRecipe({benchmark: benchmark.id, scale: flags.scale}),
       tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
       dataDir: flags.data === undefined ? undefined : resolve(flags.data),
       offline,
@@ -49,22 +47,14 @@ export default class EvalFetch extends BenchCommand {
         if (event.task !== current) {
           display?.stop()
           current = event.task
-          display = createProgressDisplay({label: `${event.task} (${event.repo})`, unit: 'bytes'})
+          display = createProgressDisplay({label: event.task, unit: 'bytes'})
         }
-        display?.update({done: event.done, total: event.total, detail: event.file})
+        display?.update({done: event.done, total: event.total, detail: event.detail})
       },
     })
     display?.stop()
-    if (!quiet) {
-      this.log(renderTable(['task', 'state', 'samples', 'note'], result.tasks.map((t) => [t.key, t.state, `${t.samples ?? '—'}/${t.expected}`, t.problem ?? ''])))
-      this.log(`data: ${result.dataDir} · downloaded ${(result.downloadedBytes / 1e6).toFixed(1)} MB`)
-    }
-    if (result.unusable.length > 0) {
-      throw new DcbError('DCB_EVAL_DATA_MISSING', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
-        exitCode: ExitCode.CheckFailed,
-        suggestions: offline ? ['run without --offline to download them'] : ['see the note of each task above'],
-      })
-    }
-    return {benchmark: 'datacomp', offline, ...result}
+    if (!quiet) this.log(outcome.text)
+    if (outcome.failure) throw outcome.failure
+    return {benchmark: benchmark.id, ...outcome.json}
   }
 }

@@ -3,13 +3,10 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
-import {unknownChoice} from '../../errors.js'
-import {evaluateDataComp} from '../../eval/datacomp/evaluate.js'
-import {suiteForScale} from '../../eval/datacomp/for-scale.js'
-import {evaluateDclm} from '../../eval/lm/evaluate.js'
-import {renderAggregates} from '../../ui/eval-report.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {DcbError, ExitCode} from '../../errors.js'
+import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
-import {renderTable} from '../../ui/table.js'
 
 export default class Eval extends BenchCommand {
   static override summary = "Evaluate a trained model on its benchmark's eval suite."
@@ -41,108 +38,35 @@ export default class Eval extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Eval)
-    switch (flags.benchmark) {
-      case 'datacomp':
-        return this.datacomp(flags)
-      case 'dclm':
-        return this.dclm(flags)
-      default:
-        throw unknownChoice('benchmark', flags.benchmark, ['datacomp', 'dclm'])
-    }
-  }
-
-  private async dclm(flags: {scale: string; model: string; data?: string; out?: string; tasks?: string; device: string; 'batch-tokens'?: number}): Promise<Record<string, unknown>> {
+    const benchmark = getBenchmark(flags.benchmark)
+    const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
+    if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`, {exitCode: ExitCode.Environment})
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined
-    const result = await evaluateDclm({
-      scale: flags.scale,
-      modelDir: resolve(flags.model),
-      ...(flags.data === undefined ? {} : {dataDir: resolve(flags.data)}),
-      outDir: resolve(flags.out ?? dirname(resolve(flags.model))),
-      tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
-      device: flags.device as 'cpu' | 'cuda',
-      maxBatchTokens: flags['batch-tokens'],
-      onProgress: (event) => {
-        if (quiet) return
-        if (event.kind === 'task-start') display = createProgressDisplay({label: `[${event.index + 1}/${event.count}] ${event.task}`, unit: 'examples'})
-        else if (event.kind === 'rows') display?.update({done: event.done, total: event.total})
-        else if (event.kind === 'task-done') display?.stop(`${event.task}: accuracy ${event.accuracy.toFixed(4)} (${event.seconds.toFixed(1)} s)`)
-        else if (event.kind === 'task-cached') process.stderr.write(`${event.task}: cached (${event.accuracy.toFixed(4)})\n`)
-        else process.stderr.write(`${event.task}: MISSING data file ${event.file}\n`)
-      },
-    })
-    const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : String(v))
-    if (!quiet) {
-      this.log(renderTable(['task', 'accuracy', 'examples', ''], result.tasks.map((t) => [t.label, t.accuracy.toFixed(4), String(t.examples), t.cached ? 'cached' : ''])))
-      this.log(renderTable(['aggregate', 'value'], ['Core_v2', 'Core_v1', 'Extended_v2', 'Extended_v1'].map((k) => [k, fmt(result.aggregates[k])])))
-      if (result.missing.length > 0) this.log(`MISSING: ${result.missing.length} task(s) without data: ${result.missing.map((m) => m.label).join(', ')}`)
-      this.log(`eval JSON: ${result.evalFile} · model ${result.modelHash.slice(0, 12)} · dcbench ${result.harnessVersion}`)
-    }
-    return {
-      benchmark: 'dclm',
-      scale: flags.scale,
-      suite: result.suite,
-      modelHash: result.modelHash,
-      harnessVersion: result.harnessVersion,
-      evalFile: result.evalFile,
-      tasks: result.tasks,
-      missing: result.missing,
-      headline: result.headline,
-      aggregates: result.aggregates,
-    }
-  }
-
-  private async datacomp(flags: {scale: string; model: string; data?: string; out?: string; tasks?: string; 'batch-size': number; device: string; 'decode-threads'?: number}): Promise<Record<string, unknown>> {
-    const suite = suiteForScale(flags.scale)
-    const quiet = this.jsonEnabled()
-    let display: ProgressDisplay | undefined
-    const result = await evaluateDataComp({
+    const outcome = await benchmark.eval.run({
+      scale,
       modelDir: resolve(flags.model),
       dataDir: flags.data === undefined ? undefined : resolve(flags.data),
       outDir: resolve(flags.out ?? dirname(resolve(flags.model))),
-      suite,
       tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
-      batchSize: flags['batch-size'],
       device: flags.device as 'cpu' | 'cuda',
+      batchSize: flags['batch-size'],
       decodeThreads: flags['decode-threads'],
+      batchTokens: flags['batch-tokens'],
       onProgress: (event) => {
         if (quiet) return
-        if (event.kind === 'generate') {
-          if (event.done === 0 || !display) display = createProgressDisplay({label: `generating ${event.task}`, unit: 'images'})
-          display.update({done: event.done, total: event.total})
-          if (event.done === event.total) {
-            display.stop(`${event.task}: generated ${event.total} images`)
-            display = undefined
-          }
-        } else if (event.kind === 'task-start') display = createProgressDisplay({label: `[${event.index + 1}/${event.count}] ${event.task}`, unit: 'images'})
-        else if (event.kind === 'images') display?.update({done: event.done, total: event.total})
-        else if (event.kind === 'task-done') display?.stop(`${event.task}: main metric ${event.mainMetric === null ? 'none' : event.mainMetric.toFixed(4)} (${event.seconds.toFixed(1)} s)`)
-        else process.stderr.write(`${event.task}: skipped, already in results\n`)
+        if (event.kind === 'task-start') {
+          display?.stop()
+          display = createProgressDisplay({label: event.label ?? `[${event.index + 1}/${event.count}] ${event.task}`, unit: event.unit})
+        } else if (event.kind === 'progress') display?.update({done: event.done, total: event.total})
+        else if (event.kind === 'task-done') {
+          display?.stop(event.message)
+          display = undefined
+        } else process.stderr.write(`${event.message}\n`)
       },
     })
-    if (!quiet) {
-      this.log(renderTable(['task', 'dataset', 'main metric'], result.rows.map((r) => [r.key, r.dataset, typeof r.metrics.main_metric === 'number' ? r.metrics.main_metric.toFixed(4) : '—'])))
-      this.log(renderAggregates(result.aggregation))
-      this.log(`results: ${result.resultsFile} · model ${result.modelHash.slice(0, 12)} · dcbench ${result.harnessVersion}`)
-    }
-    return {
-      benchmark: 'datacomp',
-      scale: flags.scale,
-      suite: result.suite,
-      modelHash: result.modelHash,
-      harnessVersion: result.harnessVersion,
-      device: result.device,
-      resultsFile: result.resultsFile,
-      dataDir: result.dataDir,
-      generated: result.generated,
-      ran: result.ran,
-      skipped: result.skipped,
-      tasks: result.rows.map((r) => ({key: r.key, dataset: r.dataset, main_metric: r.metrics.main_metric ?? null})),
-      aggregates: result.aggregates,
-      headline: result.headline,
-      partial: result.aggregation.partial,
-      missing: result.aggregation.missing,
-      inferred: result.inferred,
-    }
+    display?.stop()
+    if (!quiet) this.log(outcome.text)
+    return {benchmark: benchmark.id, scale: flags.scale, ...outcome.json}
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
 import {synthesizePool, type SynthPoolResult} from '../../pool/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
 
@@ -22,12 +23,13 @@ export default class PoolSynth extends BenchCommand {
 
   async run(): Promise<SynthPoolResult> {
     const {flags} = await this.parse(PoolSynth)
-    const progress = createProgressDisplay({label: 'synth', unit: flags.benchmark === 'dclm' ? 'words' : 'samples', quiet: this.jsonEnabled()})
+    const benchmark = getBenchmark(flags.benchmark)
+    const progress = createProgressDisplay({label: 'synth', unit: benchmark.pool.synthesize?.unit, quiet: this.jsonEnabled()})
     const result = await synthesizePool({benchmark: flags.benchmark, scale: flags.scale, out: flags.out, seed: flags.seed, onProgress: progress.update})
     progress.stop()
     if (!this.jsonEnabled()) {
-      const unit = result.benchmark === 'datacomp' ? 'samples' : 'documents'
-      this.log(`${result.benchmark} ${result.scale} pool (seed ${result.seed}): ${result.count} ${unit}${result.words ? `, ${result.words} words for a ${result.token_budget}-token budget` : ''} in ${result.seconds.toFixed(1)} s → ${result.out}`)
+      const budget = typeof result.words === 'number' ? `, ${result.words} words for a ${String(result.token_budget)}-token budget` : ''
+      this.log(`${result.benchmark} ${result.scale} pool (seed ${result.seed}): ${result.count} ${benchmark.nouns.records}${budget} in ${result.seconds.toFixed(1)} s → ${result.out}`)
       this.log(`  quality: ${Object.entries(result.qualities).map(([k, v]) => `${k} ${v}`).join(', ')} (junk ${(result.junk_fraction * 100).toFixed(1)}%)`)
     }
     return result

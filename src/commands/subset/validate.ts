@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BenchCommand} from '../../cli/base-command.js'
 import {parseByteSize} from '../../cli/byte-size.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
 import {ExitCode} from '../../errors.js'
 import {validateSubset, type SubsetValidationReport} from '../../subset/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
@@ -50,7 +51,7 @@ export default class SubsetValidate extends BenchCommand {
   }
 
   private printReport(r: SubsetValidationReport): void {
-    const unit = r.benchmark === 'dclm' ? 'documents' : 'uids'
+    const unit = getBenchmark(r.benchmark).nouns.ids
     const pct = r.fractionOfPool === null ? '' : ` (${(r.fractionOfPool * 100).toPrecision(3)}% of the ${r.poolSize}-sample pool)`
     this.log(`${r.file} (${r.format}, ${r.bytes} bytes) for ${r.benchmark} ${r.scale}:`)
     this.log(`  ${r.count} distinct ${unit}${pct}; ${r.samplesPerPass} samples per pass`)

@@ -1,7 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BenchCommand} from '../../cli/base-command.js'
-import {benchmarkFlag, scaleFlag, trackFlag} from '../../cli/flags.js'
+import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../../cli/flags.js'
 import {getRecipe, parseOverridePairs, recipeView, resolveInfra} from '../../tracks/index.js'
 
 export default class TracksShow extends BenchCommand {
@@ -16,17 +14,13 @@ export default class TracksShow extends BenchCommand {
     benchmark: benchmarkFlag({required: true}),
     scale: scaleFlag({required: true}),
     track: trackFlag(),
-    set: Flags.string({
-      description: 'Per-run infrastructure setting key=value (gpus_per_node, nodes, per_device_batch_size, grad_accum). Repeatable.',
-      multiple: true,
-      default: [],
-    }),
+    set: infraSetFlag(),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(TracksShow)
     const recipe = getRecipe({benchmark: flags.benchmark, scale: flags.scale, track: flags.track})
-    const infra = resolveInfra(recipe, parseOverridePairs(flags.set))
+    const infra = resolveInfra(recipe, parseOverridePairs(flags.set ?? []))
     const view = {...recipeView(recipe), infra}
     if (!this.jsonEnabled()) {
       this.log(`${recipe.benchmark} ${recipe.scale} (${recipe.status}) — recipe hash ${recipe.hash}`)

@@ -1,38 +1,13 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
-import {z} from 'zod'
 
+import {readModelJson, type ClipModelJson} from '../../contracts/model-json.js'
 import {DcbError, ExitCode} from '../../errors.js'
 import {sha256Hex} from '../../util/canonical-json.js'
-import {describeZodError} from '../../util/zod-issue.js'
 import type {PreprocessConfig} from './preprocess.js'
 import {defaultThreadSplit} from './threads.js'
 import {ClipTokenizer, defaultVocabPath} from './tokenizer.js'
-
-/** `model.json` of a CLIP model directory (docs/contracts.md, "The model directory"). */
-export const ClipModelJson = z.object({
-  kind: z.literal('clip'),
-  benchmark: z.string().optional(),
-  scale: z.string().optional(),
-  model: z.string(),
-  embed_dim: z.number().int().positive(),
-  image_size: z.number().int().positive(),
-  context_length: z.literal(77),
-  vocab_size: z.literal(49408),
-  logit_scale: z.number().optional(),
-  onnx: z.object({image: z.string(), text: z.string()}),
-  tokenizer: z.object({type: z.literal('clip-bpe'), file: z.string()}),
-  preprocess: z.object({
-    resize: z.literal('shortest-side'),
-    interpolation: z.literal('bicubic'),
-    crop: z.literal('center'),
-    image_size: z.number().int().positive(),
-    mean: z.tuple([z.number(), z.number(), z.number()]),
-    std: z.tuple([z.number(), z.number(), z.number()]),
-  }),
-})
-export type ClipModelJson = z.infer<typeof ClipModelJson>
 
 /** Where inference runs: onnxruntime's CPU provider, or CUDA when present and asked for. */
 export type ClipDevice = 'cpu' | 'cuda'
@@ -59,20 +34,6 @@ export interface ClipModel {
   /** Text features of token rows ([n, 77] int64), not normalised. */
   encodeTexts(tokens: BigInt64Array, n: number): Promise<Float32Array>
   release(): Promise<void>
-}
-
-function readModelJson(dir: string): ClipModelJson {
-  const file = join(dir, 'model.json')
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new DcbError('DCB_MODEL_DIR', `${file}: ${code === 'ENOENT' ? 'not found — is this a model directory (RUN/model)?' : `not valid JSON (${(error as Error).message})`}`)
-  }
-  const parsed = ClipModelJson.safeParse(raw)
-  if (!parsed.success) throw new DcbError('DCB_MODEL_DIR', `${file}: ${describeZodError(parsed.error)}; expected a CLIP model.json (docs/contracts.md)`)
-  return parsed.data
 }
 
 /** An onnxruntime session with dcbench's options (CPU, or CUDA when asked; see LoadClipModelOptions). */
@@ -103,7 +64,7 @@ export async function createSession(file: string, options: LoadClipModelOptions)
 
 /** Loads a CLIP model directory for evaluation. */
 export async function loadClipModel(dir: string, options: LoadClipModelOptions = {}): Promise<ClipModel> {
-  const meta = readModelJson(dir)
+  const meta = readModelJson(dir, 'clip')
   const imageFile = join(dir, meta.onnx.image)
   const textFile = join(dir, meta.onnx.text)
   const image = await createSession(imageFile, options)

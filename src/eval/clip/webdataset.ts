@@ -2,6 +2,7 @@ import {closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSy
 import {join} from 'node:path'
 import tar from 'tar-stream'
 
+import {splitMemberName} from '../../contracts/webdataset.js'
 import {DcbError} from '../../errors.js'
 
 /** One webdataset sample: members of consecutive tar entries sharing a key, by lower-cased extension. */
@@ -45,14 +46,6 @@ export function readEvalDataset(dir: string): EvalDatasetLayout {
   const optional = (name: string) => (existsSync(join(dir, name)) ? readLines(join(dir, name)) : [])
   const type = existsSync(join(dir, 'dataset_type.txt')) ? readFileSync(join(dir, 'dataset_type.txt'), 'utf8').trim() : 'classification'
   return {dir, classnames: optional('classnames.txt'), templates: optional('zeroshot_classification_templates.txt'), type, shards}
-}
-
-/** webdataset's key/extension split: the extension starts at the first dot of the file name. */
-export function splitMemberName(name: string): {key: string; ext: string} | undefined {
-  const slash = name.lastIndexOf('/')
-  const dot = name.indexOf('.', slash + 1)
-  if (dot < 0) return undefined
-  return {key: name.slice(0, dot), ext: name.slice(dot + 1).toLowerCase()}
 }
 
 /** Streams the samples of tar shards in order, as webdataset groups them (consecutive entries with one key). */

@@ -11,7 +11,6 @@ import {aggregateDataComp, type DataCompAggregation} from './aggregate.js'
 import {appendResultLine, readResultsFile, type DataCompResultRow} from './results-file.js'
 import {INFERRED_DETAILS, runTask} from './run-task.js'
 import {loadSuite, selectTasks, type Suite} from './suite.js'
-import {suiteForScale} from './for-scale.js'
 import {resolveTaskData} from './task-data.js'
 import {ensureSyntheticData} from './tiny-suite.js'
 
@@ -36,9 +35,7 @@ export interface EvaluateDataCompOptions {
   dataDir?: string
   /** Output folder: eval_results.jsonl (appended per task) and eval_info.json. */
   outDir: string
-  /** DataComp scale: its recipe's eval suite is run (`tiny` → tiny-clip). Ignored when `suite` is given. */
-  scale?: string
-  /** Suite id; default: the scale's suite, else datacomp-38. */
+  /** Suite id (a scale's recipe names it as `eval_suite`); default datacomp-38. */
   suite?: string
   /** Task keys to run (default: the whole suite). */
   tasks?: string[]
@@ -105,7 +102,7 @@ function checkEvalInfo(outDir: string, info: EvalInfo): void {
  * skipped (resume), as evaluate.py does; a crash loses only the task in progress.
  */
 export async function evaluateDataComp(options: EvaluateDataCompOptions): Promise<EvaluateDataCompResult> {
-  const suite: Suite = loadSuite(options.suite ?? (options.scale ? suiteForScale(options.scale) : 'datacomp-38'))
+  const suite: Suite = loadSuite(options.suite ?? 'datacomp-38')
   const tasks = selectTasks(suite, options.tasks)
   const batchSize = options.batchSize ?? 64
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new DcbError('DCB_USAGE', `--batch-size must be a positive integer, got ${batchSize}`)

@@ -1,7 +1,6 @@
 import {defaultDataDir} from '../../hub/cache.js'
 import {downloadSnapshot, type DownloadProgress} from '../../hub/download.js'
 import {countWdsSamples, readEvalDataset} from '../clip/webdataset.js'
-import {suiteForScale} from './for-scale.js'
 import {loadSuite, selectTasks, type Suite, type SuiteTask} from './suite.js'
 import {resolveTaskData} from './task-data.js'
 import {ensureSyntheticData, syntheticDataRoot} from './tiny-suite.js'
@@ -40,8 +39,7 @@ export interface TaskDataStatus {
 export type FetchProgressEvent = {kind: 'download'; task: string} & DownloadProgress
 
 export interface FetchDataCompDataOptions {
-  /** DataComp scale whose suite to fetch (default: datacomp-38 unless `suite`). */
-  scale?: string
+  /** Suite id (a scale's recipe names it as `eval_suite`); default datacomp-38. */
   suite?: string
   /** Task keys (default: the whole suite). */
   tasks?: string[]
@@ -91,7 +89,7 @@ function checkLocal(dir: string, task: SuiteTask): Pick<TaskDataStatus, 'samples
  * (the caller decides), only for hub failures.
  */
 export async function fetchDataCompData(options: FetchDataCompDataOptions): Promise<FetchDataCompDataResult> {
-  const suite: Suite = loadSuite(options.suite ?? (options.scale ? suiteForScale(options.scale) : 'datacomp-38'))
+  const suite: Suite = loadSuite(options.suite ?? 'datacomp-38')
   const tasks = selectTasks(suite, options.tasks)
   const dataDir = options.dataDir ?? defaultDataDir()
   const statuses: TaskDataStatus[] = []

@@ -1,7 +1,7 @@
 import {appendFile, readFile} from 'node:fs/promises'
 
 import {DcbError} from '../../errors.js'
-import {parsePythonJson, pythonJsonDumps, type PyJsonValue} from './python-json.js'
+import {parsePythonJson, pythonJsonDumps, type PyJsonValue} from '../../util/python-json.js'
 
 /** The metric values of one task: floats, null, or (for flagged details) strings and lists. */
 export type TaskMetrics = {[metric: string]: PyJsonValue} & {main_metric?: number | null}

@@ -5,7 +5,7 @@ import {classificationMetrics, groupEval, macroRecallF1, retrievalMetrics, topK,
 import type {ClipModel} from '../clip/model.js'
 import {readNpyVector} from '../clip/npy-vector.js'
 import {readEvalDataset, readWdsSamples, sampleClass, type EvalDatasetLayout} from '../clip/webdataset.js'
-import type {PyJsonValue} from './python-json.js'
+import type {PyJsonValue} from '../../util/python-json.js'
 import type {SuiteTask} from './suite.js'
 
 /** Everything a task run needs. */

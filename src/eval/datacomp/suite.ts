@@ -85,11 +85,14 @@ export interface Suite extends SuiteFile {
   sha256: string
 }
 
-/** Suite ids → folder under evaluators/. */
-const SUITE_DIRS: Record<string, string> = {'datacomp-38': 'datacomp', 'tiny-clip': 'tiny-clip'}
+/** The DataComp-format suites dcbench ships, by id (the `eval_suite` of a DataComp recipe). */
+export const CLIP_SUITE_FILES: Readonly<Record<string, string>> = {
+  'datacomp-38': 'evaluators/datacomp/suite.yaml',
+  'tiny-clip': 'evaluators/tiny-clip/suite.yaml',
+}
 
 export function suiteIds(): string[] {
-  return Object.keys(SUITE_DIRS)
+  return Object.keys(CLIP_SUITE_FILES)
 }
 
 /** Loads and validates a suite file; every problem names the file and the field. */
@@ -122,9 +125,9 @@ export function loadSuiteFile(file: string): Suite {
 
 /** A suite shipped in evaluators/ by id (`datacomp-38`, `tiny-clip`). */
 export function loadSuite(id: string): Suite {
-  const dir = SUITE_DIRS[id]
-  if (!dir) throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown eval suite '${id}'; valid: ${suiteIds().join(', ')}`)
-  return loadSuiteFile(join(packageRoot(), 'evaluators', dir, 'suite.yaml'))
+  const file = CLIP_SUITE_FILES[id]
+  if (!file) throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown eval suite '${id}'; valid: ${suiteIds().join(', ')}`)
+  return loadSuiteFile(join(packageRoot(), file))
 }
 
 /** The tasks that count in the Average (main metric not null), in suite order. */

@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {DcbError} from '../../errors.js'
 import {dclmAggregationMeta} from '../lm/suite.js'
 import {recheckAggregates, type AggregateDisagreement, type AggregationMeta, type BaselineVersion, type EvalRecord} from './aggregate.js'
-import {parsePythonJson} from './python-json.js'
+import {parsePythonJson} from '../../util/python-json.js'
 
 /**
  * Reads a DCLM eval JSON (exp_data/evals format, spec dclm.md §7). Python's NaN/Infinity literals are

@@ -3,13 +3,12 @@ import {existsSync, readFileSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
-import {DcbError, unknownChoice} from '../../errors.js'
+import {unknownChoice} from '../../errors.js'
 import {defaultDataDir} from '../../hub/cache.js'
-import {getRecipe} from '../../tracks/index.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {aggregateAllVersions, type EvalRecord} from '../dclm/aggregate.js'
-import {pythonJsonDumps} from '../dclm/python-json.js'
+import {pythonJsonDumps} from '../../util/python-json.js'
 import {partitionByCategory, readIclFile, type IclDataset} from './icl-data.js'
 import {loadLmModel, type LmDevice, type LmModel} from './model.js'
 import {prepareTask} from './prompts.js'
@@ -28,10 +27,8 @@ export type DclmEvalProgress =
 export interface EvaluateDclmOptions {
   /** The model directory (RUN/model, kind "lm"). */
   modelDir: string
-  /** DCLM scale: picks the suite its recipe names (`eval_suite`); or give `suite`. */
-  scale?: string
-  /** Suite name (dclm-53, dclm-tiny); default: the scale's. */
-  suite?: string
+  /** Suite name (dclm-53, dclm-tiny; a scale's recipe names it as `eval_suite`). */
+  suite: string
   /** Folder with llm-foundry's `local_data` layout. Synthetic suites default to a generated cache under $DCBENCH_DATA. */
   dataDir?: string
   /** Output folder: the eval JSON and `dclm-tasks/<label>.json` (the per-task cache). */
@@ -84,13 +81,6 @@ interface TaskCache {
   results: ExampleResult[]
 }
 
-/** The suite a DCLM scale is evaluated on (its recipe's `eval_suite`). */
-export function dclmSuiteForScale(scale: string): string {
-  const recipe = getRecipe({benchmark: 'dclm', scale})
-  if (recipe.benchmark !== 'dclm') throw new DcbError('DCB_INTERNAL_RECIPE', `dclm scale ${scale} has a ${recipe.benchmark} recipe`)
-  return recipe.recipe.eval_suite
-}
-
 /**
  * `bench eval --benchmark dclm` (and `bench quickstart`'s eval step): scores an LM model directory on
  * a DCLM suite with llm-foundry 0.9.0's ICL semantics, one task after another. Each finished task is
@@ -100,9 +90,7 @@ export function dclmSuiteForScale(scale: string): string {
  * and appear in the JSON's "missing tasks"; CORE/EXTENDED then read "N/A due to missing tasks: […]".
  */
 export async function evaluateDclm(options: EvaluateDclmOptions): Promise<EvaluateDclmResult> {
-  const suiteName = options.suite ?? (options.scale ? dclmSuiteForScale(options.scale) : undefined)
-  if (!suiteName) throw new DcbError('DCB_USAGE', 'evaluateDclm: give a scale or a suite')
-  const suite = loadLmSuite(suiteName)
+  const suite = loadLmSuite(options.suite)
   const tasks = selectTasks(suite, options.tasks)
   const dataDir = suite.synthetic
     ? await ensureTinySuiteData(options.dataDir ?? defaultDataDir(), suite.synthetic.worldSeed)
@@ -156,7 +144,7 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
     suite.aggregation,
   )
   const evalFile = join(options.outDir, `evaluation_${model.meta.model.replaceAll('/', '-')}_${basename(suite.evalName)}.json`)
-  await writeFileAtomic(evalFile, `${pythonJsonDumps(record)}`)
+  await writeFileAtomic(evalFile, pythonJsonDumps(record, {indent: 4}))
   const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = record
   return {
     evalFile,

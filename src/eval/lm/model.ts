@@ -3,31 +3,10 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import * as ort from 'onnxruntime-node'
-import {z} from 'zod'
 
+import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
 import {DcbError, ExitCode} from '../../errors.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
-import {describeZodError} from '../../util/zod-issue.js'
-
-/** `model.json` of an LM model directory (docs/contracts.md, "The model directory"). */
-export const LmModelJson = z.object({
-  kind: z.literal('lm'),
-  benchmark: z.string().optional(),
-  scale: z.string().optional(),
-  /** Model (config) name, written as `model` into the eval JSON. */
-  model: z.string(),
-  vocab_size: z.number().int().positive(),
-  /** Longest input the graph accepts. */
-  seq_len: z.number().int().positive(),
-  eot_token_id: z.number().int().nonnegative(),
-  pad_token_id: z.number().int().nonnegative().optional(),
-  tokenizer: z.string().default('tokenizer.json'),
-  onnx: z.object({
-    /** input `input_ids` int64 [batch, seq] → output `logits` float32 [batch, seq, vocab_size]. */
-    model: z.string(),
-  }).passthrough(),
-})
-export type LmModelJson = z.infer<typeof LmModelJson>
 
 /** Where inference runs. */
 export type LmDevice = 'cpu' | 'cuda'
@@ -57,16 +36,7 @@ export interface LmModel {
 /** Loads `RUN/model/` (kind "lm"); every problem is a one-line DcbError naming the file. */
 export async function loadLmModel(dir: string, options: LoadLmModelOptions = {}): Promise<LmModel> {
   const metaFile = join(dir, 'model.json')
-  if (!existsSync(metaFile)) throw new DcbError('DCB_MODEL_DIR', `${metaFile}: file not found (expected an LM model directory, docs/contracts.md)`)
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(metaFile, 'utf8'))
-  } catch (error) {
-    throw new DcbError('DCB_MODEL_DIR', `${metaFile}: not JSON: ${(error as Error).message}`)
-  }
-  const parsed = LmModelJson.safeParse(raw)
-  if (!parsed.success) throw new DcbError('DCB_MODEL_DIR', `${metaFile}: ${describeZodError(parsed.error)}`)
-  const meta = parsed.data
+  const meta = readModelJson(dir, 'lm')
   const onnxFile = join(dir, meta.onnx.model)
   const tokenizerFile = join(dir, meta.tokenizer)
   for (const file of [onnxFile, tokenizerFile]) if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: file not found (named by ${metaFile})`)

@@ -71,7 +71,8 @@ const TaskEntry = z.strictObject({
 
 const SuiteFile = z.strictObject({
   name: z.string(),
-  benchmark: z.literal('dclm'),
+  /** The benchmark whose suite it is. */
+  benchmark: z.string(),
   source: z.string(),
   /** The `name` written into the eval JSON. */
   eval_name: z.string(),

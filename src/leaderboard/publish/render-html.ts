@@ -88,7 +88,7 @@ ${body}
 </tbody>
 </table></div>
 <div class="plots">
-<figure><div class="plot scatter" id="scatter-${escapeHtml(board.id)}" role="img" aria-label="${escapeHtml(headlineLabel)} versus dataset size"></div><figcaption>${escapeHtml(headlineLabel)} against the number of ${board.benchmark === 'dclm' ? 'documents' : 'samples'} in the subset (log scale), one point per entry.</figcaption></figure>
+<figure><div class="plot scatter" id="scatter-${escapeHtml(board.id)}" role="img" aria-label="${escapeHtml(headlineLabel)} versus dataset size"></div><figcaption>${escapeHtml(headlineLabel)} against the number of ${escapeHtml(board.size_noun)} in the subset (log scale), one point per entry.</figcaption></figure>
 <figure><div class="plot heatmap" id="heatmap-${escapeHtml(board.id)}" role="img" aria-label="per-task scores"></div><figcaption>Main metric per task for the ${Math.min(HEATMAP_ROWS, board.rows.length)} best entries.</figcaption></figure>
 </div>
 </section>`
@@ -100,7 +100,7 @@ function plotData(board: RankedBoard): Record<string, unknown> {
   return {
     id: board.id,
     headline_label: headlineLabel,
-    size_label: board.benchmark === 'dclm' ? 'documents' : 'samples',
+    size_label: board.size_noun,
     points: board.rows.map((r) => [r.subset_size, r.aggregates[board.headline] ?? null, r.method, r.status]),
     heatmap: {
       tasks: board.tasks.map((t) => t.name),

@@ -12,7 +12,7 @@ export function summaryColumns(board: RankedBoard): {label: string; value: (row:
     {label: 'Method', value: (r) => r.method, numeric: false},
     {label: 'Submitter', value: (r) => r.submitter, numeric: false},
     {label: 'Status', value: (r) => r.status, numeric: false},
-    {label: board.benchmark === 'dclm' ? 'Documents' : 'Dataset size', value: (r) => r.subset_size, numeric: true},
+    {label: board.size_column, value: (r) => r.subset_size, numeric: true},
     ...board.columns.map((c) => ({label: c.label, value: (r: RankedRow) => formatScore(r.aggregates[c.key]), numeric: true})),
   ]
 }
@@ -71,6 +71,5 @@ function markdownCell(text: string): string {
 }
 
 export function boardTitle(board: RankedBoard): string {
-  const benchmark = board.benchmark === 'datacomp' ? 'DataComp' : board.benchmark === 'dclm' ? 'DCLM' : board.benchmark
-  return `${benchmark} · ${board.scale} · ${board.track}`
+  return `${board.title} · ${board.scale} · ${board.track}`
 }

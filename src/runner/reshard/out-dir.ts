@@ -1,16 +1,8 @@
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
-
-/** sha256 of a file, streamed. */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
+import {fileSha256} from '../../util/file-sha256.js'
 
 /** Parses a JSON file; undefined when it does not exist. A malformed file is a one-line error. */
 export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {iterateDataCompSamples, iterateShardSamples} from '../../../src/pool/index.js'
+import {iterateDataCompSamples, iterateShardSamples} from '../../../src/benchmarks/datacomp/pool-shards.js'
 import {reshard} from '../../../src/runner/reshard/index.js'
 import {runBench} from '../../helpers/cli.js'
 import {useTempDir} from '../../helpers/tmp.js'

@@ -7,7 +7,8 @@ import {describe, expect, it} from 'vitest'
 
 import {reshard} from '../../../src/runner/reshard/index.js'
 import {loadShippedTokenizer} from '../../../src/tokenizers/index.js'
-import {getRecipe} from '../../../src/tracks/index.js'
+import {dclm} from '../../../src/benchmarks/builtins.js'
+import {recipeOf} from '../../../src/tracks/index.js'
 import {useTempDir} from '../../helpers/tmp.js'
 import {makeDclmPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
 
@@ -40,8 +41,7 @@ describe('bench reshard --benchmark dclm', () => {
     const subset = join(root, 'ids.npy')
     await writeSubsetNpy(subset, counts)
 
-    const recipe = getRecipe({benchmark: 'dclm', scale: 'tiny'})
-    if (recipe.benchmark !== 'dclm') throw new Error('dclm recipe expected')
+    const recipe = recipeOf(dclm, 'tiny')
     const seqLen = recipe.recipe.model_config.seq_len
     const eot = recipe.recipe.eot_token_id
     const tokenizer = loadShippedTokenizer(recipe.recipe.tokenizer)

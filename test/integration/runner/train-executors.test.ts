@@ -5,10 +5,11 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {RunFacts} from '../../../src/leaderboard/build-entry.js'
+import {RunManifest} from '../../../src/contracts/run-manifest.js'
 import {reshard} from '../../../src/runner/reshard/index.js'
-import {train} from '../../../src/runner/train.js'
-import {getRecipe} from '../../../src/tracks/index.js'
+import {train} from '../../../src/runner/train/index.js'
+import {dataComp, dclm} from '../../../src/benchmarks/builtins.js'
+import {recipeOf} from '../../../src/tracks/index.js'
 import {repoRoot} from '../../helpers/cli.js'
 import {fakeTrainerImage, fakeTrainersDir} from '../../helpers/fake-trainer.js'
 import {useTempDir} from '../../helpers/tmp.js'
@@ -74,11 +75,11 @@ describe('bench train, docker executor', () => {
     expect([probe.uid, probe.gid]).toEqual([process.getuid?.(), process.getgid?.()])
     expect(await containersOf(run)).toBe('')
 
-    const recipe = getRecipe({benchmark: 'datacomp', scale: 'tiny'})
+    const recipe = recipeOf(dataComp, 'tiny')
     const second = await train({benchmark: 'datacomp', scale: 'tiny', dataDir: clipData, runDir: run, executor: 'docker', image, threads: 1})
     expect(second).toMatchObject({exit_status: 'complete', steps: recipe.derived.steps, steps_total: recipe.derived.steps, resumed_from_step: 5})
     const manifest = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))
-    const facts = RunFacts.parse(manifest)
+    const facts = RunManifest.parse(manifest)
     const subset = JSON.parse(readFileSync(join(clipData, 'manifest.json'), 'utf8')).subset
     expect(facts).toMatchObject({benchmark: 'datacomp', scale: 'tiny', track: 'filtering', recipe_hash: recipe.hash, subset_fingerprint: subset.fingerprint, subset_size: 40, executor: 'docker', exit_status: 'complete'})
     expect(facts.image_digest).toBe((await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', image])).stdout)
@@ -136,10 +137,10 @@ describe('bench train, docker executor', () => {
 describe('bench train, local executor', () => {
   it('runs the same contract with the host python3 and host paths', async () => {
     const run = join(tempDir(), 'run')
-    const recipe = getRecipe({benchmark: 'dclm', scale: 'tiny'})
+    const recipe = recipeOf(dclm, 'tiny')
     const result = await train({benchmark: 'dclm', scale: 'tiny', dataDir: lmData, runDir: run, executor: 'local', trainersDir, threads: 1})
     expect(result).toMatchObject({executor: 'local', image_digest: null, exit_status: 'complete', steps: recipe.derived.steps})
-    const facts = RunFacts.parse(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')))
+    const facts = RunManifest.parse(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')))
     expect(facts).toMatchObject({benchmark: 'dclm', executor: 'local', image_digest: null, exit_status: 'complete'})
     expect(startProbe(run).data_read_only).toBe(false)
   }, 120_000)

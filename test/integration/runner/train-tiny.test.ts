@@ -5,10 +5,10 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {RunFacts} from '../../../src/leaderboard/build-entry.js'
+import {RunManifest} from '../../../src/contracts/run-manifest.js'
 import {ensureCpuImage} from '../../../src/runner/cpu-image.js'
 import {reshard} from '../../../src/runner/reshard/index.js'
-import {train} from '../../../src/runner/train.js'
+import {train} from '../../../src/runner/train/index.js'
 import {repoRoot} from '../../helpers/cli.js'
 import {makeDataCompPool, makeDclmPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
 import {useTempDir} from '../../helpers/tmp.js'
@@ -74,7 +74,7 @@ describe('bench train with the tiny trainers', () => {
     for (const run of [docker, local]) {
       const manifest = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))
       expect(manifest.validation).toEqual({ok: true, problems: []})
-      expect(() => RunFacts.parse(manifest)).not.toThrow()
+      expect(() => RunManifest.parse(manifest)).not.toThrow()
     }
     // same data, seed and code: the two executors train the same model (up to BLAS rounding)
     const loss = (run: string): number[] => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss)

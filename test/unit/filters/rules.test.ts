@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {checkCaption, checkDocument, checkOriginalSize, isBlank, NearDuplicateIndex} from '../../../src/filters/index.js'
+import {checkCaption, checkOriginalSize} from '../../../src/benchmarks/datacomp/caption-rules.js'
+import {checkDocument} from '../../../src/benchmarks/dclm/document-rules.js'
+import {isBlank, NearDuplicateIndex} from '../../../src/benchmarks/datacomp/image-rules.js'
 import {createRng} from '../../../src/util/rng.js'
 import {
   allScenes,

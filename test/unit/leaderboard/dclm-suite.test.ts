@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {aggregateAllVersions} from '../../../src/eval/dclm/aggregate.js'
-import {pythonJsonDumps} from '../../../src/eval/dclm/python-json.js'
+import {pythonJsonDumps} from '../../../src/util/python-json.js'
 import {loadLmSuite} from '../../../src/eval/lm/suite.js'
 import {defaultSuites} from '../../../src/leaderboard/index.js'
 import {createRng} from '../../../src/util/rng.js'
@@ -38,7 +38,7 @@ describe('the dclm-53 leaderboard suite (wired to src/eval/dclm)', () => {
 
   it('reads the per-task scores of a DCLM eval JSON, NaN tasks dropped', async () => {
     const file = join(tmp(), 'eval.json')
-    writeFileSync(file, pythonJsonDumps({name: 'eval/heavy', eval_metrics: {icl: {...icl, [suite.tasks[1]!.label]: Number.NaN}}}))
+    writeFileSync(file, pythonJsonDumps({name: 'eval/heavy', eval_metrics: {icl: {...icl, [suite.tasks[1]!.label]: Number.NaN}}}, {indent: 4}))
     const tasks = await scoring.readResults(file)
     expect(Object.keys(tasks)).toHaveLength(suite.tasks.length - 1)
     expect(tasks[suite.tasks[0]!.label]).toBe(icl[suite.tasks[0]!.label])

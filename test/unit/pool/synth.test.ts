@@ -3,7 +3,10 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {iterateDataCompSamples, iterateDclmDocuments, synthesizeDataComp, synthesizeDclm} from '../../../src/pool/index.js'
+import {iterateDataCompSamples} from '../../../src/benchmarks/datacomp/pool-shards.js'
+import {iterateDclmDocuments} from '../../../src/benchmarks/dclm/documents.js'
+import {synthesizeDataComp} from '../../../src/benchmarks/datacomp/synth-pool.js'
+import {synthesizeDclm} from '../../../src/benchmarks/dclm/synth-pool.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 function allFiles(dir: string): Map<string, Buffer> {

@@ -1,9 +1,11 @@
 import {describe, expect, it} from 'vitest'
 
-import {clipTrainArgs, webdatasetPattern} from '../../../src/runner/official/clip-args.js'
-import {dclmRunName, lmTrainArgs} from '../../../src/runner/official/lm-args.js'
-import {pythonFloat} from '../../../src/runner/official/python-format.js'
-import {getRecipe, resolveInfra, type DataCompScaleRecipe, type DclmScaleRecipe} from '../../../src/tracks/index.js'
+import {clipTrainArgs, webdatasetPattern} from '../../../src/benchmarks/datacomp/train-args.js'
+import {dclmRunName, lmTrainArgs} from '../../../src/benchmarks/dclm/train-args.js'
+import {pythonFloat} from '../../../src/util/python-json.js'
+import {getRecipe, resolveInfra} from '../../../src/tracks/index.js'
+import {type DataCompScaleRecipe} from '../../../src/benchmarks/datacomp/recipe.js'
+import {type DclmScaleRecipe} from '../../../src/benchmarks/dclm/recipe.js'
 
 // Expected lists are written out from the spec (datacomp.md §3, dclm.md §2) and the upstream code it
 // cites (datacomp train.py main_args; dclm training/params.py get_open_lm_args), not computed.

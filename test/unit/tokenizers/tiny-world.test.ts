@@ -5,7 +5,8 @@ import {describe, expect, it} from 'vitest'
 import {buildByteLevelBpe} from '../../../src/tokenizers/byte-level-bpe.js'
 import {tokenizerFromJson} from '../../../src/tokenizers/hf-tokenizer.js'
 import {buildTinyWorldTokenizerJson, loadShippedTokenizer, shippedTokenizerFile, TINY_WORLD_MAX_VOCAB, TINY_WORLD_TOKENIZER} from '../../../src/tokenizers/tiny-world.js'
-import {getRecipe} from '../../../src/tracks/index.js'
+import {dclm} from '../../../src/benchmarks/builtins.js'
+import {recipeOf} from '../../../src/tracks/index.js'
 import {createRng} from '../../../src/util/rng.js'
 import {buildTextWorld, cleanDocument, splitWords, TEXT_VOCABULARY} from '../../../src/world/index.js'
 
@@ -18,7 +19,7 @@ describe('the tiny-world tokenizer', () => {
   })
 
   it('is the tokenizer the tiny DCLM recipe names, and fits its model vocabulary', () => {
-    const recipe = getRecipe({benchmark: 'dclm', scale: 'tiny'})
+    const recipe = recipeOf(dclm, 'tiny')
     expect(recipe.benchmark === 'dclm' && recipe.recipe.tokenizer).toBe(TINY_WORLD_TOKENIZER)
     expect(recipe.benchmark === 'dclm' && recipe.recipe.model_config.vocab_size).toBe(TINY_WORLD_MAX_VOCAB)
     expect(tiny.vocabSize).toBeLessThanOrEqual(TINY_WORLD_MAX_VOCAB)

@@ -1,21 +1,20 @@
 import {describe, expect, it} from 'vitest'
 
-import {deriveDataComp, getRecipe, listRecipes, type DataCompScaleRecipe, type DclmScaleRecipe} from '../../../src/tracks/index.js'
+import {dataComp, dclm as dclmBenchmark} from '../../../src/benchmarks/builtins.js'
+import {listRecipes, recipeOf} from '../../../src/tracks/index.js'
+import {deriveDataComp, type DataCompScaleRecipe} from '../../../src/benchmarks/datacomp/recipe.js'
+import {type DclmScaleRecipe} from '../../../src/benchmarks/dclm/recipe.js'
 
 // The tables below are transcribed from shared/spec/datacomp.md §3.1 and shared/spec/dclm.md §2.1–2.2.
 // Derived values (tokens, steps) are recomputed from their rule, not repeated as literals, except for a
 // few published spot checks that pin the rule itself.
 
 function datacomp(scale: string): DataCompScaleRecipe {
-  const r = getRecipe({benchmark: 'datacomp', scale})
-  if (r.benchmark !== 'datacomp') throw new Error('wrong benchmark')
-  return r
+  return recipeOf(dataComp, scale)
 }
 
 function dclm(scale: string): DclmScaleRecipe {
-  const r = getRecipe({benchmark: 'dclm', scale})
-  if (r.benchmark !== 'dclm') throw new Error('wrong benchmark')
-  return r
+  return recipeOf(dclmBenchmark, scale)
 }
 
 describe('DataComp recipes match spec §3.1', () => {

@@ -51,7 +51,7 @@ describe('bench eval --benchmark datacomp --scale tiny (the synthetic suite)', (
   it('the library entry point (what bench quickstart calls) returns aggregates and the headline', async () => {
     const events: string[] = []
     const result = await evaluateDataComp({
-      scale: 'tiny',
+      suite: 'tiny-clip',
       modelDir: join(root, 'run', 'model'),
       outDir: join(root, 'lib-out'),
       dataDir: join(root, 'cache'),

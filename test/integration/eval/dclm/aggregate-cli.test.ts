@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {aggregateAllVersions} from '../../../../src/eval/dclm/aggregate.js'
-import {pythonJsonDumps} from '../../../../src/eval/dclm/python-json.js'
+import {pythonJsonDumps} from '../../../../src/util/python-json.js'
 import {dclmAggregationMeta} from '../../../../src/eval/lm/suite.js'
 import {runBench, runBenchJson} from '../../../helpers/cli.js'
 import {useTempDir} from '../../../helpers/tmp.js'
@@ -17,7 +17,7 @@ function evalFile(mutate: (data: Record<string, unknown>) => void = () => {}, dr
   const data = aggregateAllVersions({name: 'eval/heavy', uuid: 'x', model: 'tiny', eval_metrics: {icl: {...icl, gsm8k: 0.1}}}, meta)
   mutate(data)
   const file = join(tempDir(), 'evaluation_tiny_heavy.json')
-  writeFileSync(file, pythonJsonDumps(data))
+  writeFileSync(file, pythonJsonDumps(data, {indent: 4}))
   return file
 }
 

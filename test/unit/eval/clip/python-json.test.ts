@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {parsePythonJson, PyInt, pythonFloatRepr, pythonJsonDumps, type PyJsonValue} from '../../../../src/eval/datacomp/python-json.js'
+import {parsePythonJson, PyInt, pythonFloatRepr, pythonJsonDumps, type PyJsonValue} from '../../../../src/util/python-json.js'
 import {formatResultLine, parseResultsJsonl} from '../../../../src/eval/datacomp/results-file.js'
 import {runPython} from '../../../helpers/python.js'
 import {join} from 'node:path'

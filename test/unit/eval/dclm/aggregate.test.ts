@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {aggregateAllVersions, applyAggregation, centeredAccuracy, recheckAggregates, type AggregationMeta, type EvalRecord} from '../../../../src/eval/dclm/aggregate.js'
 import {groupMeans, seriesMean} from '../../../../src/eval/dclm/pandas-mean.js'
-import {parsePythonJson, pythonJsonDumps} from '../../../../src/eval/dclm/python-json.js'
+import {parsePythonJson, pythonJsonDumps} from '../../../../src/util/python-json.js'
 import {dclmAggregationMeta, loadLmSuite} from '../../../../src/eval/lm/suite.js'
 import {formatScore} from '../../../../src/ui/dclm-eval-report.js'
 
@@ -142,7 +142,7 @@ describe('DCLM aggregation', () => {
 
 describe('re-checking stored aggregates', () => {
   const written = aggregateAllVersions({name: 'eval/heavy', eval_metrics: {icl: accuracies(['gpqa_main'])}}, meta)
-  const roundTripped = parsePythonJson(pythonJsonDumps(written)) as EvalRecord
+  const roundTripped = parsePythonJson(pythonJsonDumps(written, {indent: 4})) as EvalRecord
 
   it('finds nothing to flag in a file it wrote (through Python-style JSON and back)', () => {
     const result = recheckAggregates(roundTripped, meta)

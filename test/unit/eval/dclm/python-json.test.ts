@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {parsePythonJson, pythonFloatRepr, pythonJsonDumps} from '../../../../src/eval/dclm/python-json.js'
+import {parsePythonJson, pythonFloatRepr, pythonJsonDumps} from '../../../../src/util/python-json.js'
 import {pythonListRepr, pythonStrRepr} from '../../../../src/eval/dclm/python-repr.js'
 
 describe('Python float repr', () => {
@@ -26,7 +26,7 @@ describe('Python float repr', () => {
 
 describe('json.dump(indent=4)', () => {
   it('writes nested objects, floats, NaN and escaped non-ASCII like Python', () => {
-    const text = pythonJsonDumps({name: 'eval/heavy', eval_metrics: {icl: {copa: 1, boolq: 0.5}}, 'missing tasks': '[]', cats: {}, l: [], x: Number.NaN, u: 'é'})
+    const text = pythonJsonDumps({name: 'eval/heavy', eval_metrics: {icl: {copa: 1, boolq: 0.5}}, 'missing tasks': '[]', cats: {}, l: [], x: Number.NaN, u: 'é'}, {indent: 4})
     expect(text).toBe(
       '{\n    "name": "eval/heavy",\n    "eval_metrics": {\n        "icl": {\n            "copa": 1.0,\n            "boolq": 0.5\n        }\n    },\n' +
         '    "missing tasks": "[]",\n    "cats": {},\n    "l": [],\n    "x": NaN,\n    "u": "\\u00e9"\n}',
@@ -35,7 +35,7 @@ describe('json.dump(indent=4)', () => {
 
   it('reads back what it writes, NaN and Infinity included', () => {
     const value = {a: Number.NaN, b: [Infinity, -Infinity, 0.25], c: 'NaN inside a string "quoted" \\ ok'}
-    const back = parsePythonJson(pythonJsonDumps(value)) as typeof value
+    const back = parsePythonJson(pythonJsonDumps(value, {indent: 4})) as typeof value
     expect(back.a).toBeNaN()
     expect(back.b).toEqual([Infinity, -Infinity, 0.25])
     expect(back.c).toBe(value.c)

@@ -1,8 +1,8 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {ProgressListener} from '../ui/progress.js'
-import {createRng, type Rng} from '../util/rng.js'
+import type {ProgressListener} from '../../ui/progress.js'
+import {createRng, type Rng} from '../../util/rng.js'
 import {
   boilerplateDocument,
   buildTextWorld,
@@ -14,8 +14,8 @@ import {
   type TextDocument,
   type TextQuality,
   type TextWorld,
-} from '../world/index.js'
-import {zstdCompress} from './compression.js'
+} from '../../world/index.js'
+import {zstdCompress} from '../../pool/compression.js'
 
 /**
  * Tiny DCLM pools: `documents/{00000000..}.jsonl.zst`, one JSON object per line with `url`, `text`

@@ -5,16 +5,17 @@ import {finished} from 'node:stream/promises'
 import {gzipSync} from 'node:zlib'
 
 import {DcbError} from '../../errors.js'
-import {compressionOf, iterateDocumentFile, listDclmDocumentFiles} from '../../pool/index.js'
-import {loadSubset} from '../../subset/index.js'
+import {compressionOf} from '../../pool/compression.js'
+import {iterateDocumentFile, listDclmDocumentFiles} from './documents.js'
+import {loadSubset} from '../../subset/lookup.js'
 import {loadTokenizer, shippedTokenizerFile} from '../../tokenizers/index.js'
-import type {DclmScaleRecipe} from '../../tracks/index.js'
+import type {DclmScaleRecipe} from './recipe.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {createRng, type Rng} from '../../util/rng.js'
-import {pad8, poolIndexSha256, readJsonIfExists} from './out-dir.js'
-import {TarShardWriter} from './tar-shard.js'
+import {pad8, poolIndexSha256, readJsonIfExists} from '../../runner/reshard/out-dir.js'
+import {TarShardWriter} from '../../runner/reshard/tar-shard.js'
 
 /**
  * DCLM tokenize + shuffle, as `tokshuf-rs` does it (dclm spec §3): each selected document's `text`

@@ -7,8 +7,8 @@ import {pipeline} from 'node:stream/promises'
 import {parquetWriteBuffer} from 'hyparquet-writer'
 import tar from 'tar-stream'
 
-import type {ProgressListener} from '../ui/progress.js'
-import {createRng, type Rng} from '../util/rng.js'
+import type {ProgressListener} from '../../ui/progress.js'
+import {createRng, type Rng} from '../../util/rng.js'
 import {
   blankSample,
   cleanSample,
@@ -19,7 +19,7 @@ import {
   nondescriptiveSample,
   type ImageQuality,
   type ImageSample,
-} from '../world/index.js'
+} from '../../world/index.js'
 
 /**
  * Tiny DataComp pools in the real on-disk layout (docs/contracts.md, datacomp spec §2.1–2.5):

@@ -6,8 +6,8 @@ import {parse as parseCsv} from 'csv-parse'
 import {asyncBufferFromFile, parquetReadObjects} from 'hyparquet'
 import {compressors} from 'hyparquet-compressors'
 
-import {DcbError} from '../errors.js'
-import {isUidHex} from '../pool/index.js'
+import {DcbError} from '../../errors.js'
+import {isUidHex} from '../../pool/uid.js'
 
 /**
  * The metadata rows of a DataComp pool (`POOL/metadata/*.parquet|csv`, datacomp spec §2.2) by uid,

@@ -1,5 +1,6 @@
-import type {DclmScaleRecipe, InfraPlan} from '../../tracks/index.js'
-import {pythonFloat, pythonNumber} from './python-format.js'
+import type {InfraPlan} from '../../tracks/infra.js'
+import type {DclmScaleRecipe} from './recipe.js'
+import {pythonFloat, pythonNumber} from '../../util/python-json.js'
 
 export interface LmArgsOptions {
   recipe: DclmScaleRecipe

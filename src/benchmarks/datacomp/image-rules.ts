@@ -1,4 +1,4 @@
-import type {RgbImage} from '../world/index.js'
+import type {RgbImage} from '../../world/index.js'
 
 /**
  * Image rules for the heuristic filter: blank images and near-duplicates. DataComp's baselines drop

@@ -4,7 +4,8 @@ import {basename, join} from 'node:path'
 
 import tar from 'tar-stream'
 
-import {DcbError} from '../errors.js'
+import {splitMemberName} from '../../contracts/webdataset.js'
+import {DcbError} from '../../errors.js'
 
 /**
  * Reading DataComp pool shards: img2dataset's webdataset output (datacomp spec §2.4–2.5),
@@ -60,15 +61,6 @@ export async function listDataCompShards(paths: string | readonly string[]): Pro
     shards.push({tar: file, successes: typeof stats?.successes === 'number' ? stats.successes : undefined})
   }
   return shards
-}
-
-/**
- * Splits a member name into webdataset key and extension: the key is everything up to the first dot
- * of the base name (webdataset's `base_plus_ext`), the extension the rest, lower-cased.
- */
-export function splitMemberName(name: string): {key: string; ext: string} | undefined {
-  const match = /^((?:.*\/|)[^./]+)\.([^/]*)$/.exec(name)
-  return match ? {key: match[1] as string, ext: (match[2] as string).toLowerCase()} : undefined
 }
 
 /**

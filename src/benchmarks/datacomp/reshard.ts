@@ -2,13 +2,15 @@ import {copyFile, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
 import {DcbError} from '../../errors.js'
-import {iterateShardSamples, listDataCompShards, readUidHex, recordBytes, uidRecord, UID_RECORD_WORDS} from '../../pool/index.js'
-import {loadSubset, uidNpyHeader, type SubsetLookup} from '../../subset/index.js'
+import {readUidHex, recordBytes, uidRecord, UID_RECORD_WORDS} from '../../pool/uid.js'
+import {iterateShardSamples, listDataCompShards} from './pool-shards.js'
+import {loadSubset, type SubsetLookup} from '../../subset/lookup.js'
+import {uidNpyHeader} from '../../subset/npy.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {writeAtomically, writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
-import {TarShardWriter} from './tar-shard.js'
-import {pad8, poolIndexSha256, prepareDir, readJsonIfExists, removePartials} from './out-dir.js'
+import {TarShardWriter} from '../../runner/reshard/tar-shard.js'
+import {pad8, poolIndexSha256, prepareDir, readJsonIfExists, removePartials} from '../../runner/reshard/out-dir.js'
 
 /**
  * DataComp resharding, as the official `resharder.py` does it (datacomp spec §2.4): every pool sample

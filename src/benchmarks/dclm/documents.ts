@@ -3,8 +3,8 @@ import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
-import {DcbError} from '../errors.js'
-import {openDecompressed} from './compression.js'
+import {DcbError} from '../../errors.js'
+import {openDecompressed} from '../../pool/compression.js'
 
 /**
  * Reading DCLM pools: JSONL documents, plain or compressed (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`,

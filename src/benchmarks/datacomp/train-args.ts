@@ -1,5 +1,6 @@
-import type {DataCompScaleRecipe, InfraPlan} from '../../tracks/index.js'
-import {pythonFloat} from './python-format.js'
+import type {InfraPlan} from '../../tracks/infra.js'
+import type {DataCompScaleRecipe} from './recipe.js'
+import {pythonFloat} from '../../util/python-json.js'
 
 /** open_clip's default beta2 for ViT models in v2.16.1; train.py passes --beta2 only when a scale sets another. */
 const OPEN_CLIP_VIT_BETA2 = 0.98

@@ -1,0 +1,288 @@
+import type {z} from 'zod'
+
+import type {DcbError} from '../errors.js'
+import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
+import type {ModelCheck} from '../runner/model-checks.js'
+import type {EpochReport} from '../subset/epochs.js'
+import type {InfraPlan, RecipeBase, ScaleRecipe} from '../tracks/recipe.js'
+import type {ProgressListener} from '../ui/progress.js'
+
+/**
+ * Everything that differs between the competitions dcbench runs, in one object per benchmark
+ * (docs/adding-a-benchmark.md). Commands and domain modules look the adapter up by id
+ * (`getBenchmark`, src/benchmarks/registry.ts) and never branch on a benchmark's name.
+ *
+ * `R` is the benchmark's frozen recipe (its zod schema's output), `D` the numbers derived from it.
+ * The optional parts are capabilities: a benchmark without `reshard` cannot be resharded, and the
+ * commands that need it say so.
+ */
+export interface Benchmark<R extends RecipeBase = RecipeBase, D extends object = object> {
+  /** `--benchmark` value, and the name written into every file (tracks, run.json, entries). */
+  readonly id: string
+  /** Display name (`DataComp`). */
+  readonly title: string
+  readonly nouns: BenchmarkNouns
+  /** tracks/<id>.yaml: the frozen recipe of every scale. */
+  readonly tracksFile: string
+  readonly recipe: RecipeSpec<R, D>
+  readonly pool: PoolSpec<R, D>
+  readonly subset: SubsetSpec<R, D>
+  readonly filter?: FilterSpec
+  readonly reshard?: ReshardSpec<R, D>
+  readonly training?: TrainingSpec<R, D>
+  readonly eval: EvalSpec<R, D>
+  readonly leaderboard: LeaderboardSpec
+}
+
+/** How messages and tables name the things of a pool. */
+export interface BenchmarkNouns {
+  /** One pool record (`sample`, `document`) and several. */
+  record: string
+  records: string
+  /** What identifies a record (`uid`, `document id`) and several. */
+  id: string
+  ids: string
+}
+
+/** The frozen recipe: its schema, the numbers derived from it, and how tables summarise it. */
+export interface RecipeSpec<R, D> {
+  /** The merged recipe of one scale (`common` + the scale's own fields); strict, so a typo is refused. */
+  schema: z.ZodType<R>
+  derive(recipe: R): D
+  /** The global batch that per-run infrastructure splits (samples or sequences). */
+  globalBatchSize(recipe: R): number
+  /** The gradient accumulation of the reference runs, the default of a split (1 unless the recipe says). */
+  referenceGradAccum(recipe: R): number
+  /** One line for `bench tracks list`: the model. */
+  modelSummary(scale: ScaleRecipe<R, D>): string
+  /** One line for `bench tracks list`: the budget and its cost. */
+  computeSummary(scale: ScaleRecipe<R, D>): string
+}
+
+/** A candidate pool on disk: which files hold its record ids, and how a tiny one is made. */
+export interface PoolSpec<R, D> {
+  /** The kind code `.uidx` headers carry for this benchmark's pools (unique among benchmarks). */
+  indexKind: number
+  /** Sub-folders of a pool folder that hold id-bearing files, most preferred first. */
+  folders: readonly string[]
+  /** The file types of a pool, each with how its record ids are read. */
+  sources: readonly PoolSourceType[]
+  synthesize?: PoolSynthesizer<R, D>
+}
+
+export interface PoolSourceType {
+  /** Short name (`metadata`, `shard`, `documents`), reported by `bench pool index`. */
+  type: string
+  /** For messages: which files and what they are (`.tar (DataComp shard)`). */
+  description: string
+  matches(file: string): boolean
+  /** The record ids of one file in file order, as 1–32 hex digits; a malformed id fails naming the file. */
+  ids(file: string): AsyncIterable<string>
+}
+
+export interface PoolSynthesizer<R, D> {
+  /** What the progress of a synthesis counts (`samples`, `words`). */
+  unit: string
+  /** Writes a deterministic synthetic pool of the scale's size into `dir` (an empty folder). */
+  run(options: SynthesizeOptions<R, D>): Promise<SynthesizedPool>
+}
+
+export interface SynthesizeOptions<R, D> {
+  scale: ScaleRecipe<R, D>
+  dir: string
+  seed: number
+  onProgress?: ProgressListener
+}
+
+/** What a synthesis made; `bench pool synth` adds the common fields and writes pool.json. */
+export interface SynthesizedPool {
+  count: number
+  /** Records per ground-truth quality label (`clean` and the junk kinds). */
+  qualities: Record<string, number>
+  /** Absolute paths of the files written. */
+  files: string[]
+  /** Benchmark-specific facts reported with the result and in pool.json. */
+  facts: Record<string, number>
+  /** Further pool.json fields (the generator's quality mix). */
+  manifest: Record<string, unknown>
+}
+
+/** Subset semantics: how large the pool is and how many passes the budget makes. */
+export interface SubsetSpec<R, D> {
+  /** The pool size the recipe fixes (DataComp `pool_size`); undefined: the pool index's distinct ids. */
+  declaredPoolSize(scale: ScaleRecipe<R, D>): number | undefined
+  /** Passes over a subset of `samplesPerPass` records that the scale's budget implies. */
+  epochs(scale: ScaleRecipe<R, D>, samplesPerPass: number, index: PoolIndexSummary | undefined): EpochReport
+}
+
+/** What a pool's uid index (`.uidx`) says of the pool's size. */
+export interface PoolIndexSummary {
+  /** Records, and distinct ids. */
+  count: number
+  unique: number
+}
+
+/** What participants' filters see (docs/filters.md). */
+export interface FilterSpec {
+  /** Every record of a pool, in pool order. */
+  records(pool: string): AsyncGenerator<PoolRecord>
+  /** The `heuristic` baseline filter. */
+  heuristic(context: FilterContext): DataFilter
+}
+
+export interface ReshardSpec<R, D> {
+  /** Writes the training data of a subset (docs/contracts.md, "Training data"). */
+  run(options: ReshardRunOptions<R, D>): Promise<ReshardOutcome>
+}
+
+export interface ReshardRunOptions<R, D> {
+  /** The recipe scale, when one was given or recorded in the pool's pool.json. */
+  scale: ScaleRecipe<R, D> | undefined
+  subsetFile: string
+  poolDir: string
+  outDir: string
+  tokenizerFile?: string
+  shardSize?: number
+  onProgress?: ProgressListener
+}
+
+/** What a reshard wrote (the facts of the folder's manifest). */
+export interface ReshardOutcome {
+  scale: string | null
+  subset_fingerprint: string
+  /** Records of the subset, repeats counted. */
+  subset_size: number
+  /** Records written, repeats counted. */
+  output_count: number
+  /** Subset records not found in the pool. */
+  missing: number
+  shards: number
+  /** Token-based benchmarks: sequences of seq_len + 1 tokens and the tokens in them. */
+  sequences?: number
+  tokens?: number
+  /** Shards kept from an interrupted earlier run. */
+  resumed_shards: number
+  already_complete: boolean
+}
+
+/** Training under the container contract (docs/containers.md). */
+export interface TrainingSpec<R, D> {
+  /** The image the official scales train in, and the folder it is built from. */
+  officialImage: {tag: string; context: string}
+  /** The facts of a training-data folder written by `bench reshard`; refuses another benchmark's or scale's. */
+  readData(dataDir: string, scale: ScaleRecipe<R, D>): TrainingDataFacts
+  /** The upstream trainer's exact argument list at an official scale. */
+  officialArgs(scale: ScaleRecipe<R, D>, infra: InfraPlan, dataDir: string): string[]
+  /** Checks `RUN/model/` after a run: model.json and every graph loaded and run once. */
+  checkModel(modelDir: string, problems: string[]): Promise<ModelCheck | undefined>
+}
+
+export interface TrainingDataFacts {
+  subsetFingerprint: string
+  subsetSize: number
+  poolIndexSha256: string | null
+}
+
+/** Evaluation: the suites, running one, recomputing aggregates of a results file, fetching data. */
+export interface EvalSpec<R, D> {
+  /** The suites this benchmark scores, for the leaderboard (a recipe names one as `eval_suite`). */
+  suites: readonly string[]
+  scoring(suite: string): SuiteScoring | undefined
+  run?(options: EvalRunOptions<R, D>): Promise<EvalRunOutcome>
+  aggregateFile(options: AggregateFileOptions): Promise<ReportOutcome>
+  fetch?(options: EvalFetchOptions<R, D>): Promise<ReportOutcome>
+}
+
+export interface EvalRunOptions<R, D> {
+  scale: ScaleRecipe<R, D>
+  modelDir: string
+  /** Eval data folder; default: $DCBENCH_DATA or ~/.cache/dcbench/eval. */
+  dataDir?: string
+  outDir: string
+  tasks?: string[]
+  device?: 'cpu' | 'cuda'
+  /** Image benchmarks: images and texts per batch, and image worker threads. */
+  batchSize?: number
+  decodeThreads?: number
+  /** Token benchmarks: largest model batch in tokens. */
+  batchTokens?: number
+  onProgress?: (event: EvalRunEvent) => void
+}
+
+/** Progress of an evaluation, task by task, in the words the command shows. */
+export type EvalRunEvent =
+  | {kind: 'task-start'; task: string; index: number; count: number; unit: string; /** Shown instead of `[index+1/count] task`. */ label?: string}
+  | {kind: 'progress'; done: number; total?: number}
+  | {kind: 'task-done'; task: string; message: string}
+  | {kind: 'note'; message: string}
+
+export interface EvalRunOutcome extends ReportOutcome {
+  /** The results file (the format the leaderboard reads). */
+  resultsFile: string
+  headline: {name: string; value: number | string | null}
+}
+
+/** A result for a command: the `--json` document, the human report, and whether every check passed. */
+export interface ReportOutcome {
+  json: Record<string, unknown>
+  /** Printed to stdout without --json (tables already rendered). */
+  text: string
+  /** false: the command exits 1 (e.g. a stored aggregate disagrees). */
+  ok: boolean
+  /** Thrown by the command after the report is printed (e.g. tasks whose data is unusable). */
+  failure?: DcbError
+}
+
+export interface AggregateFileOptions {
+  file: string
+  /** Accept a results file with fewer than the suite's tasks. */
+  partial?: boolean
+  /** Largest |stored − recomputed| still counted as agreement. */
+  tolerance?: number
+}
+
+export interface EvalFetchOptions<R, D> {
+  /** The scale whose suite to fetch; default: the official scales' suite. */
+  scale?: ScaleRecipe<R, D>
+  tasks?: string[]
+  dataDir?: string
+  offline: boolean
+  hubUrl?: string
+  accessToken?: string
+  revision: string
+  /** Bytes of the task being fetched; `task` names it for the display (a new task starts a new line). */
+  onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** How boards show this benchmark's entries. */
+export interface LeaderboardSpec {
+  /** The column of the subset size (`Dataset size`, `Documents`). */
+  sizeColumn: string
+}
+
+/**
+ * What the leaderboard needs to know about an eval suite. Every number comes from the eval module
+ * that owns the suite, wired by its benchmark's adapter (src/benchmarks/): the leaderboard never
+ * re-implements an aggregation, it asks the suite's own aggregator to recompute submitted aggregates.
+ */
+export interface SuiteScoring {
+  /** The benchmark whose suite it is. */
+  benchmark: string
+  /** The suite name as recipes name it (`eval_suite`). */
+  suite: string
+  /** The version of the suite definition the harness carries. */
+  version: string
+  /** The scored tasks, in the suite's order, with their display names. */
+  tasks: {key: string; name: string; group?: string}[]
+  /** Recomputes the aggregates from per-task main metrics with the eval module's aggregator. */
+  aggregate(tasks: Record<string, number>): Record<string, number>
+  /** The aggregate that ranks a board (DataComp: `Average`; DCLM: CORE). */
+  headline: string
+  /** The aggregate columns a board shows, headline included, in display order. */
+  columns: {key: string; label: string}[]
+  /** Reads an eval output file (the eval module's format) into per-task main metrics. */
+  readResults(file: string): Promise<Record<string, number>>
+}
+
+/** Finds the scoring of a suite by name; undefined when dcbench has no such suite. */
+export type SuiteResolver = (suite: string) => SuiteScoring | undefined

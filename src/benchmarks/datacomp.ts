@@ -1,0 +1,105 @@
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {checkClipModel} from '../runner/model-checks.js'
+import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
+import type {SuiteScoring} from './benchmark.js'
+import {packageRoot} from '../util/paths.js'
+import {IMAGE_SIZE} from '../world/index.js'
+import type {Benchmark} from './benchmark.js'
+import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
+import {dataCompHeuristic} from './datacomp/heuristic.js'
+import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
+import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
+import {iterateImageTextRecords} from './datacomp/records.js'
+import {DATACOMP_MANIFEST_FORMAT, reshardDataComp, type DataCompManifest} from './datacomp/reshard.js'
+import {dataCompScoring} from './datacomp/scoring.js'
+import {DATACOMP_QUALITY_MIX, SYNTHETIC_CLIP_SCORE, synthesizeDataComp} from './datacomp/synth-pool.js'
+import {clipTrainArgs, webdatasetPattern} from './datacomp/train-args.js'
+
+const ID = 'datacomp'
+const SUITES = ['datacomp-38', 'tiny-clip'] as const
+const scorings = new Map<string, SuiteScoring>()
+
+/**
+ * DataComp (image–text pairs, CLIP training with open_clip 2.16.1, 38 eval tasks): the rules of
+ * shared/spec/datacomp.md, wired from the modules beside this file and the CLIP eval runtime.
+ */
+export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
+  id: ID,
+  title: 'DataComp',
+  nouns: {record: 'sample', records: 'samples', id: 'uid', ids: 'uids'},
+  tracksFile: join(packageRoot(), 'tracks', `${ID}.yaml`),
+  recipe: {
+    schema: DataCompRecipe,
+    derive: deriveDataComp,
+    globalBatchSize: (recipe) => recipe.batch_size,
+    referenceGradAccum: () => 1,
+    modelSummary: dataCompModelSummary,
+    computeSummary: dataCompComputeSummary,
+  },
+  pool: {
+    indexKind: 1,
+    folders: ['metadata', 'shards'],
+    sources: DATACOMP_POOL_SOURCES,
+    synthesize: {
+      unit: 'samples',
+      async run({scale, dir, seed, onProgress}) {
+        const made = await synthesizeDataComp({dir, count: scale.recipe.pool_size, seed, scale: scale.scale, onProgress})
+        return {
+          count: made.count,
+          qualities: made.qualities,
+          files: [...made.shards, made.metadata],
+          facts: {image_size: IMAGE_SIZE},
+          manifest: {quality_mix: DATACOMP_QUALITY_MIX, synthetic_clip_score: SYNTHETIC_CLIP_SCORE},
+        }
+      },
+    },
+  },
+  subset: {
+    declaredPoolSize: (scale) => scale.recipe.pool_size,
+    // Training always sees the scale's sample budget, whatever the subset size (spec §0 item 4).
+    epochs: (scale, samplesPerPass) => {
+      const budget = scale.recipe.samples_seen
+      return {budgetKind: 'samples_seen', budget, epochs: samplesPerPass > 0 ? budget / samplesPerPass : null, estimated: false}
+    },
+  },
+  filter: {
+    records: iterateImageTextRecords,
+    heuristic: () => dataCompHeuristic(ID),
+  },
+  reshard: {
+    async run(options) {
+      const result = await reshardDataComp({
+        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, scale: options.scale?.scale, shardSize: options.shardSize, onProgress: options.onProgress,
+      })
+      const m = result.manifest
+      return {
+        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing,
+        shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete,
+      }
+    },
+  },
+  training: {
+    officialImage: {tag: 'dcbench/clip-train:2.16.1', context: 'containers/clip-train'},
+    readData: (dataDir) => trainingDataFacts(readTrainingManifest<DataCompManifest>({dataDir, benchmark: ID, file: 'manifest.json', format: DATACOMP_MANIFEST_FORMAT})),
+    officialArgs(scale, infra, dataDir) {
+      const tars = readdirSync(dataDir).filter((n) => n.endsWith('.tar')).sort()
+      return clipTrainArgs({recipe: scale, infra, trainData: webdatasetPattern('/data', tars)})
+    },
+    checkModel: checkClipModel,
+  },
+  eval: {
+    suites: SUITES,
+    scoring(suite) {
+      if (!(SUITES as readonly string[]).includes(suite)) return undefined
+      let scoring = scorings.get(suite)
+      if (!scoring) scorings.set(suite, (scoring = dataCompScoring(ID, suite)))
+      return scoring
+    },
+    run: runDataCompEval,
+    aggregateFile: aggregateDataCompResults,
+    fetch: fetchDataCompSuite,
+  },
+  leaderboard: {sizeColumn: 'Dataset size'},
+}

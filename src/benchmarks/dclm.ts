@@ -1,0 +1,127 @@
+import {join} from 'node:path'
+
+import {DcbError} from '../errors.js'
+import type {SuiteScoring} from './benchmark.js'
+import {checkLmModel} from '../runner/model-checks.js'
+import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
+import {packageRoot} from '../util/paths.js'
+import type {Benchmark} from './benchmark.js'
+import {dclmEpochs} from './dclm/epochs.js'
+import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
+import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
+import {dclmHeuristic} from './dclm/heuristic.js'
+import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
+import {iterateDocumentRecords} from './dclm/records.js'
+import {reshardDclm, TOKENIZED_FORMAT, type TokenizedManifest} from './dclm/reshard.js'
+import {dclmScoring} from './dclm/scoring.js'
+import {DCLM_POOL_WORDS_PER_TOKEN, DCLM_QUALITY_MIX, synthesizeDclm} from './dclm/synth-pool.js'
+import {lmTrainArgs} from './dclm/train-args.js'
+
+const ID = 'dclm'
+const SUITES = ['dclm-53', 'dclm-tiny'] as const
+const scorings = new Map<string, SuiteScoring>()
+
+/**
+ * DCLM (web text, open_lm training, 53 ICL tasks scored as CORE/EXTENDED): the rules of
+ * shared/spec/dclm.md, wired from the modules beside this file and the LM eval runtime.
+ */
+export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
+  id: ID,
+  title: 'DCLM',
+  nouns: {record: 'document', records: 'documents', id: 'document id', ids: 'document ids'},
+  tracksFile: join(packageRoot(), 'tracks', `${ID}.yaml`),
+  recipe: {
+    schema: DclmRecipe,
+    derive: deriveDclm,
+    globalBatchSize: (recipe) => recipe.global_batch_size,
+    referenceGradAccum: (recipe) => recipe.acc,
+    modelSummary: dclmModelSummary,
+    computeSummary: dclmComputeSummary,
+  },
+  pool: {
+    indexKind: 2,
+    folders: ['documents'],
+    sources: [
+      {
+        type: 'documents',
+        description: '.jsonl[.gz|.zst] (DCLM documents)',
+        matches: isDclmDocumentFile,
+        async *ids(file) {
+          for await (const doc of iterateDocumentFile(file)) yield doc.id
+        },
+      },
+    ],
+    synthesize: {
+      unit: 'words',
+      async run({scale, dir, seed, onProgress}) {
+        const budget = scale.derived.tokens
+        const made = await synthesizeDclm({dir, targetWords: Math.ceil(budget * DCLM_POOL_WORDS_PER_TOKEN), seed, onProgress})
+        return {
+          count: made.count,
+          qualities: made.qualities,
+          files: made.files,
+          facts: {words: made.words, token_budget: budget, world_seed: made.worldSeed},
+          manifest: {quality_mix: DCLM_QUALITY_MIX},
+        }
+      },
+    },
+  },
+  subset: {
+    // The pool is what the participant downloaded: its size is the index's distinct documents.
+    declaredPoolSize: () => undefined,
+    epochs: dclmEpochs,
+  },
+  filter: {
+    records: iterateDocumentRecords,
+    heuristic: () => dclmHeuristic(ID),
+  },
+  reshard: {
+    async run(options) {
+      if (!options.scale) {
+        throw new DcbError('DCB_RESHARD_SCALE', `DCLM pool ${options.poolDir}: no --scale given and no pool.json naming one; the scale picks the tokenizer and sequence length`, {
+          suggestions: ['pass --scale (see bench tracks list)'],
+        })
+      }
+      const result = await reshardDclm({
+        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
+        sequencesPerShard: options.shardSize, onProgress: options.onProgress,
+      })
+      const m = result.manifest
+      return {
+        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing,
+        shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
+      }
+    },
+  },
+  training: {
+    officialImage: {tag: 'dcbench/lm-train:0.0.34', context: 'containers/lm-train'},
+    readData(dataDir, scale) {
+      // Tokens from another tokenizer or contexts of another length would train a different model.
+      const check = (doc: TokenizedManifest, file: string): void => {
+        const want = {tokenizer: scale.recipe.tokenizer, seq_len: scale.recipe.model_config.seq_len}
+        for (const [key, value] of Object.entries(want)) {
+          if (doc[key as keyof typeof want] !== value) {
+            throw new DcbError('DCB_TRAIN_DATA', `${file}: ${key} ${JSON.stringify(doc[key as keyof typeof want])}, but the ${ID} ${scale.scale} recipe needs ${JSON.stringify(value)}`, {
+              suggestions: [`reshard for this scale: bench reshard --benchmark ${ID} --scale ${scale.scale} …`],
+            })
+          }
+        }
+      }
+      return trainingDataFacts(readTrainingManifest<TokenizedManifest>({dataDir, benchmark: ID, file: 'tokenized.json', format: TOKENIZED_FORMAT, check}))
+    },
+    officialArgs: (scale, infra) => lmTrainArgs({recipe: scale, infra}),
+    checkModel: checkLmModel,
+  },
+  eval: {
+    suites: SUITES,
+    scoring(suite) {
+      if (!(SUITES as readonly string[]).includes(suite)) return undefined
+      let scoring = scorings.get(suite)
+      if (!scoring) scorings.set(suite, (scoring = dclmScoring(ID, suite)))
+      return scoring
+    },
+    run: runDclmEval,
+    aggregateFile: recheckDclmResults,
+  },
+  leaderboard: {sizeColumn: 'Documents'},
+}

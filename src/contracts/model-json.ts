@@ -1,0 +1,98 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {z} from 'zod'
+
+import {DcbError} from '../errors.js'
+import {describeZodError} from '../util/zod-issue.js'
+
+/**
+ * `RUN/model/model.json` (docs/contracts.md, "The model directory"): what a trainer exports and every
+ * consumer reads — `bench train`'s post-run checks, `bench eval`, the ONNX reference check. This
+ * module is its only schema and reader. Unknown fields are kept (trainers may add their own).
+ */
+
+/** A CLIP model directory: two ONNX towers, the CLIP BPE tokenizer, and the eval preprocessing. */
+export const ClipModelJson = z.looseObject({
+  kind: z.literal('clip'),
+  benchmark: z.string().optional(),
+  scale: z.string().optional(),
+  model: z.string(),
+  embed_dim: z.int().positive(),
+  image_size: z.int().positive(),
+  context_length: z.literal(77),
+  vocab_size: z.literal(49408),
+  logit_scale: z.number().optional(),
+  onnx: z.looseObject({image: z.string(), text: z.string()}),
+  tokenizer: z.looseObject({type: z.literal('clip-bpe'), file: z.string()}),
+  preprocess: z.looseObject({
+    resize: z.literal('shortest-side'),
+    interpolation: z.literal('bicubic'),
+    crop: z.literal('center'),
+    image_size: z.int().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+  }),
+  /** torch's outputs on recorded inputs (the tiny trainers write it): every graph must reproduce them. */
+  reference: z.string().optional(),
+})
+export type ClipModelJson = z.infer<typeof ClipModelJson>
+
+/**
+ * An LM model directory: one ONNX graph (`input_ids` int64 [batch, seq] → `logits` float32
+ * [batch, seq, vocab_size]) and a Hugging Face tokenizer.json.
+ *
+ * `pad_token_id` is the id tokshuf pads a file's last context with (dclm spec §3: vocab size + 2 for
+ * the official tokenizer); null or absent when the data had none. Evaluation pads batches on the
+ * right, where no scored position can see the padding, so the id only has to be a valid input: an
+ * absent one is replaced by `eot_token_id`.
+ */
+export const LmModelJson = z
+  .looseObject({
+    kind: z.literal('lm'),
+    benchmark: z.string().optional(),
+    scale: z.string().optional(),
+    /** Model (config) name, written as `model` into the eval JSON. */
+    model: z.string(),
+    vocab_size: z.int().positive(),
+    /** Longest input the graph accepts. */
+    seq_len: z.int().positive(),
+    eot_token_id: z.int().nonnegative(),
+    pad_token_id: z.int().nonnegative().nullable().optional(),
+    tokenizer: z.string().default('tokenizer.json'),
+    onnx: z.looseObject({model: z.string()}),
+    reference: z.string().optional(),
+  })
+  .refine((m) => m.eot_token_id < m.vocab_size, {path: ['eot_token_id'], message: 'must be below vocab_size'})
+  .refine((m) => m.pad_token_id === null || m.pad_token_id === undefined || m.pad_token_id < m.vocab_size, {path: ['pad_token_id'], message: 'must be below vocab_size'})
+export type LmModelJson = z.infer<typeof LmModelJson>
+
+const SCHEMAS = {clip: ClipModelJson, lm: LmModelJson}
+export type ModelKind = keyof typeof SCHEMAS
+export type ModelJsonOf<K extends ModelKind> = z.infer<(typeof SCHEMAS)[K]>
+
+const WHAT: Record<ModelKind, {name: string; missing: string}> = {
+  clip: {name: 'a CLIP model.json', missing: 'not found — is this a model directory (RUN/model)?'},
+  lm: {name: 'an LM model.json', missing: 'file not found (expected an LM model directory, docs/contracts.md)'},
+}
+
+export interface ReadModelJsonOptions {
+  /** What a missing model.json means where it is read (default: the folder is not a model directory). */
+  whenMissing?: string
+}
+
+/** Reads and checks `DIR/model.json` of a model kind; every problem is a one-line DcbError naming the file. */
+export function readModelJson<K extends ModelKind>(dir: string, kind: K, options: ReadModelJsonOptions = {}): ModelJsonOf<K> {
+  const file = join(dir, 'model.json')
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new DcbError('DCB_MODEL_DIR', `${file}: ${options.whenMissing ?? WHAT[kind].missing}`)
+    throw new DcbError('DCB_MODEL_DIR', `${file}: ${code ? `cannot read (${code})` : `not valid JSON (${(error as Error).message})`}`)
+  }
+  const parsed = SCHEMAS[kind].safeParse(raw)
+  if (!parsed.success) throw new DcbError('DCB_MODEL_DIR', `${file}: ${describeZodError(parsed.error)}; expected ${WHAT[kind].name} (docs/contracts.md)`)
+  return parsed.data as ModelJsonOf<K>
+}

@@ -1,0 +1,144 @@
+import {readFile, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {z} from 'zod'
+
+import {DcbError} from '../errors.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {canonicalHash} from '../util/canonical-json.js'
+import {describeZodError} from '../util/zod-issue.js'
+
+/**
+ * `RUN/run.json` (docs/contracts.md, "A run directory"): written by `bench train` (atomically, when an
+ * attempt starts and when it ends), read by `bench train` to resume, by `bench submit` to build an
+ * entry and by `bench verify` to check one. This module is its only reader and writer.
+ */
+
+export const RUN_MANIFEST_FORMAT = 'dcbench.run/1'
+
+/**
+ * `running`, `complete` (finished and outputs accepted), `stopped_at_max_steps`, `interrupted`
+ * (SIGINT/SIGTERM; run again to resume), `failed`, `oom_killed`, `invalid_outputs`.
+ */
+export const RUN_STATUSES = ['running', 'complete', 'stopped_at_max_steps', 'interrupted', 'failed', 'oom_killed', 'invalid_outputs'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+const count = z.int().nonnegative()
+
+/** One try of a run: its executor and how it ended. */
+export const RunAttempt = z.looseObject({
+  executor: z.string(),
+  image_digest: z.string().nullable(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  exit_code: z.int().nullable(),
+  oom_killed: z.boolean(),
+  resumed_from_step: count.nullable(),
+  last_step: count.nullable(),
+})
+export type RunAttempt = z.infer<typeof RunAttempt>
+
+/** How the run spread the frozen global batch (src/tracks/infra.ts). */
+const RunInfra = z.looseObject({
+  gpus_per_node: z.int().positive(),
+  nodes: z.int().positive(),
+  per_device_batch_size: z.int().positive(),
+  grad_accum: z.int().positive(),
+  global_batch_size: z.int().positive(),
+})
+
+/** The whole of run.json. Unknown fields are kept (and covered by the manifest hash). */
+export const RunManifest = z.looseObject({
+  format: z.literal(RUN_MANIFEST_FORMAT),
+  /** A registered benchmark's id. */
+  benchmark: z.string(),
+  scale: z.string(),
+  track: z.string(),
+  recipe_hash: z.string(),
+  /** Fingerprint (src/subset) and size of the subset the run trained on: records, repeats counted. */
+  subset_fingerprint: z.string(),
+  subset_size: count,
+  /** sha256 of the pool uid index the data was resharded from; null for bring-your-own data. */
+  pool_index_sha256: z.string().nullable(),
+  data_dir: z.string(),
+  /** The executor of the latest attempt (`docker`, `local`). */
+  executor: z.string(),
+  /** `sha256:<hex>` id of the latest docker attempt's image; null for the local executor. */
+  image_digest: z.string().nullable(),
+  image: z.string().nullable(),
+  command: z.array(z.string()),
+  infra: RunInfra,
+  threads: z.int().positive(),
+  gpus: count,
+  memory_bytes: count.nullable(),
+  max_steps: z.int().positive().nullable(),
+  /** First attempt's start; the latest attempt's end (null while one runs). */
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  /** One of RUN_STATUSES; any other value reads as a run that did not complete. */
+  exit_status: z.string(),
+  attempts: z.array(RunAttempt),
+  /** Steps done and the loss at the end of the latest attempt. */
+  steps: count.nullable(),
+  steps_total: count.nullable(),
+  final_loss: z.number().nullable(),
+  validation: z.looseObject({ok: z.boolean(), problems: z.array(z.string())}).nullable(),
+  harness_version: z.string(),
+})
+export type RunManifest = z.infer<typeof RunManifest>
+
+/** A run.json as read: the parsed manifest, and the JSON object exactly as stored (what its hash covers). */
+export interface ReadRunManifest {
+  file: string
+  manifest: RunManifest
+  stored: Record<string, unknown>
+}
+
+/** `RUN/run.json` of a run folder, or the file itself when `run` names a file. */
+export async function runManifestFile(run: string): Promise<string> {
+  const info = await stat(run).catch(() => undefined)
+  if (!info) throw new DcbError('DCB_RUN_DIR', `${run}: not found`)
+  return info.isDirectory() ? join(run, 'run.json') : run
+}
+
+/** Reads and checks a run's run.json; every problem is a one-line DcbError naming the file. */
+export async function readRunManifest(run: string): Promise<ReadRunManifest> {
+  const read = await readRunManifestIfExists(run)
+  if (!read) throw new DcbError('DCB_RUN_DIR', `${join(run, 'run.json')}: no run.json (is this a run folder written by bench train?)`)
+  return read
+}
+
+/** As readRunManifest, but undefined for a folder without run.json (a new run). */
+export async function readRunManifestIfExists(run: string): Promise<ReadRunManifest | undefined> {
+  const file = await runManifestFile(run)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    throw new DcbError('DCB_RUN_DIR', `${file}: cannot read (${code})`)
+  }
+  let stored: unknown
+  try {
+    stored = JSON.parse(text)
+  } catch (error) {
+    throw new DcbError('DCB_RUN_DIR', `${file}: not valid JSON (${(error as Error).message})`)
+  }
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) throw new DcbError('DCB_RUN_DIR', `${file}: expected a JSON object`)
+  const parsed = RunManifest.safeParse(stored)
+  if (!parsed.success) {
+    throw new DcbError('DCB_RUN_DIR', `${file}: ${describeZodError(parsed.error)}`, {suggestions: ["run.json is written by 'bench train'"]})
+  }
+  return {file, manifest: parsed.data, stored: stored as Record<string, unknown>}
+}
+
+/** Writes run.json atomically (temp file + rename), so a reader never sees half a manifest. */
+export async function writeRunManifest(runDir: string, manifest: RunManifest): Promise<void> {
+  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+}
+
+/** The run manifest hash an entry records: sha256 of the canonical JSON of run.json as stored. */
+export function runManifestHash(stored: Record<string, unknown>): string {
+  return canonicalHash(stored)
+}

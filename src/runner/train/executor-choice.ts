@@ -1,0 +1,147 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {Benchmark} from '../../benchmarks/benchmark.js'
+import {DcbError, ExitCode} from '../../errors.js'
+import type {InfraPlan} from '../../tracks/infra.js'
+import type {ScaleRecipe} from '../../tracks/recipe.js'
+import {packageRoot} from '../../util/paths.js'
+import {ensureCpuImageForTrain} from '../cpu-image.js'
+import {containersWithLabel, dockerAvailable, dockerClient, localImageId} from '../executors/docker.js'
+import {findHostPython} from '../host-python.js'
+import type {TrainOptions} from './types.js'
+
+/**
+ * Step 2 of `train()`: where the trainer runs and what it runs — the Docker engine with the scale's
+ * image (the tiny CPU image, or the official image with the upstream trainer's exact arguments), or
+ * the host's python3 for the tiny scale.
+ */
+
+/** The trainer command of dcbench's CPU image (and of the local executor). */
+export const TINY_TRAINER_COMMAND = ['python3', '-m', 'dcbench_trainers']
+
+/** Label keys by which bench finds its containers (docs/containers.md). */
+export const LABELS = {run: 'ai.dcbench.run', benchmark: 'ai.dcbench.benchmark', scale: 'ai.dcbench.scale', harnessVersion: 'ai.dcbench.harness-version'} as const
+
+/** What one attempt runs, and where. */
+export type Execution =
+  | {executor: 'docker'; image: string; imageDigest: string; command: string[]}
+  | {executor: 'local'; image: null; imageDigest: null; command: string[]; python: string; trainersDir: string}
+
+export interface ChooseExecutionInputs {
+  options: TrainOptions
+  benchmark: Benchmark
+  recipe: ScaleRecipe
+  infra: InfraPlan
+  dataDir: string
+  runDir: string
+  /** Receives remarks for the user (e.g. why the local executor was chosen). */
+  notes: string[]
+}
+
+export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Execution> {
+  const {options, recipe} = inputs
+  let executor = await chooseExecutor(options, inputs.benchmark, recipe, inputs.notes)
+  if (executor === 'docker') {
+    try {
+      const {image, imageDigest} = await resolveImage(options, inputs.benchmark, recipe)
+      const command = options.command ?? (recipe.scale === 'tiny' ? TINY_TRAINER_COMMAND : officialCommand(inputs))
+      await refuseConcurrentRun(inputs.runDir)
+      return {executor, image, imageDigest, command}
+    } catch (error) {
+      // auto on tiny: a host without a buildable CPU image (no debootstrap, no mirror) still trains
+      if ((options.executor ?? 'auto') !== 'auto' || recipe.scale !== 'tiny' || !(error instanceof DcbError) || error.code === 'DCB_RUN_BUSY') throw error
+      inputs.notes.push(`no CPU training image (${error.message}): training with the host python3 (--executor local)`)
+      executor = 'local'
+    }
+  }
+  return {executor, image: null, imageDigest: null, command: options.command ?? TINY_TRAINER_COMMAND, python: await localPython(), trainersDir: trainersDir(options)}
+}
+
+/**
+ * The upstream argument list the official images' entrypoint (`dcbench_official.py clip|lm --`) passes
+ * to open_clip / open_lm: DataComp's train.py and DCLM's params.py arguments (the adapter's `officialArgs`).
+ */
+function officialCommand(inputs: ChooseExecutionInputs): string[] {
+  const training = inputs.benchmark.training as NonNullable<Benchmark['training']>
+  return training.officialArgs(inputs.recipe, inputs.infra, inputs.dataDir)
+}
+
+async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe, notes: string[]): Promise<'docker' | 'local'> {
+  const choice = options.executor ?? 'auto'
+  if (choice === 'docker' || (choice === 'auto' && recipe.scale !== 'tiny')) {
+    if (!(await dockerAvailable())) {
+      throw new DcbError('DCB_NO_DOCKER', `the Docker engine does not answer (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'})`, {
+        exitCode: ExitCode.Environment,
+        suggestions: ['install and start it (Debian: apt-get install docker.io; dockerd), or train tiny scales with --executor local'],
+      })
+    }
+    return 'docker'
+  }
+  if (choice === 'local') {
+    if (recipe.scale !== 'tiny') {
+      throw new DcbError('DCB_LOCAL_EXECUTOR', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
+        suggestions: [`--executor docker (image ${benchmark.training?.officialImage.tag})`],
+      })
+    }
+    return 'local'
+  }
+  if (await dockerAvailable()) return 'docker'
+  notes.push('the Docker engine does not answer: training with the host python3 (--executor local)')
+  return 'local'
+}
+
+async function resolveImage(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe): Promise<{image: string; imageDigest: string}> {
+  if (options.image) {
+    const id = await localImageId(options.image)
+    if (!id) throw new DcbError('DCB_NO_IMAGE', `image ${options.image} is not in the local Docker engine`, {exitCode: ExitCode.Environment})
+    return {image: options.image, imageDigest: id}
+  }
+  if (recipe.scale === 'tiny') {
+    const ensure = options.ensureImage ?? ensureCpuImageForTrain
+    const built = await ensure((message) => options.onProgress?.({phase: 'image', message}))
+    return {image: built.tag, imageDigest: built.imageId}
+  }
+  const official = (benchmark.training as NonNullable<Benchmark['training']>).officialImage
+  const id = await localImageId(official.tag)
+  if (!id) {
+    throw new DcbError('DCB_NO_IMAGE', `image ${official.tag} (the ${recipe.benchmark} ${recipe.scale} trainer) is not in the local Docker engine`, {
+      exitCode: ExitCode.Environment,
+      suggestions: [`build it on a machine with registry access: docker build -t ${official.tag} ${official.context}`],
+    })
+  }
+  return {image: official.tag, imageDigest: id}
+}
+
+/** A container of this run still running means another bench train is on it; leftovers are removed. */
+async function refuseConcurrentRun(runDir: string): Promise<void> {
+  const docker = dockerClient()
+  for (const info of await containersWithLabel(LABELS.run, runDir, docker)) {
+    if (info.State === 'running') {
+      throw new DcbError('DCB_RUN_BUSY', `run ${runDir}: container ${info.Id.slice(0, 12)} is already training it`, {
+        exitCode: ExitCode.Environment,
+        suggestions: [`wait for it, or stop it: docker stop ${info.Id.slice(0, 12)}`],
+      })
+    }
+    await docker.getContainer(info.Id).remove({force: true}).catch(() => {})
+  }
+}
+
+async function localPython(): Promise<string> {
+  const python = await findHostPython()
+  if (!python?.torch || !python.numpy) {
+    throw new DcbError('DCB_NO_TORCH', python ? `${python.path} (python ${python.version}) cannot import ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found on this host', {
+      exitCode: ExitCode.Environment,
+      suggestions: ['Debian/Ubuntu: apt-get install python3-torch python3-numpy python3-pil (or set DCBENCH_PYTHON to a python3 that has them), or use --executor docker'],
+    })
+  }
+  return python.path
+}
+
+function trainersDir(options: TrainOptions): string {
+  const dir = options.trainersDir ?? join(packageRoot(), 'containers/trainers')
+  if (!existsSync(join(dir, 'dcbench_trainers'))) {
+    throw new DcbError('DCB_NO_TRAINERS', `${dir}: no dcbench_trainers package; this dcbench ships without its trainer code`, {exitCode: ExitCode.Environment})
+  }
+  return dir
+}

@@ -1,0 +1,112 @@
+import {availableParallelism, totalmem} from 'node:os'
+import {resolve} from 'node:path'
+
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {writeRunManifest} from '../../contracts/run-manifest.js'
+import {DcbError} from '../../errors.js'
+import {resolveInfra, type InfraPlan} from '../../tracks/infra.js'
+import {getRecipe} from '../../tracks/registry.js'
+import type {ExecutorOutcome} from '../executors/types.js'
+import {validateOutputs} from '../validate-outputs.js'
+import {chooseExecution} from './executor-choice.js'
+import {TrainerFollower} from './follow.js'
+import {launchAttempt} from './launch.js'
+import {applyReport, endAttempt, failureOf, outputsError, readFinal, resultOf, startRecord} from './record.js'
+import {prepareRunFolder, previousRun} from './run-folder.js'
+import type {TrainOptions, TrainResult} from './types.js'
+
+export {LABELS, TINY_TRAINER_COMMAND} from './executor-choice.js'
+export type {ExecutorChoice, TrainOptions, TrainProgressEvent, TrainResult} from './types.js'
+
+/**
+ * `bench train`: runs a scale's frozen recipe on resharded data in a container (or on the host's
+ * python3) under the contract of docs/containers.md, and records the run in RUN/run.json. Running the
+ * same command on the same RUN resumes it from the trainer's last checkpoint; on a finished run it
+ * does nothing.
+ *
+ * The steps: prepare the run folder → choose the executor → launch → follow → check the outputs →
+ * record run.json (which is also written when an attempt starts, so a crash of the harness leaves a
+ * run that says `running`).
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const started = Date.now()
+  const benchmark = getBenchmark(options.benchmark)
+  const recipe = getRecipe({benchmark: options.benchmark, scale: options.scale, track: options.track, tracksDir: options.tracksDir})
+  const training = benchmark.training
+  if (!training) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark.id}' has no trainer`)
+  const track = options.track ?? 'filtering'
+  const dataDir = resolve(options.dataDir)
+  const runDir = resolve(options.runDir)
+  const data = training.readData(dataDir, recipe)
+  const {infra, gpus} = infrastructure(options, recipe)
+  const threads = options.threads ?? availableParallelism()
+  const notes: string[] = []
+
+  // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
+  const previous = await previousRun(runDir, recipe, data)
+  if (previous?.exit_status === 'complete' && (options.maxSteps === undefined || previous.max_steps === null)) {
+    return resultOf(previous, runDir, 0, true, null, notes)
+  }
+  await prepareRunFolder(runDir, recipe, track, infra)
+
+  // 2. the executor, its image and the trainer command
+  const execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, notes})
+  const memoryBytes = execution.executor === 'docker' ? (options.memoryBytes ?? Math.floor(totalmem() * 0.8)) : null
+  const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous})
+  await writeRunManifest(runDir, manifest)
+
+  // 3–4. launch the trainer and follow it; skipped when it finished but the harness did not record it
+  const follower = new TrainerFollower(manifest, attempt, options, threads)
+  let outcome: ExecutorOutcome
+  if (readFinal(runDir)?.complete === true) {
+    outcome = {exitCode: 0, oomKilled: false, stopped: false}
+  } else {
+    try {
+      outcome = await launchAttempt({options, execution, manifest, attempt, dataDir, runDir, follower})
+    } catch (error) {
+      attempt.finished_at = new Date().toISOString()
+      manifest.finished_at = attempt.finished_at
+      manifest.exit_status = 'failed'
+      await writeRunManifest(runDir, manifest)
+      throw error
+    }
+  }
+  endAttempt(manifest, attempt, outcome)
+  if (outcome.exitCode !== 0) {
+    const failure = failureOf(manifest, outcome, runDir, follower.failureText)
+    manifest.exit_status = failure.status
+    await writeRunManifest(runDir, manifest)
+    throw failure.error
+  }
+
+  // 5. check the outputs
+  options.onProgress?.({phase: 'validate'})
+  const report = await validateOutputs({runDir, benchmark: recipe.benchmark, scale: recipe.scale, recipeHash: recipe.hash, maxSteps: options.maxSteps})
+
+  // 6. record the verdict
+  applyReport(manifest, report)
+  await writeRunManifest(runDir, manifest)
+  if (!report.ok) throw outputsError(report)
+  return resultOf(manifest, runDir, (Date.now() - started) / 1000, false, attempt.resumed_from_step, notes)
+}
+
+/**
+ * The run's infrastructure split and the GPUs its container asks for. `--gpus N` is the short form
+ * of `--set gpus_per_node=N`; both are checked like `bench tracks show --set` (the recipe hash does
+ * not change). One executor runs one machine, so a split over several nodes is refused here.
+ */
+function infrastructure(options: TrainOptions, recipe: Parameters<typeof resolveInfra>[0]): {infra: InfraPlan; gpus: number} {
+  const set: Record<string, unknown> = {...options.set}
+  const gpus = options.gpus ?? 0
+  if (gpus > 0) {
+    if (set.gpus_per_node !== undefined && Number(set.gpus_per_node) !== gpus) {
+      throw new DcbError('DCB_USAGE', `--gpus ${gpus} and --set gpus_per_node=${String(set.gpus_per_node)} disagree; give one of them`)
+    }
+    set.gpus_per_node = gpus
+  }
+  const infra = resolveInfra(recipe, set)
+  if (infra.nodes > 1) {
+    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor`)
+  }
+  return {infra, gpus: gpus > 0 || set.gpus_per_node === undefined ? gpus : infra.gpus_per_node}
+}
