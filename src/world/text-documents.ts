@@ -1,5 +1,5 @@
 import type {Rng} from '../util/rng.js'
-import {factsAbout, type CityInfo, type Person, type TextWorld} from './text-facts.js'
+import {factsAbout, type CityInfo, type Fact, type Person, type TextWorld} from './text-facts.js'
 import {RELATION_SPECS} from './text-relations.js'
 import {pronounOf, questionFor, statementFor} from './text-sentences.js'
 
@@ -18,24 +18,29 @@ export const CLEAN_DOCUMENT_KINDS = ['people', 'city', 'questions'] as const
 export function personParagraph(world: TextWorld, person: Person, rng: Rng): string {
   const facts = rng.shuffle(factsAbout(world, person.name))
   const count = 2 + rng.int(facts.length - 1)
-  const sentences = facts.slice(0, count).map((fact, i) =>
-    statementFor(fact, {template: rng.int(RELATION_SPECS[fact.relation].templates.length), pronoun: i > 0 && rng.chance(0.6) ? pronounOf(person) : undefined}),
-  )
-  return sentences.join(' ')
+  return sentencesFor(facts.slice(0, count), rng, pronounOf(person), 0.6).join(' ')
 }
 
 /** A paragraph about a city: its facts, then who lives there. */
 export function cityParagraph(world: TextWorld, city: CityInfo, rng: Rng): string {
   const facts = rng.shuffle(factsAbout(world, city.name))
-  const sentences = facts.map((fact, i) =>
-    statementFor(fact, {template: rng.int(RELATION_SPECS[fact.relation].templates.length), pronoun: i > 0 && rng.chance(0.5) ? 'it' : undefined}),
-  )
+  const sentences = sentencesFor(facts, rng, 'it', 0.5)
   const residents = world.people.filter((p) => p.city === city.name)
   if (residents.length > 0) {
     const shown = rng.shuffle(residents).slice(0, 3)
     for (const person of shown) sentences.push(statementFor({subject: person.name, relation: 'lives_in', object: city.name}, {template: rng.int(3)}))
   }
   return sentences.join(' ')
+}
+
+/**
+ * Facts about one subject as sentences, each in a random template of its relation; after the first,
+ * each names the subject by `pronoun` with probability `pronounChance`.
+ */
+function sentencesFor(facts: readonly Fact[], rng: Rng, pronoun: 'she' | 'he' | 'it', pronounChance: number): string[] {
+  return facts.map((fact, i) =>
+    statementFor(fact, {template: rng.int(RELATION_SPECS[fact.relation].templates.length), pronoun: i > 0 && rng.chance(pronounChance) ? pronoun : undefined}),
+  )
 }
 
 /** A question-and-answer block: "Q: Where does Alice live? A: Paris." lines. */

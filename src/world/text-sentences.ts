@@ -1,6 +1,6 @@
 import {articleFor} from './english.js'
 import type {Fact, Person} from './text-facts.js'
-import {RELATION_SPECS} from './text-relations.js'
+import {RELATION_SPECS, type Relation} from './text-relations.js'
 
 /**
  * Facts said in English: statements from their relation's templates (a name or a pronoun for the
@@ -17,9 +17,7 @@ export interface StatementOptions {
 
 /** A fact as a sentence, e.g. "Alice lives in Paris." or "Her pet is a dog.". */
 export function statementFor(fact: Fact, options: StatementOptions = {}): string {
-  const spec = RELATION_SPECS[fact.relation]
-  const template = spec.templates[(options.template ?? 0) % spec.templates.length] as string
-  return fillSubject(template, fact.subject, options.pronoun).replace('{a}', articleFor(fact.object)).replace('{o}', fact.object)
+  return fillObject(fillSubject(templateOf(fact.relation, options.template ?? 0), fact.subject, options.pronoun), fact.object)
 }
 
 /**
@@ -27,11 +25,10 @@ export function statementFor(fact: Fact, options: StatementOptions = {}): string
  * leading space and article, without the final period): "Alice works as" → " an engineer".
  */
 export function completionFor(fact: Fact, template = 0): {context: string; continuation: string} {
-  const spec = RELATION_SPECS[fact.relation]
-  const filled = fillSubject(spec.templates[template % spec.templates.length] as string, fact.subject)
+  const filled = fillSubject(templateOf(fact.relation, template), fact.subject)
   const cut = filled.search(/ \{a\}| \{o\}/)
   const context = filled.slice(0, cut)
-  const continuation = filled.slice(cut).replace('{a}', articleFor(fact.object)).replace('{o}', fact.object).replace(/\.$/, '')
+  const continuation = fillObject(filled.slice(cut), fact.object).replace(/\.$/, '')
   return {context, continuation}
 }
 
@@ -40,13 +37,27 @@ export function questionFor(fact: Fact): string {
   return RELATION_SPECS[fact.relation].question.replace('{s}', fact.subject)
 }
 
-function fillSubject(template: string, subject: string, pronoun?: 'she' | 'he' | 'it'): string {
-  if (!pronoun) return template.replace('{s_poss}', `${subject}'s`).replace('{s}', subject)
-  const forms = {she: ['She', 'Her'], he: ['He', 'His'], it: ['It', 'Its']}[pronoun]
-  return template.replace('{s_poss}', forms[1] as string).replace('{s}', forms[0] as string)
-}
-
 /** The pronoun documents use for a person. */
 export function pronounOf(person: Person): 'she' | 'he' {
   return person.gender === 'female' ? 'she' : 'he'
+}
+
+/** Template `index` of a relation, counting round when it is past the last. */
+function templateOf(relation: Relation, index: number): string {
+  const {templates} = RELATION_SPECS[relation]
+  return templates[index % templates.length] as string
+}
+
+/** The subject and possessive forms of each pronoun, as a sentence starts with them. */
+const PRONOUN_FORMS = {she: ['She', 'Her'], he: ['He', 'His'], it: ['It', 'Its']} as const
+
+function fillSubject(template: string, subject: string, pronoun?: 'she' | 'he' | 'it'): string {
+  if (!pronoun) return template.replace('{s_poss}', `${subject}'s`).replace('{s}', subject)
+  const [nominative, possessive] = PRONOUN_FORMS[pronoun]
+  return template.replace('{s_poss}', possessive).replace('{s}', nominative)
+}
+
+/** Fills a template's object: `{a}` its article, `{o}` the object itself. */
+function fillObject(text: string, object: string): string {
+  return text.replace('{a}', articleFor(object)).replace('{o}', object)
 }
