@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -110,24 +110,40 @@ async function fakeTrainersInputs(): Promise<FakeTrainersInputs> {
   }
 }
 
+/** Builds in progress in this process, by key: concurrent callers share one build. */
+const building = new Map<string, Promise<unknown>>()
+
+function once<T>(key: string, build: () => Promise<T>): Promise<T> {
+  let promise = building.get(key) as Promise<T> | undefined
+  if (!promise) {
+    promise = build().finally(() => building.delete(key))
+    building.set(key, promise)
+  }
+  return promise
+}
+
 /** The trainers folder for the current inputs and its key; made when missing. */
 async function ensureFakeTrainers(): Promise<{dir: string; key: string}> {
   const inputs = await fakeTrainersInputs()
   const key = keyOf(inputs)
   const dir = join(tmpdir(), `dcbench-fake-trainers-${key}`)
-  if (existsSync(join(dir, INPUTS_FILE))) return {dir, key}
-  const temp = `${dir}.${process.pid}.tmp`
-  rmSync(temp, {recursive: true, force: true})
-  cpSync(join(FIXTURE, 'dcbench_trainers'), join(temp, 'dcbench_trainers'), {recursive: true, filter: (src) => !src.endsWith('/__pycache__')})
-  const {embed_dim, image_size, vocab_size, seq_len} = inputs.models
-  await execa(await referencePython(), [join(FIXTURE, 'make_models.py'), join(temp, 'dcbench_trainers'), defaultVocabPath(), tinyRecipes().tokenizer, ...[embed_dim, image_size, vocab_size, seq_len].map(String)])
-  writeFileSync(join(temp, INPUTS_FILE), `${JSON.stringify(inputs, null, 2)}\n`)
-  try {
-    renameSync(temp, dir)
-  } catch {
-    rmSync(temp, {recursive: true, force: true}) // another worker made it first
-  }
+  if (!existsSync(join(dir, INPUTS_FILE))) await once(dir, () => makeFakeTrainers(dir, inputs))
   return {dir, key}
+}
+
+/** Makes the trainers folder in a temp folder of its own, then renames it into place (other test processes may race). */
+async function makeFakeTrainers(dir: string, inputs: FakeTrainersInputs): Promise<void> {
+  const temp = mkdtempSync(`${dir}.tmp-`)
+  try {
+    cpSync(join(FIXTURE, 'dcbench_trainers'), join(temp, 'dcbench_trainers'), {recursive: true, filter: (src) => !src.endsWith('/__pycache__')})
+    const {embed_dim, image_size, vocab_size, seq_len} = inputs.models
+    await execa(await referencePython(), [join(FIXTURE, 'make_models.py'), join(temp, 'dcbench_trainers'), defaultVocabPath(), tinyRecipes().tokenizer, ...[embed_dim, image_size, vocab_size, seq_len].map(String)])
+    writeFileSync(join(temp, INPUTS_FILE), `${JSON.stringify(inputs, null, 2)}\n`)
+    renameSync(temp, dir)
+  } catch (error) {
+    rmSync(temp, {recursive: true, force: true})
+    if (!existsSync(join(dir, INPUTS_FILE))) throw error // else another process made it first
+  }
 }
 
 /** A folder holding the fake `dcbench_trainers` package with its ONNX models (built once per set of inputs). */
@@ -181,9 +197,13 @@ export async function fakeTrainerImage(): Promise<string> {
   const host = await hostRootfs()
   const tag = `dcbench-test/fake-trainer:${keyOf(fakeImageInputs(key, host))}`
   const present = await execa('docker', ['image', 'inspect', tag], {reject: false})
-  if (present.exitCode === 0) return tag
-  const root = join(tmpdir(), `dcbench-fake-rootfs-${process.pid}`)
-  rmSync(root, {recursive: true, force: true})
+  if (present.exitCode !== 0) await once(tag, () => importFakeTrainerImage(tag, trainers, host))
+  return tag
+}
+
+/** `docker import` of a root filesystem holding the host's python and the trainers folder. */
+async function importFakeTrainerImage(tag: string, trainers: string, host: HostRootfs): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'dcbench-fake-rootfs-'))
   try {
     const {python, version} = host
     for (const d of ['usr/bin', 'usr/lib/x86_64-linux-gnu', 'usr/lib64', 'tmp', 'opt/dcbench', 'proc', 'sys', 'dev', 'etc']) mkdirSync(join(root, d), {recursive: true})
@@ -205,5 +225,4 @@ export async function fakeTrainerImage(): Promise<string> {
   } finally {
     rmSync(root, {recursive: true, force: true})
   }
-  return tag
 }
