@@ -8,7 +8,8 @@
 // the same recipe.json, stopped by DCBENCH_MAX_STEPS. The harness adds: reading the data manifest,
 // container create/attach/wait/remove through dockerode, log streaming + parsing, run.json, and the
 // post-run checks (final.json, metrics.jsonl, every ONNX graph loaded in onnxruntime-node and run).
-// Default image: the newest dcbench/train-cpu (containers/cpu/build.sh). Prints medians and the ratio.
+// Default image: the dcbench/train-cpu tag of the current trainer code (ensureCpuImage builds it when
+// missing); the newest image of that name may be of other inputs. Prints medians and the ratio.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {availableParallelism, loadavg, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
@@ -16,6 +17,7 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 
 import '../../src/benchmarks/builtins.js'
+import {ensureCpuImage} from '../../src/runner/cpu-image.js'
 import {reshard} from '../../src/runner/reshard/index.js'
 import {train} from '../../src/runner/train/index.js'
 import {getRecipe, resolveInfra} from '../../src/tracks/index.js'
@@ -31,8 +33,7 @@ const memory = Math.floor(totalmem() * 0.8)
 async function main(): Promise<void> {
   const image = process.argv.includes('--image')
     ? arg('--image', '')
-    : (await execa('docker', ['images', 'dcbench/train-cpu', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n')[0]
-  if (!image) throw new Error('no dcbench/train-cpu image; build it with containers/cpu/build.sh or pass --image')
+    : (await ensureCpuImage({onProgress: (event) => console.log(`image: ${event.detail ?? `phase ${event.done}`}`)})).tag
   const root = mkdtempSync(join(tmpdir(), 'dcbench-overhead-'))
   try {
     const data = join(root, 'data')

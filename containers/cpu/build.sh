@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the dcbench/train-cpu image for the `tiny` scale without any registry (docs/containers.md,
 # "The CPU image"):
-#   1. base.sh: debootstrap bookworm minbase + packages.txt, trimmed  -> docker import
-#      dcbench/train-cpu-base:<base-hash>
+#   1. base.sh: debootstrap bookworm minbase + packages.txt, trimmed, then docker import
+#      -> dcbench/train-cpu-base:<base-hash>
 #   2. Dockerfile on top of it, adding containers/trainers/ and the CLIP BPE vocabulary
 #      -> dcbench/train-cpu:<inputs-hash>
 # Each step runs only when its tag is missing. src/runner/cpu-image.ts computes the same hashes:
 # sha256 over the lines "<sha256 of file>  <path from the repository root>\n" of the files below,
-# sorted by path (bytewise); tags use the first 16 hex digits.
+# sorted by path (bytewise); tags use the first 16 hex digits. The base hash covers only base.sh and
+# packages.txt, so every step that shapes the base image is in base.sh, none here.
 # Usage: containers/cpu/build.sh [--print-tag]. Prints the final tag on its last line.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,11 +43,7 @@ if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
   work=$(mktemp -d "${TMPDIR:-/tmp}/dcbench-cpu-base.XXXXXX")
   trap 'as_root rm -rf "$work"' EXIT
   echo "== building the root filesystem (debootstrap bookworm minbase + packages.txt) in $work"
-  as_root bash containers/cpu/base.sh "$work/root"
-  echo "== docker import $base_tag ($(as_root du -sh "$work/root" | cut -f1)) (${SECONDS}s)"
-  as_root tar -C "$work/root" --numeric-owner -c . | docker import \
-    --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' \
-    -m "dcbench train-cpu base ${base_hash}" - "$base_tag" >/dev/null
+  as_root bash containers/cpu/base.sh "$work/root" "$base_tag"
   as_root rm -rf "$work"
   trap - EXIT
 fi

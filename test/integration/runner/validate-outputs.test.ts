@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {validateOutputs} from '../../../src/runner/validate-outputs.js'
+import {dclm} from '../../../src/benchmarks/builtins.js'
+import {recipeOf} from '../../../src/tracks/index.js'
 import {fakeTrainersDir} from '../../helpers/fake-trainer.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
@@ -21,6 +23,8 @@ describe('the post-run checks', () => {
     cpSync(join(trainers, 'dcbench_trainers/model_lm'), join(run, 'model'), {recursive: true})
     const final = {format: 'dcbench.final/1', benchmark: 'dclm', scale: 'tiny', recipe_hash: 'abc', complete: true, steps: 10, steps_total: 10}
     writeRun(run, final, [1, 2, 3, 10])
+    const recipe = recipeOf(dclm, 'tiny')
+    const vocab = recipe.recipe.model_config.vocab_size // the fake model's logits width
     const good = await validateOutputs({runDir: run, benchmark: 'dclm', scale: 'tiny', recipeHash: 'abc'})
     expect(good.problems).toEqual([])
     expect(good.model).toEqual({kind: 'lm', files: ['model.onnx', 'tokenizer.json']})
@@ -35,7 +39,7 @@ describe('the post-run checks', () => {
       `${join(run, 'final.json')}: complete is false; the run did not finish`,
       `${join(run, 'metrics.jsonl')}:3: step 2 after 3; steps must strictly increase`,
       `${join(run, 'metrics.jsonl')}: last step 3, but final.json says 4`,
-      `${join(run, 'model/model.onnx')}: 'logits' is float32 [2, 8, 4096], expected float32 [2, 8, 7]`,
+      `${join(run, 'model/model.onnx')}: 'logits' is float32 [2, 8, ${vocab}], expected float32 [2, 8, 7]`,
     ])
 
     // a stop at --max-steps is accepted at exactly that step

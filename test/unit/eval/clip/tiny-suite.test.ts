@@ -69,6 +69,18 @@ describe('the tiny CLIP suite (evaluators/tiny-clip)', () => {
     expect(isGenerated(first.dataRoot, other, other.tasks[0]!)).toBe(false)
   })
 
+  it('changes its bytes only with the suite version, the cache folder key', async () => {
+    // Generated folders are reused while their marker (suite version, seed, task, size) matches; the
+    // generator, the image world and sharp's JPEG encoder are not in it. If this fails, what they write
+    // changed: bump `version` in evaluators/tiny-clip/suite.yaml so that folders generated before are
+    // not reused, then update the digest here.
+    const suite = smallSuite(40)
+    const root = tmp()
+    await ensureSyntheticData({suite, root})
+    const lines = [...filesOf(root)].map(([file, sha]) => `${sha}  ${file}\n`).sort()
+    expect({version: suite.version, digest: createHash('sha256').update(lines.join('')).digest('hex')}).toEqual({version: '1.0.0', digest: '4e68edc0b3543fd019875ff694384803a1195c575c154e9772dc0ad65879f565'})
+  })
+
   it('writes the real eval layout; labels and captions describe the images', async () => {
     const suite = smallSuite(80)
     const {dataRoot} = await ensureSyntheticData({suite, root: tmp()})

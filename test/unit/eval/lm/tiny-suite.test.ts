@@ -1,4 +1,5 @@
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -6,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 
 import {readIclFile} from '../../../../src/eval/lm/icl-data.js'
 import {loadLmSuite} from '../../../../src/eval/lm/suite.js'
-import {ensureTinySuiteData, tinyTaskFiles} from '../../../../src/eval/lm/tiny-suite.js'
+import {ensureTinySuiteData, TINY_SUITE_VERSION, tinyTaskFiles} from '../../../../src/eval/lm/tiny-suite.js'
 import {buildTextWorld} from '../../../../src/world/index.js'
 
 const suite = loadLmSuite('dclm-tiny')
@@ -45,6 +46,16 @@ describe('the tiny DCLM suite', () => {
     }
     const qa = files['tiny/questions.jsonl']!.map((l) => JSON.parse(l) as {context: string; answer: string})
     for (const q of qa) expect(world.facts.some((f) => q.context.includes(f.subject) && f.object === q.answer)).toBe(true)
+  })
+
+  it('changes its files only with TINY_SUITE_VERSION, the cache folder key', async () => {
+    // The folder is named by (version, world seed) alone; the generator and the text world are not in
+    // that key. If this fails, what they write changed: bump TINY_SUITE_VERSION so that folders cached
+    // under the old version are not reused, then update the digest here.
+    const dir = await ensureTinySuiteData(mkdtempSync(join(tmpdir(), 'dcbench-tiny-')), 0)
+    const lines = readdirSync(dir, {recursive: true, withFileTypes: true}).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+      .map((file) => `${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${file.slice(dir.length + 1)}\n`).sort()
+    expect({version: TINY_SUITE_VERSION, digest: createHash('sha256').update(lines.join('')).digest('hex')}).toEqual({version: 2, digest: 'a6607ac0f60ab5a2fd9622ed8b1ac26585cc707674a91b62fa5637ea76cc8d53'})
   })
 
   it('reuses the generated cache folder', async () => {
