@@ -141,7 +141,9 @@ export interface ReshardRunOptions<R, D> {
   subsetFile: string
   poolDir: string
   outDir: string
+  /** A tokenizer.json for a recipe tokenizer dcbench does not ship (token benchmarks). */
   tokenizerFile?: string
+  /** Records (DataComp samples) or sequences (DCLM) per output shard; default: upstream's. */
   shardSize?: number
   onProgress?: ProgressListener
 }

@@ -12,12 +12,20 @@ import {describeZodError} from '../util/zod-issue.js'
  * module is its only schema and reader. Unknown fields are kept (trainers may add their own).
  */
 
+/** What every model.json says of where the model comes from. */
+const provenance = {
+  benchmark: z.string().optional(),
+  scale: z.string().optional(),
+  /** Model (config) name; an LM's is written as `model` into the eval JSON. */
+  model: z.string(),
+  /** torch's outputs on recorded inputs (the tiny trainers write it): every graph must reproduce them. */
+  reference: z.string().optional(),
+}
+
 /** A CLIP model directory: two ONNX towers, the CLIP BPE tokenizer, and the eval preprocessing. */
 export const ClipModelJson = z.looseObject({
   kind: z.literal('clip'),
-  benchmark: z.string().optional(),
-  scale: z.string().optional(),
-  model: z.string(),
+  ...provenance,
   embed_dim: z.int().positive(),
   image_size: z.int().positive(),
   context_length: z.literal(77),
@@ -33,8 +41,6 @@ export const ClipModelJson = z.looseObject({
     mean: z.tuple([z.number(), z.number(), z.number()]),
     std: z.tuple([z.number(), z.number(), z.number()]),
   }),
-  /** torch's outputs on recorded inputs (the tiny trainers write it): every graph must reproduce them. */
-  reference: z.string().optional(),
 })
 export type ClipModelJson = z.infer<typeof ClipModelJson>
 
@@ -50,10 +56,7 @@ export type ClipModelJson = z.infer<typeof ClipModelJson>
 export const LmModelJson = z
   .looseObject({
     kind: z.literal('lm'),
-    benchmark: z.string().optional(),
-    scale: z.string().optional(),
-    /** Model (config) name, written as `model` into the eval JSON. */
-    model: z.string(),
+    ...provenance,
     vocab_size: z.int().positive(),
     /** Longest input the graph accepts. */
     seq_len: z.int().positive(),
@@ -61,7 +64,6 @@ export const LmModelJson = z
     pad_token_id: z.int().nonnegative().nullable().optional(),
     tokenizer: z.string().default('tokenizer.json'),
     onnx: z.looseObject({model: z.string()}),
-    reference: z.string().optional(),
   })
   .refine((m) => m.eot_token_id < m.vocab_size, {path: ['eot_token_id'], message: 'must be below vocab_size'})
   .refine((m) => m.pad_token_id === null || m.pad_token_id === undefined || m.pad_token_id < m.vocab_size, {path: ['pad_token_id'], message: 'must be below vocab_size'})

@@ -1,10 +1,7 @@
-import {createReadStream} from 'node:fs'
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
-import tar from 'tar-stream'
-
-import {splitMemberName} from '../../contracts/webdataset.js'
+import {readTarSamples, TarFormatError} from '../../contracts/webdataset.js'
 import {DcbError} from '../../errors.js'
 
 /**
@@ -74,37 +71,16 @@ export async function* iterateDataCompSamples(pool: string | readonly string[]):
 
 /** The samples of one shard tar. */
 export async function* iterateShardSamples(tarFile: string): AsyncGenerator<DataCompSample> {
-  const extract = tar.extract()
-  const input = createReadStream(tarFile)
-  input.on('error', (error) => extract.destroy(error))
-  input.pipe(extract)
-  let current: {key: string; members: Record<string, Buffer>} | undefined
-  const finish = (sample: {key: string; members: Record<string, Buffer>}): DataCompSample => ({
-    shard: tarFile,
-    key: sample.key,
-    uid: uidOf(tarFile, sample.key, sample.members.json),
-    members: sample.members,
-  })
   try {
-    for await (const entry of extract) {
-      const chunks: Buffer[] = []
-      for await (const chunk of entry) chunks.push(chunk as Buffer)
-      if (entry.header.type !== 'file') continue
-      const parts = splitMemberName(entry.header.name)
-      if (!parts) continue // webdataset skips members without an extension
-      if (current && current.key !== parts.key) {
-        yield finish(current)
-        current = undefined
-      }
-      current ??= {key: parts.key, members: {}}
-      current.members[parts.ext] = Buffer.concat(chunks)
+    for await (const sample of readTarSamples(tarFile)) {
+      yield {shard: tarFile, key: sample.key, uid: uidOf(tarFile, sample.key, sample.members.get('json')), members: Object.fromEntries(sample.members)}
     }
   } catch (error) {
     if (error instanceof DcbError) throw error
     const e = error as NodeJS.ErrnoException
-    throw new DcbError('DCB_POOL_INPUT', `DataComp shard ${tarFile}: ${e.code === 'ENOENT' ? 'no such file' : `not a readable tar (${e.message.split('\n')[0]})`}`)
+    const problem = e.code === 'ENOENT' ? 'no such file' : error instanceof TarFormatError ? e.message : `not a readable tar (${e.message.split('\n')[0]})`
+    throw new DcbError('DCB_POOL_INPUT', `DataComp shard ${tarFile}: ${problem}`)
   }
-  if (current) yield finish(current)
 }
 
 function uidOf(tarFile: string, key: string, json: Buffer | undefined): string {

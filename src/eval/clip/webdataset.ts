@@ -1,8 +1,7 @@
-import {closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync, readSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync} from 'node:fs'
 import {join} from 'node:path'
-import tar from 'tar-stream'
 
-import {splitMemberName} from '../../contracts/webdataset.js'
+import {readTarSamples, splitMemberName, TarFormatError} from '../../contracts/webdataset.js'
 import {DcbError} from '../../errors.js'
 
 /** One webdataset sample: members of consecutive tar entries sharing a key, by lower-cased extension. */
@@ -51,29 +50,13 @@ export function readEvalDataset(dir: string): EvalDatasetLayout {
 /** Streams the samples of tar shards in order, as webdataset groups them (consecutive entries with one key). */
 export async function* readWdsSamples(shards: readonly string[]): AsyncGenerator<WdsSample> {
   for (const shard of shards) {
-    const extract = tar.extract()
-    const input = createReadStream(shard)
-    input.on('error', (error) => extract.destroy(error))
-    input.pipe(extract)
-    let current: WdsSample | undefined
     try {
-      for await (const entry of extract) {
-        const chunks: Buffer[] = []
-        for await (const chunk of entry) chunks.push(chunk as Buffer)
-        if (entry.header.type !== 'file') continue
-        const parts = splitMemberName(entry.header.name)
-        if (!parts) continue
-        if (current && current.key !== parts.key) {
-          yield current
-          current = undefined
-        }
-        current ??= {key: parts.key, members: new Map(), shard}
-        current.members.set(parts.ext, Buffer.concat(chunks))
-      }
+      for await (const sample of readTarSamples(shard)) yield {...sample, shard}
     } catch (error) {
-      throw new DcbError('DCB_EVAL_DATA', `${shard}: not a readable tar (${(error as Error).message})`)
+      if (error instanceof DcbError) throw error
+      const problem = error instanceof TarFormatError ? error.message : `not a readable tar (${(error as Error).message})`
+      throw new DcbError('DCB_EVAL_DATA', `${shard}: ${problem}`)
     }
-    if (current) yield current
   }
 }
 
