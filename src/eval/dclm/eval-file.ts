@@ -3,7 +3,16 @@ import {readFile} from 'node:fs/promises'
 import {DcbError} from '../../errors.js'
 import {dclmAggregationMeta} from '../lm/suite.js'
 import {recheckAggregates, type AggregateDisagreement, type AggregationMeta, type BaselineVersion, type EvalRecord} from './aggregate.js'
-import {parsePythonJson} from '../../util/python-json.js'
+import {writeFileAtomic} from '../../util/atomic-write.js'
+import {parsePythonJson, pythonJsonDumps} from '../../util/python-json.js'
+
+/**
+ * Writes a DCLM eval JSON as DCLM does (`json.dump(output, f, indent=4)`), atomically: the
+ * recomputation `bench eval aggregate` does on it reproduces every stored aggregate bit for bit.
+ */
+export async function writeDclmEvalFile(file: string, record: EvalRecord): Promise<void> {
+  await writeFileAtomic(file, pythonJsonDumps(record, {indent: 4}))
+}
 
 /**
  * Reads a DCLM eval JSON (exp_data/evals format, spec dclm.md §7). Python's NaN/Infinity literals are

@@ -8,7 +8,7 @@ import {defaultDataDir} from '../../hub/cache.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {aggregateAllVersions, type EvalRecord} from '../dclm/aggregate.js'
-import {pythonJsonDumps} from '../../util/python-json.js'
+import {writeDclmEvalFile} from '../dclm/eval-file.js'
 import {partitionByCategory, readIclFile, type IclDataset} from './icl-data.js'
 import {loadLmModel, type LmDevice, type LmModel} from './model.js'
 import {prepareTask} from './prompts.js'
@@ -144,7 +144,7 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
     suite.aggregation,
   )
   const evalFile = join(options.outDir, `evaluation_${model.meta.model.replaceAll('/', '-')}_${basename(suite.evalName)}.json`)
-  await writeFileAtomic(evalFile, pythonJsonDumps(record, {indent: 4}))
+  await writeDclmEvalFile(evalFile, record)
   const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = record
   return {
     evalFile,
