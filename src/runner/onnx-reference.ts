@@ -52,7 +52,7 @@ export async function checkOnnxReference(modelDir: string, file = 'reference.jso
     if (!result.success) throw new Error(describeZodError(result.error))
     parsed = result.data
   } catch (error) {
-    throw new DcbError('DCB_MODEL_DIR', `${path}: ${(error as Error).message.split('\n')[0]}; expected a dcbench.onnx-reference/1 file`, {exitCode: ExitCode.CheckFailed})
+    throw new DcbError('DCB_ONNX_REFERENCE', `${path}: ${(error as Error).message.split('\n')[0]}; expected a dcbench.onnx-reference/1 file`, {exitCode: ExitCode.CheckFailed})
   }
   const results: OnnxReferenceResult[] = []
   for (const [graph, check] of Object.entries(parsed.graphs)) {

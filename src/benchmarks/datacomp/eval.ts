@@ -93,7 +93,7 @@ export async function fetchDataCompSuite(options: EvalFetchOptions<DataCompRecip
   const failure =
     result.unusable.length === 0
       ? undefined
-      : new DcbError('DCB_EVAL_DATA_MISSING', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
+      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
           exitCode: ExitCode.CheckFailed,
           suggestions: options.offline ? ['run without --offline to download them'] : ['see the note of each task above'],
         })

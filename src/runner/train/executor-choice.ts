@@ -80,7 +80,7 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   }
   if (choice === 'local') {
     if (recipe.scale !== 'tiny') {
-      throw new DcbError('DCB_LOCAL_EXECUTOR', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
+      throw new DcbError('DCB_LOCAL_EXECUTOR_SCALE', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
         suggestions: [`--executor docker (image ${benchmark.training?.officialImage.tag})`],
       })
     }
