@@ -201,7 +201,7 @@ const FILTER_DESCRIPTIONS: Record<BaselineFilter, string> = {
 /** The tiny suite's evaluation through the benchmark's adapter; progress in tasks. */
 async function evaluate(benchmark: QuickstartBenchmark, modelDir: string, outDir: string, onProgress?: (e: ProgressEvent) => void): Promise<{file: string}> {
   const run = getBenchmark(benchmark).eval.run
-  if (!run) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark}' cannot evaluate models`, {exitCode: ExitCode.Environment})
+  if (!run) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark}' cannot evaluate models`)
   const scale = getRecipe({benchmark, scale: 'tiny'})
   const outcome = await run({scale, modelDir, outDir, onProgress: (e) => {
     if (e.kind === 'task-start' && e.label === undefined) onProgress?.({done: e.index, total: e.count, detail: e.task})
