@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
 
 /** Where inference runs. */
@@ -53,7 +53,7 @@ export async function loadLmModel(dir: string, options: LoadLmModelOptions = {})
     })
   } catch (error) {
     const message = `${onnxFile}: onnxruntime cannot load it: ${(error as Error).message.split('\n')[0]}`
-    if (device === 'cuda') throw new DcbError('DCB_NO_CUDA', message, {exitCode: ExitCode.Environment})
+    if (device === 'cuda') throw new DcbError('DCB_NO_CUDA', message)
     throw new DcbError('DCB_MODEL_DIR', message)
   }
   if (!session.inputNames.includes('input_ids') || !session.outputNames.includes('logits')) {
