@@ -1,43 +1,32 @@
 /**
  * The one error type of dcbench. Every failure a user can cause or fix is a DcbError with a stable
  * `code`, a one-line message (what failed · where · what was received · what was expected) and the
- * process exit code the CLI ends with. Anything else that escapes is a bug.
+ * process exit code the CLI ends with, which the code's entry in the catalogue (error-catalogue.ts)
+ * fixes. Anything else that escapes is a bug.
  */
+import {ERRORS, ExitCode, isErrorCode, type ErrorCode, type ErrorInfo, type ExitCodeValue} from './error-catalogue.js'
 
-/** Process exit codes shared by every command (a test pins this table). */
-export const ExitCode = {
-  /** The command did what was asked and every check passed. */
-  Ok: 0,
-  /** The input was usable but a check failed (invalid subset, rejected entry, disagreeing aggregate…). */
-  CheckFailed: 1,
-  /** Bad usage or unusable input: unknown flag value, unreadable or malformed file. */
-  Usage: 2,
-  /** An environment problem outside the input: Docker engine, python3, a container that died. */
-  Environment: 3,
-  /** A bug in dcbench itself. */
-  Internal: 70,
-} as const
-
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+export {ERROR_AREAS, ERRORS, EXIT_CODE_MEANINGS, ExitCode, exitCodeSummary, isErrorCode} from './error-catalogue.js'
+export type {ErrorArea, ErrorCode, ErrorInfo, ExitCodeValue} from './error-catalogue.js'
 
 export interface DcbErrorOptions {
   /** Commands or hints that fix the problem, printed after the message. */
   suggestions?: string[]
-  /** Defaults to ExitCode.Usage. */
-  exitCode?: ExitCodeValue
   cause?: unknown
 }
 
 export class DcbError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
+  /** The catalogue's exit code for `code`: no call site chooses another. */
   readonly exitCode: ExitCodeValue
   readonly suggestions: string[]
 
-  constructor(code: `DCB_${string}`, message: string, options: DcbErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: DcbErrorOptions = {}) {
     super(message, {cause: options.cause})
     this.name = 'DcbError'
     this.code = code
-    this.exitCode = options.exitCode ?? ExitCode.Usage
+    // Untyped (JavaScript) callers can pass a code the catalogue lacks: that is their bug.
+    this.exitCode = isErrorCode(code) ? ERRORS[code].exitCode : ExitCode.Internal
     this.suggestions = options.suggestions ?? []
   }
 }
@@ -49,4 +38,15 @@ export function isDcbError(error: unknown): error is DcbError {
 /** Lists valid choices the same way in every "unknown X" message. */
 export function unknownChoice(what: string, received: string, valid: readonly string[]): DcbError {
   return new DcbError('DCB_UNKNOWN_CHOICE', `unknown ${what} '${received}'; valid: ${valid.join(', ')}`)
+}
+
+/**
+ * One code's catalogue entry, for `bench errors CODE`. Accepts any case and the code without its
+ * `DCB_` prefix; an unknown code is DCB_UNKNOWN_CHOICE (without the list: `bench errors` is it).
+ */
+export function lookUpErrorCode(code: string): ErrorInfo & {code: ErrorCode} {
+  const upper = code.trim().toUpperCase()
+  const full = upper.startsWith('DCB_') ? upper : `DCB_${upper}`
+  if (!isErrorCode(full)) throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown error code '${code}'`, {suggestions: ['bench errors lists every code']})
+  return {code: full, ...ERRORS[full]}
 }

@@ -37,5 +37,5 @@ export {splitMemberName} from './contracts/webdataset.js'
 export {addEntry, buildEntry, defaultSuites, generateKeys, publishBoard, trustKey, verifyEntry} from './leaderboard/index.js'
 
 // Errors and the command line.
-export {DcbError, ExitCode, isDcbError} from './errors.js'
+export {DcbError, ERRORS, ExitCode, isDcbError, type ErrorCode, type ErrorInfo} from './errors.js'
 export {runCli} from './cli/run-cli.js'

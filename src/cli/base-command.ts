@@ -2,7 +2,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 
 // The built-in benchmarks are registered before any command (and its --benchmark flag) is defined.
 import '../benchmarks/builtins.js'
-import {ExitCode, isDcbError} from '../errors.js'
+import {ERRORS, isDcbError, type ErrorCode} from '../errors.js'
 
 /**
  * The base of every bench command: `--json` everywhere, and one error policy. A DcbError prints one
@@ -31,7 +31,7 @@ export abstract class BenchCommand extends Command {
 }
 
 interface ErrorReport {
-  code: string
+  code: ErrorCode
   message: string
   exitCode: number
   suggestions: string[]
@@ -49,12 +49,12 @@ function describe(error: Error): ErrorReport {
       .map((line) => line.trim())
       .filter((line) => line !== '' && !/^The following errors? occurred:?$/.test(line) && !/^See more help with/.test(line))
       .join('; ')
-    return {code: 'DCB_USAGE', message: problem || error.message, exitCode: ExitCode.Usage, suggestions: ['see --help']}
+    return report('DCB_USAGE', problem || error.message, ['see --help'])
   }
-  return {
-    code: 'DCB_INTERNAL',
-    message: `this is a bug in dcbench: ${error.message.split('\n')[0]}`,
-    exitCode: ExitCode.Internal,
-    suggestions: ['re-run with --debug and report the output with the command you ran'],
-  }
+  return report('DCB_INTERNAL', `this is a bug in dcbench: ${error.message.split('\n')[0]}`, ['re-run with --debug and report the output with the command you ran'])
+}
+
+/** The codes reported without a DcbError take their exit codes from the catalogue too. */
+function report(code: ErrorCode, message: string, suggestions: string[]): ErrorReport {
+  return {code, message, exitCode: ERRORS[code].exitCode, suggestions}
 }

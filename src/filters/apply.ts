@@ -49,7 +49,7 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
   const records = getBenchmark(benchmark).filter?.records
   if (!records) throw new DcbError('DCB_FILTER_USAGE', `benchmark '${benchmark}' has no pool records to filter`)
   if (!filter.benchmarks.includes(benchmark)) {
-    throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`, {exitCode: 2})
+    throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`)
   }
   const target = targetSize(options)
   // a missing output folder fails now, not after the whole pool has been filtered
@@ -79,12 +79,12 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
 
   if (style === 'score') {
     const n = target?.(poolRecords)
-    if (n === undefined) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' scores samples: say how many to keep with --size or --fraction`, {exitCode: 2})
+    if (n === undefined) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' scores samples: say how many to keep with --size or --fraction`)
     scored.sort((a, b) => b.score - a.score || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0))
     for (const {uid} of scored.slice(0, n)) kept.add(uid, 1)
   } else if (target) {
     const n = target(poolRecords)
-    if (kept.distinct !== n) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' keeps ${kept.distinct} samples, not the ${n} asked for; --size/--fraction only apply to scoring filters`, {exitCode: 2})
+    if (kept.distinct !== n) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' keeps ${kept.distinct} samples, not the ${n} asked for; --size/--fraction only apply to scoring filters`)
   }
   const {words, count} = kept.sorted()
   const data = new Uint8Array(words.buffer, words.byteOffset, count * UID_RECORD_WORDS * 4)
@@ -112,17 +112,17 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
 }
 
 function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => number) | undefined {
-  if (options.size !== undefined && options.fraction !== undefined) throw new DcbError('DCB_FILTER_USAGE', 'give --size or --fraction, not both', {exitCode: 2})
+  if (options.size !== undefined && options.fraction !== undefined) throw new DcbError('DCB_FILTER_USAGE', 'give --size or --fraction, not both')
   if (options.size !== undefined) {
-    if (!Number.isInteger(options.size) || options.size < 0) throw new DcbError('DCB_FILTER_USAGE', `--size must be a whole number ≥ 0, got ${options.size}`, {exitCode: 2})
+    if (!Number.isInteger(options.size) || options.size < 0) throw new DcbError('DCB_FILTER_USAGE', `--size must be a whole number ≥ 0, got ${options.size}`)
     const size = options.size
     return (poolRecords) => {
-      if (size > poolRecords) throw new DcbError('DCB_FILTER_USAGE', `--size ${size} is larger than the pool (${poolRecords} samples)`, {exitCode: 2})
+      if (size > poolRecords) throw new DcbError('DCB_FILTER_USAGE', `--size ${size} is larger than the pool (${poolRecords} samples)`)
       return size
     }
   }
   if (options.fraction !== undefined) {
-    if (!(options.fraction > 0 && options.fraction <= 1)) throw new DcbError('DCB_FILTER_USAGE', `--fraction must be in (0, 1], got ${options.fraction}`, {exitCode: 2})
+    if (!(options.fraction > 0 && options.fraction <= 1)) throw new DcbError('DCB_FILTER_USAGE', `--fraction must be in (0, 1], got ${options.fraction}`)
     const fraction = options.fraction
     return (poolRecords) => Math.round(fraction * poolRecords)
   }

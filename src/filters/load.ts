@@ -19,23 +19,23 @@ export async function loadFilter(spec: string, context: FilterContext): Promise<
   if (builtin && !existsSync(spec)) return builtin.create(context)
   const file = resolve(spec)
   if (!MODULE_EXTENSIONS.includes(extname(file))) {
-    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`, {exitCode: 2})
+    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
   }
-  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`, {exitCode: 2})
+  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
   let exported: unknown
   try {
     const module = (await importModule(file)) as {default?: unknown}
     exported = unwrapDefault(module.default)
   } catch (error) {
-    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: cannot be loaded (${(error as Error).message.split('\n')[0]})`, {exitCode: 2})
+    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: cannot be loaded (${(error as Error).message.split('\n')[0]})`)
   }
-  if (exported === undefined) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: no default export; export a DataFilter or a function returning one`, {exitCode: 2})
+  if (exported === undefined) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: no default export; export a DataFilter or a function returning one`)
   let filter: unknown
   try {
     filter = typeof exported === 'function' ? await (exported as (c: FilterContext) => unknown)(context) : exported
   } catch (error) {
     if (error instanceof DcbError) throw error
-    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: its factory threw (${(error as Error).message.split('\n')[0]})`, {exitCode: 2})
+    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: its factory threw (${(error as Error).message.split('\n')[0]})`)
   }
   return checkFilterShape(filter, file)
 }
@@ -69,6 +69,6 @@ function checkFilterShape(value: unknown, file: string): DataFilter<PoolRecord> 
           : !Array.isArray(f.benchmarks) || f.benchmarks.length === 0 || f.benchmarks.some((b) => !isBenchmark(b))
             ? `'benchmarks' must be a non-empty list of benchmark ids (${benchmarkIds().join(', ')})`
             : undefined
-  if (problem) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: ${problem}`, {exitCode: 2})
+  if (problem) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: ${problem}`)
   return f as DataFilter<PoolRecord>
 }

@@ -8,7 +8,7 @@ import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 
 import {datasetInfo, downloadFile, listFiles, type ListFileEntry} from '@huggingface/hub'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 
 /**
@@ -73,11 +73,10 @@ function hubError(repo: string, what: string, error: unknown): DcbError {
   const status = (error as {statusCode?: number}).statusCode
   const message = (error as Error).message ?? String(error)
   if (status === 401 || status === 403) {
-    return new DcbError('DCB_HUB_AUTH', `${repo}: ${what} refused by the hub (HTTP ${status}: ${message})`, {exitCode: ExitCode.Environment, suggestions: ['set HF_TOKEN to a token that can read the dataset']})
+    return new DcbError('DCB_HUB_AUTH', `${repo}: ${what} refused by the hub (HTTP ${status}: ${message})`, {suggestions: ['set HF_TOKEN to a token that can read the dataset']})
   }
-  if (status === 404) return new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${what}: not found on the hub (HTTP 404)`, {exitCode: ExitCode.Environment})
+  if (status === 404) return new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${what}: not found on the hub (HTTP 404)`)
   return new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${what} failed (${status ? `HTTP ${status}: ` : ''}${message})`, {
-    exitCode: ExitCode.Environment,
     suggestions: ['run the same command again: finished files are kept and partial ones resume', 'or use --offline to work from the cache only'],
   })
 }
@@ -104,7 +103,7 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
   } catch (error) {
     throw hubError(repo, `reading revision ${revision}`, error)
   }
-  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub gave no commit sha for revision ${revision}`, {exitCode: ExitCode.Environment})
+  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub gave no commit sha for revision ${revision}`)
 
   const entries: ListFileEntry[] = []
   try {
@@ -124,7 +123,7 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
     const size = entry.lfs?.size ?? entry.size
     // huggingface_hub names blobs by the LFS sha256, else by the git blob id.
     const etag = entry.lfs?.oid ?? entry.oid
-    if (!etag) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub listed ${entry.path} without an oid`, {exitCode: ExitCode.Environment})
+    if (!etag) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub listed ${entry.path} without an oid`)
     const blob = join(root, 'blobs', etag)
     const pointer = join(snapshotDir, entry.path)
     await mkdir(dirname(blob), {recursive: true})
@@ -142,7 +141,7 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
         let body: WebReadableStream
         try {
           const file = await downloadFile({...hub, path: entry.path, revision: commit, xet: false})
-          if (!file) throw new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${entry.path} is listed but not downloadable`, {exitCode: ExitCode.Environment})
+          if (!file) throw new DcbError('DCB_HUB_NOT_FOUND', `${repo}: ${entry.path} is listed but not downloadable`)
           // Resume: ask only for the bytes not yet on disk.
           body = (have > 0 ? file.slice(have) : file).stream() as unknown as WebReadableStream
         } catch (error) {
@@ -168,13 +167,13 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
       }
       const got = statSync(incomplete).size
       if (got !== size) {
-        throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${entry.path}: ${got} bytes received, the hub lists ${size}; run again to resume`, {exitCode: ExitCode.Environment})
+        throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${entry.path}: ${got} bytes received, the hub lists ${size}; run again to resume`)
       }
       if (entry.lfs) {
         const digest = hash.digest('hex')
         if (digest !== entry.lfs.oid) {
           await rm(incomplete, {force: true})
-          throw new DcbError('DCB_HUB_CHECKSUM', `${repo}: ${entry.path}: sha256 ${digest} differs from the hub's ${entry.lfs.oid}; the partial file was removed, run again`, {exitCode: ExitCode.CheckFailed})
+          throw new DcbError('DCB_HUB_CHECKSUM', `${repo}: ${entry.path}: sha256 ${digest} differs from the hub's ${entry.lfs.oid}; the partial file was removed, run again`)
         }
       }
       await rename(incomplete, blob)

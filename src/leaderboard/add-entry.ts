@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {BOARD_KEYRING_DIR, updateBoard, type BoardRecord, type RerunRecord} from './board.js'
 import type {SignedEntry} from './entry-schema.js'
 import {loadKeyring} from './keyring.js'
@@ -82,7 +82,7 @@ export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult
           }
         }
         const what = same ? `this entry (${report.entryId.slice(0, 12)}…) is already on the board` : `entry ${existing.entry_id.slice(0, 12)}… by '${existing.signer.name}' already reports the same run (run.manifest_sha256 ${entry.run.manifest_sha256.slice(0, 12)}…)`
-        throw new DcbError('DCB_ENTRY_DUPLICATE', `${options.entryFile}: rejected: duplicate: ${what}, added ${existing.added_at}`, {exitCode: ExitCode.CheckFailed})
+        throw new DcbError('DCB_ENTRY_DUPLICATE', `${options.entryFile}: rejected: duplicate: ${what}, added ${existing.added_at}`)
       }
       const record: BoardRecord = {
         record_version: 1,
@@ -106,7 +106,7 @@ export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult
 function checkRerun(entry: SignedEntry, rerunReport: VerifyReport & {entry: SignedEntry; entryId: string; signer: NonNullable<VerifyReport['signer']>}, options: AddEntryOptions, now: Date): RerunRecord {
   const rerun = rerunReport.entry
   const fail = (why: string): never => {
-    throw new DcbError('DCB_RERUN_REJECTED', `${options.rerunFile}: the re-run does not confirm ${options.entryFile}: ${why}`, {exitCode: ExitCode.CheckFailed})
+    throw new DcbError('DCB_RERUN_REJECTED', `${options.rerunFile}: the re-run does not confirm ${options.entryFile}: ${why}`)
   }
   if (rerunReport.signer.role !== 'organizer') {
     fail(`it is signed by '${rerunReport.signer.name}', which is not an organizer key (keyring organizers/ folder)`)

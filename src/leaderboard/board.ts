@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import lockfile from 'proper-lockfile'
 import {z} from 'zod'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {SignedEntry} from './entry-schema.js'
@@ -158,7 +158,6 @@ export async function updateBoard<T>(
     })
   } catch (error) {
     throw new DcbError('DCB_BOARD_LOCKED', `${file}: another process holds the board lock (${file}.lock) for more than ${waitMs / 1000} s`, {
-      exitCode: ExitCode.Environment,
       cause: error,
       suggestions: ['retry when the other add finishes; if no bench process is running, remove the stale .lock folder'],
     })

@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises'
 
 import {readRunManifest, runManifestHash} from '../contracts/run-manifest.js'
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {getRecipe} from '../tracks/registry.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {fileSha256} from '../util/file-sha256.js'
@@ -44,15 +44,12 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
   const {file: runFile, manifest: run, stored} = await readRunManifest(options.run)
   if (run.exit_status !== 'complete') {
     throw new DcbError('DCB_RUN_INCOMPLETE', `${runFile}: exit_status '${run.exit_status}'; only a complete run can be submitted`, {
-      exitCode: ExitCode.CheckFailed,
       suggestions: ["finish (or resume) the run with 'bench train' first"],
     })
   }
   const recipe = getRecipe({benchmark: run.benchmark, scale: run.scale, track: run.track, tracksDir: options.tracksDir})
   if (recipe.hash !== run.recipe_hash) {
-    throw new DcbError('DCB_RECIPE_MISMATCH', `${runFile}: recipe_hash ${run.recipe_hash.slice(0, 16)}… is not the frozen recipe of ${run.benchmark} ${run.scale} (${recipe.hash.slice(0, 16)}…)`, {
-      exitCode: ExitCode.CheckFailed,
-    })
+    throw new DcbError('DCB_RECIPE_MISMATCH', `${runFile}: recipe_hash ${run.recipe_hash.slice(0, 16)}… is not the frozen recipe of ${run.benchmark} ${run.scale} (${recipe.hash.slice(0, 16)}…)`)
   }
   const suite = options.suites(recipe.recipe.eval_suite)
   if (!suite) throw new DcbError('DCB_UNKNOWN_SUITE', `${run.benchmark} ${run.scale} is evaluated on '${recipe.recipe.eval_suite}', which this dcbench cannot score`)
@@ -86,7 +83,7 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
     created_at: (options.now ?? (() => new Date()))().toISOString(),
   })
   if (!unsigned.success) {
-    throw new DcbError('DCB_ENTRY_INVALID', `cannot build an entry from ${runFile} and ${options.evalFile}: ${describeZodError(unsigned.error)}`, {exitCode: ExitCode.CheckFailed})
+    throw new DcbError('DCB_ENTRY_INVALID', `cannot build an entry from ${runFile} and ${options.evalFile}: ${describeZodError(unsigned.error)}`)
   }
   const entry = signEntry(unsigned.data, await loadPrivateKey(options.keyFile))
   await writeAtomically(options.out, (temp) => writeFile(temp, `${JSON.stringify(entry, null, 2)}\n`))

@@ -1,4 +1,4 @@
-import {DcbError, ExitCode, isDcbError} from '../errors.js'
+import {DcbError, isDcbError} from '../errors.js'
 import {getRecipe} from '../tracks/index.js'
 import type {SignedEntry} from './entry-schema.js'
 import type {Keyring, TrustedKey} from './keyring.js'
@@ -186,5 +186,5 @@ export function assertVerified(report: VerifyReport): asserts report is VerifyRe
   if (failed.length === 0 && report.entry && report.entryId && report.signer) return
   const first = failed[0]
   const more = failed.length > 1 ? ` (+${failed.length - 1} more problem${failed.length > 2 ? 's' : ''})` : ''
-  throw new DcbError('DCB_ENTRY_REJECTED', `${report.file}: rejected: ${first ? first.detail : 'incomplete'}${more}`, {exitCode: ExitCode.CheckFailed})
+  throw new DcbError('DCB_ENTRY_REJECTED', `${report.file}: rejected: ${first ? first.detail : 'incomplete'}${more}`)
 }

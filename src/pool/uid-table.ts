@@ -4,7 +4,7 @@ import {parse as parseCsv} from 'csv-parse'
 import {asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData} from 'hyparquet'
 import {compressors} from 'hyparquet-compressors'
 
-import {DcbError} from '../errors.js'
+import {DcbError, type ErrorCode} from '../errors.js'
 
 /**
  * Reads the id column (and optionally a repeat column) of a table file: Parquet (hyparquet, with
@@ -45,7 +45,7 @@ export interface ReadTableOptions {
   /** Name of an optional repeat column. */
   repeatColumn?: string
   /** Error code for problems (the caller's domain). */
-  errorCode: `DCB_${string}`
+  errorCode: ErrorCode
   /** What the file is, for messages ("pool metadata", "subset"). */
   role: string
 }

@@ -1,5 +1,5 @@
 import {checkDocker, checkPython} from '../doctor/checks.js'
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 
 export interface QuickstartEnvironment {
   executor: 'docker' | 'local'
@@ -14,10 +14,10 @@ export interface QuickstartEnvironment {
 export async function chooseExecutor(requested: 'docker' | 'local' | 'auto'): Promise<QuickstartEnvironment> {
   const [docker, python] = await Promise.all([requested === 'local' ? undefined : checkDocker(), requested === 'docker' ? undefined : checkPython()])
   if (requested === 'docker' && docker?.status !== 'ok') {
-    throw new DcbError('DCB_NO_DOCKER', `the Docker engine is not reachable (${docker?.detail}); ${docker?.fix}`, {exitCode: ExitCode.Environment})
+    throw new DcbError('DCB_NO_DOCKER', `the Docker engine is not reachable (${docker?.detail}); ${docker?.fix}`)
   }
   if (requested === 'local' && python?.status !== 'ok') {
-    throw new DcbError('DCB_NO_PYTHON', `--executor local needs python3 with torch and numpy: ${python?.detail}; ${python?.fix}`, {exitCode: ExitCode.Environment})
+    throw new DcbError('DCB_NO_PYTHON', `--executor local needs python3 with torch and numpy: ${python?.detail}; ${python?.fix}`)
   }
   if (docker?.status === 'ok') return {executor: 'docker', notes: [`docker: ${docker.detail} — trainings run in the CPU image (built on first use, a few minutes)`]}
   if (python?.status === 'ok') {
@@ -26,6 +26,5 @@ export async function chooseExecutor(requested: 'docker' | 'local' | 'auto'): Pr
   throw new DcbError(
     'DCB_NO_TRAINER',
     `nothing can train the tiny models: the Docker engine is not reachable (${docker?.detail}) and ${python?.detail}. Install docker.io and start dockerd, or apt-get install python3-torch python3-numpy`,
-    {exitCode: ExitCode.Environment},
   )
 }

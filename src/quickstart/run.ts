@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {applyFilter, loadFilter} from '../filters/index.js'
 import {addEntry, buildEntry, defaultSuites, generateKeys, loadKeyring, publishBoard, readBoard, trustKey} from '../leaderboard/index.js'
@@ -93,7 +93,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       const subsetFile = layout.subset(plan, benchmark, filterName)
       await mkdir(join(plan.out, benchmark, 'subsets'), {recursive: true})
       const size = filterName === 'random' ? heuristicSize : undefined
-      if (filterName === 'random' && size === undefined) throw new DcbError('DCB_QUICKSTART', 'the random baseline needs the heuristic subset first', {exitCode: ExitCode.Internal})
+      if (filterName === 'random' && size === undefined) throw new DcbError('DCB_QUICKSTART_INTERNAL', 'the random baseline needs the heuristic subset first')
       step(`${label}: filter`)
       const filter = await loadFilter(filterName, {benchmark, seed: plan.seed, pool})
       const filtered = await applyFilter({filter, benchmark, pool, out: subsetFile, size, onProgress: options.onProgress})
@@ -101,7 +101,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
       step(`${label}: validate ${filtered.kept} ${adapter.nouns.records}`)
       const report = await validateSubset({file: subsetFile, benchmark, scale: 'tiny', poolIndex, onProgress: options.onProgress})
-      if (!report.valid) throw new DcbError('DCB_QUICKSTART', `${subsetFile}: the ${filterName} subset is invalid: ${report.reasons.join('; ')}`, {exitCode: ExitCode.Internal})
+      if (!report.valid) throw new DcbError('DCB_QUICKSTART_INTERNAL', `${subsetFile}: the ${filterName} subset is invalid: ${report.reasons.join('; ')}`)
 
       step(`${label}: reshard`)
       const dataDir = layout.data(plan, benchmark, filterName)
@@ -123,7 +123,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         },
       })
       if (trained.exit_status !== 'complete') {
-        throw new DcbError('DCB_QUICKSTART', `${runDir}: training ended '${trained.exit_status}'; run bench quickstart again to resume`, {exitCode: ExitCode.Environment})
+        throw new DcbError('DCB_QUICKSTART_TRAIN', `${runDir}: training ended '${trained.exit_status}'; run bench quickstart again to resume`)
       }
       image = trained.image ?? image
       executor = trained.executor
@@ -201,7 +201,7 @@ const FILTER_DESCRIPTIONS: Record<BaselineFilter, string> = {
 /** The tiny suite's evaluation through the benchmark's adapter; progress in tasks. */
 async function evaluate(benchmark: QuickstartBenchmark, modelDir: string, outDir: string, onProgress?: (e: ProgressEvent) => void): Promise<{file: string}> {
   const run = getBenchmark(benchmark).eval.run
-  if (!run) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark}' cannot evaluate models`, {exitCode: ExitCode.Environment})
+  if (!run) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark}' cannot evaluate models`)
   const scale = getRecipe({benchmark, scale: 'tiny'})
   const outcome = await run({scale, modelDir, outDir, onProgress: (e) => {
     if (e.kind === 'task-start' && e.label === undefined) onProgress?.({done: e.index, total: e.count, detail: e.task})

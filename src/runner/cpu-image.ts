@@ -5,7 +5,7 @@ import {join, relative, sep} from 'node:path'
 import Docker from 'dockerode'
 import {execa} from 'execa'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {packageRoot} from '../util/paths.js'
 
@@ -101,7 +101,6 @@ async function imageId(docker: Docker, tag: string): Promise<string | undefined>
     const status = (error as {statusCode?: number}).statusCode
     if (status === 404) return undefined
     throw new DcbError('DCB_DOCKER', `cannot reach the Docker engine to inspect ${tag} (${(error as Error).message.split('\n')[0]})`, {
-      exitCode: ExitCode.Environment,
       suggestions: ['start the Docker engine (docker version must work), or use --executor local'],
     })
   }
@@ -140,12 +139,11 @@ export async function ensureCpuImage(options: EnsureCpuImageOptions = {}): Promi
   if (result.exitCode !== 0) {
     const last = [...tail, pending].filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output'
     throw new DcbError('DCB_IMAGE_BUILD', `${relative(process.cwd(), script) || script} failed (exit ${result.exitCode ?? result.signal}): ${last.trim()}`, {
-      exitCode: ExitCode.Environment,
       suggestions: ['the build needs root (or sudo), debootstrap, the Docker engine and the Debian mirror (deb.debian.org)'],
     })
   }
   const id = await imageId(docker, inputs.tag)
-  if (!id) throw new DcbError('DCB_IMAGE_BUILD', `${script} finished but ${inputs.tag} is not in the Docker engine (the trainer files changed during the build?)`, {exitCode: ExitCode.Environment})
+  if (!id) throw new DcbError('DCB_IMAGE_BUILD', `${script} finished but ${inputs.tag} is not in the Docker engine (the trainer files changed during the build?)`)
   return {tag: inputs.tag, imageId: id, inputsHash: inputs.inputsHash, built: true, buildSeconds: (Date.now() - started) / 1000}
 }
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 import {z} from 'zod'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {describeZodError} from '../util/zod-issue.js'
 
 /**
@@ -52,7 +52,7 @@ export async function checkOnnxReference(modelDir: string, file = 'reference.jso
     if (!result.success) throw new Error(describeZodError(result.error))
     parsed = result.data
   } catch (error) {
-    throw new DcbError('DCB_MODEL_DIR', `${path}: ${(error as Error).message.split('\n')[0]}; expected a dcbench.onnx-reference/1 file`, {exitCode: ExitCode.CheckFailed})
+    throw new DcbError('DCB_ONNX_REFERENCE', `${path}: ${(error as Error).message.split('\n')[0]}; expected a dcbench.onnx-reference/1 file`)
   }
   const results: OnnxReferenceResult[] = []
   for (const [graph, check] of Object.entries(parsed.graphs)) {
@@ -65,10 +65,10 @@ export async function checkOnnxReference(modelDir: string, file = 'reference.jso
       const shapes: Record<string, readonly number[]> = {}
       for (const [name, expected] of Object.entries(check.outputs)) {
         const got = outputs[name]
-        if (!got) throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: no output '${name}' (outputs: ${session.outputNames.join(', ')})`, {exitCode: ExitCode.CheckFailed})
+        if (!got) throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: no output '${name}' (outputs: ${session.outputNames.join(', ')})`)
         shapes[name] = got.dims
         if (JSON.stringify(got.dims) !== JSON.stringify(expected.shape)) {
-          throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: output '${name}' has shape ${JSON.stringify(got.dims)}, torch gave ${JSON.stringify(expected.shape)}`, {exitCode: ExitCode.CheckFailed})
+          throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: output '${name}' has shape ${JSON.stringify(got.dims)}, torch gave ${JSON.stringify(expected.shape)}`)
         }
         const want = decode(expected).data as Float32Array
         const have = got.data as Float32Array
@@ -78,7 +78,7 @@ export async function checkOnnxReference(modelDir: string, file = 'reference.jso
         }
       }
       if (!(maxAbsDiff <= parsed.tolerance)) {
-        throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: onnxruntime differs from torch by ${maxAbsDiff} (tolerance ${parsed.tolerance})`, {exitCode: ExitCode.CheckFailed})
+        throw new DcbError('DCB_ONNX_MISMATCH', `${graphPath}: onnxruntime differs from torch by ${maxAbsDiff} (tolerance ${parsed.tolerance})`)
       }
       results.push({graph, maxAbsDiff, outputs: shapes})
     } finally {

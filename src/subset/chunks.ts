@@ -1,6 +1,6 @@
 import {open} from 'node:fs/promises'
 
-import {DcbError} from '../errors.js'
+import {DcbError, type ErrorCode} from '../errors.js'
 import {UID_RECORD_BYTES} from '../pool/index.js'
 
 export interface RecordChunksOptions {
@@ -14,7 +14,7 @@ export interface RecordChunksOptions {
   /** The two read-ahead buffers (each ≥ a chunk), e.g. a scan kernel's memory; allocated when omitted. */
   buffers?: [Uint8Array, Uint8Array]
   /** Error code and message prefix when the file ends early. */
-  errorCode?: `DCB_${string}`
+  errorCode?: ErrorCode
   describe?: string
 }
 

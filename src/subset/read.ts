@@ -1,6 +1,6 @@
 import {access, constants, open, stat} from 'node:fs/promises'
 
-import {DcbError, ExitCode} from '../errors.js'
+import {DcbError} from '../errors.js'
 import {openTable, tableFormatOf, describeRow, UID_RECORD_BYTES, UID_RECORD_WORDS, writeUidHex, assertLittleEndianHost, type TableFormat} from '../pool/index.js'
 import {checkUidArrayHeader, NPY_MAGIC, parseNpyHeader, type NpyHeader} from './npy.js'
 
@@ -159,7 +159,7 @@ async function* readTableRecords(info: SubsetFileInfo, options: ReadSubsetOption
         if (parsed === undefined) {
           const problem = {where: describeRow(format, row), value: batch.repeats[i]}
           if (!options.onInvalidRepeat) {
-            throw new DcbError('DCB_SUBSET_INVALID', `subset ${info.path}, ${problem.where}: repeat ${JSON.stringify(stringifyValue(problem.value))} is not a non-negative integer`, {exitCode: ExitCode.CheckFailed})
+            throw new DcbError('DCB_SUBSET_INVALID', `subset ${info.path}, ${problem.where}: repeat ${JSON.stringify(stringifyValue(problem.value))} is not a non-negative integer`)
           }
           options.onInvalidRepeat(problem)
           continue

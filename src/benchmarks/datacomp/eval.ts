@@ -1,4 +1,4 @@
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {aggregateDataCompFile} from '../../eval/datacomp/aggregate-file.js'
 import {evaluateDataComp} from '../../eval/datacomp/evaluate.js'
 import {fetchDataCompData} from '../../eval/datacomp/fetch.js'
@@ -93,8 +93,7 @@ export async function fetchDataCompSuite(options: EvalFetchOptions<DataCompRecip
   const failure =
     result.unusable.length === 0
       ? undefined
-      : new DcbError('DCB_EVAL_DATA_MISSING', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
-          exitCode: ExitCode.CheckFailed,
+      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
           suggestions: options.offline ? ['run without --offline to download them'] : ['see the note of each task above'],
         })
   return {json: {offline: options.offline, ...result}, text, ok: failure === undefined, failure}

@@ -1,4 +1,4 @@
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {recheckDclmEvalFile} from '../../eval/dclm/eval-file.js'
 import {evaluateDclm} from '../../eval/lm/evaluate.js'
 import {jsonSafe, renderDclmRecheck} from '../../ui/dclm-eval-report.js'
@@ -57,7 +57,7 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
 
 export async function recheckDclmResults(options: AggregateFileOptions): Promise<ReportOutcome> {
   const tolerance = options.tolerance ?? 0
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${options.tolerance}'`, {exitCode: ExitCode.Usage})
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${options.tolerance}'`)
   const result = await recheckDclmEvalFile({file: options.file, tolerance})
   return {
     json: jsonSafe({...result.recomputed, disagreements: result.disagreements, ignored_tasks: result.ignoredTasks}) as Record<string, unknown>,

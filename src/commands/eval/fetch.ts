@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
 
@@ -29,7 +29,7 @@ export default class EvalFetch extends BenchCommand {
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(EvalFetch)
     const benchmark = getBenchmark(flags.benchmark)
-    if (!benchmark.eval.fetch) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval fetch --benchmark ${benchmark.id} is not available in this build`, {exitCode: ExitCode.Environment})
+    if (!benchmark.eval.fetch) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval fetch --benchmark ${benchmark.id} is not available in this build`)
     const quiet = this.jsonEnabled()
     const offline = flags.offline || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
     let display: ProgressDisplay | undefined

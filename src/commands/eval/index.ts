@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
 
@@ -40,7 +40,7 @@ export default class Eval extends BenchCommand {
     const {flags} = await this.parse(Eval)
     const benchmark = getBenchmark(flags.benchmark)
     const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
-    if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`, {exitCode: ExitCode.Environment})
+    if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`)
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined
     const outcome = await benchmark.eval.run({

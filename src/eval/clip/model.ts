@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 import {readModelJson, type ClipModelJson} from '../../contracts/model-json.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {sha256Hex} from '../../util/canonical-json.js'
 import type {PreprocessConfig} from './preprocess.js'
 import {defaultThreadSplit} from './threads.js'
@@ -54,7 +54,6 @@ export async function createSession(file: string, options: LoadClipModelOptions)
     const message = (error as Error).message.split('\n')[0]
     if (options.device === 'cuda') {
       throw new DcbError('DCB_NO_CUDA', `${file}: cannot start onnxruntime's CUDA execution provider (${message})`, {
-        exitCode: ExitCode.Environment,
         suggestions: ['run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu'],
       })
     }

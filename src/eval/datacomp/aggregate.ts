@@ -1,4 +1,4 @@
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {numpyMean} from './numpy-mean.js'
 import type {DataCompResultRow} from './results-file.js'
 import {loadSuite, scoredTasks, type Suite} from './suite.js'
@@ -86,7 +86,7 @@ export function aggregateDataComp(rows: readonly DataCompResultRow[], options: A
     throw new DcbError(
       'DCB_RESULTS_INCOMPLETE',
       `${source}: ${values.size} main-metric tasks, expected exactly ${scoredByName.size}; missing: ${missing.join(', ')}`,
-      {exitCode: ExitCode.CheckFailed, suggestions: ['evaluate the missing tasks, or pass --partial to aggregate what is there (not comparable with official numbers)']},
+      {suggestions: ['evaluate the missing tasks, or pass --partial to aggregate what is there (not comparable with official numbers)']},
     )
   }
 

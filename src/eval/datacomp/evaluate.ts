@@ -1,7 +1,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -133,7 +133,6 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
   if (missingTodo.length > 0) {
     await model.release()
     throw new DcbError('DCB_EVAL_DATA_MISSING', `${dataDir}: no data for ${missingTodo.length} task(s): ${missingTodo.map((t) => `${t.key} (${t.hf_repo})`).join(', ')}`, {
-      exitCode: ExitCode.Usage,
       suggestions: [`bench eval fetch --benchmark datacomp --data ${dataDir} downloads them`],
     })
   }

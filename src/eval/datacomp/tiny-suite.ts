@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {createRng, type Rng} from '../../util/rng.js'
 import {
   allScenes,
@@ -94,7 +94,7 @@ function markerFor(suite: Suite, task: SuiteTask): Marker {
 }
 
 function requireSynthetic(suite: Suite): NonNullable<Suite['synthetic']> {
-  if (!suite.synthetic) throw new DcbError('DCB_INTERNAL_SUITE', `suite ${suite.suite} is not synthetic; its data is downloaded, not generated`, {exitCode: ExitCode.Internal})
+  if (!suite.synthetic) throw new DcbError('DCB_INTERNAL_SUITE', `suite ${suite.suite} is not synthetic; its data is downloaded, not generated`)
   return suite.synthetic
 }
 

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
 
 /** Where inference runs. */
@@ -52,7 +52,9 @@ export async function loadLmModel(dir: string, options: LoadLmModelOptions = {})
       ...(options.threads === undefined ? {} : {intraOpNumThreads: options.threads}),
     })
   } catch (error) {
-    throw new DcbError('DCB_MODEL_DIR', `${onnxFile}: onnxruntime cannot load it: ${(error as Error).message.split('\n')[0]}`, {exitCode: device === 'cuda' ? ExitCode.Environment : ExitCode.Usage})
+    const message = `${onnxFile}: onnxruntime cannot load it: ${(error as Error).message.split('\n')[0]}`
+    if (device === 'cuda') throw new DcbError('DCB_NO_CUDA', message)
+    throw new DcbError('DCB_MODEL_DIR', message)
   }
   if (!session.inputNames.includes('input_ids') || !session.outputNames.includes('logits')) {
     throw new DcbError('DCB_MODEL_DIR', `${onnxFile}: expected input 'input_ids' and output 'logits', found inputs [${session.inputNames.join(', ')}] outputs [${session.outputNames.join(', ')}]`)

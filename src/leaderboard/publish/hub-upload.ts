@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {uploadFiles} from '@huggingface/hub'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co'
 
@@ -61,7 +61,6 @@ export async function uploadSiteToHub(options: HubUploadOptions): Promise<HubUpl
     return {repo: options.repo, hubUrl, ...(result?.commit ? {commit: {oid: result.commit.oid, url: result.commit.url}} : {}), files: files.length}
   } catch (error) {
     throw new DcbError('DCB_HUB_UPLOAD', `upload to ${hubUrl} dataset ${options.repo} failed: ${(error as Error).message.split('\n')[0]}`, {
-      exitCode: ExitCode.Environment,
       cause: error,
     })
   }

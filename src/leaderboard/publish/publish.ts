@@ -1,7 +1,7 @@
 import {copyFile, mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -59,9 +59,7 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
     checks.forEach((check, i) => {
       if (!check.ok) {
         const record = records[i] as BoardRecord
-        throw new DcbError('DCB_ENTRY_REJECTED', `${file}:${lineOf(text, i)}: entry ${record.entry_id.slice(0, 12)}… no longer verifies: ${check.reason}`, {
-          exitCode: ExitCode.CheckFailed,
-        })
+        throw new DcbError('DCB_ENTRY_REJECTED', `${file}:${lineOf(text, i)}: entry ${record.entry_id.slice(0, 12)}… no longer verifies: ${check.reason}`)
       }
     })
     signaturesChecked = checks.length

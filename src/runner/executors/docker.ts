@@ -2,7 +2,7 @@ import {PassThrough} from 'node:stream'
 
 import Docker from 'dockerode'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {lineSplitter} from './lines.js'
 import {CONTAINER_DATA, CONTAINER_OUT, type ExecutorOutcome, type ExecutorRun} from './types.js'
 
@@ -82,7 +82,7 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
       },
     })
   } catch (error) {
-    throw new DcbError('DCB_DOCKER', `cannot create the training container from ${run.image}: ${oneLine(error)}`, {exitCode: ExitCode.Environment})
+    throw new DcbError('DCB_DOCKER', `cannot create the training container from ${run.image}: ${oneLine(error)}`)
   }
 
   const removeContainer = async (): Promise<void> => {
@@ -111,7 +111,6 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
       await container.start()
     } catch (error) {
       throw new DcbError('DCB_DOCKER', `cannot start the training container (${run.image}): ${oneLine(error)}`, {
-        exitCode: ExitCode.Environment,
         suggestions: run.gpus > 0 ? ['GPUs need the NVIDIA Container Toolkit (nvidia-ctk runtime configure --runtime=docker)'] : [],
       })
     }

@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {execa} from 'execa'
 
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import {lineSplitter} from './lines.js'
 import type {ExecutorOutcome, ExecutorRun} from './types.js'
 
@@ -40,7 +40,7 @@ export async function runLocally(run: LocalRun): Promise<ExecutorOutcome> {
   try {
     child = execa(command, args, {env, cwd: run.runDir, reject: false, stdin: 'ignore', buffer: false, forceKillAfterDelay: STOP_GRACE_MS})
   } catch (error) {
-    throw new DcbError('DCB_LOCAL_EXECUTOR', `cannot start ${command}: ${(error as Error).message.split('\n')[0]}`, {exitCode: ExitCode.Environment})
+    throw new DcbError('DCB_LOCAL_EXECUTOR', `cannot start ${command}: ${(error as Error).message.split('\n')[0]}`)
   }
   const onAbort = (): void => {
     stopped = true
@@ -55,7 +55,7 @@ export async function runLocally(run: LocalRun): Promise<ExecutorOutcome> {
     out.flush()
     err.flush()
     if (result.failed && result.exitCode === undefined && !result.signal) {
-      throw new DcbError('DCB_LOCAL_EXECUTOR', `cannot run ${command}: ${String(result.shortMessage ?? result.message).split('\n')[0]}`, {exitCode: ExitCode.Environment})
+      throw new DcbError('DCB_LOCAL_EXECUTOR', `cannot run ${command}: ${String(result.shortMessage ?? result.message).split('\n')[0]}`)
     }
     // A process killed by a signal reports 128 + its number, as a shell (and Docker) would.
     const exitCode = result.exitCode ?? (result.signal === 'SIGTERM' ? 143 : result.signal === 'SIGKILL' ? 137 : 1)

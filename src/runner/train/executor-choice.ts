@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Benchmark} from '../../benchmarks/benchmark.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {packageRoot} from '../../util/paths.js'
@@ -72,7 +72,6 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   if (choice === 'docker' || (choice === 'auto' && recipe.scale !== 'tiny')) {
     if (!(await dockerAvailable())) {
       throw new DcbError('DCB_NO_DOCKER', `the Docker engine does not answer (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'})`, {
-        exitCode: ExitCode.Environment,
         suggestions: ['install and start it (Debian: apt-get install docker.io; dockerd), or train tiny scales with --executor local'],
       })
     }
@@ -80,7 +79,7 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   }
   if (choice === 'local') {
     if (recipe.scale !== 'tiny') {
-      throw new DcbError('DCB_LOCAL_EXECUTOR', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
+      throw new DcbError('DCB_LOCAL_EXECUTOR_SCALE', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
         suggestions: [`--executor docker (image ${benchmark.training?.officialImage.tag})`],
       })
     }
@@ -94,7 +93,7 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
 async function resolveImage(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe): Promise<{image: string; imageDigest: string}> {
   if (options.image) {
     const id = await localImageId(options.image)
-    if (!id) throw new DcbError('DCB_NO_IMAGE', `image ${options.image} is not in the local Docker engine`, {exitCode: ExitCode.Environment})
+    if (!id) throw new DcbError('DCB_NO_IMAGE', `image ${options.image} is not in the local Docker engine`)
     return {image: options.image, imageDigest: id}
   }
   if (recipe.scale === 'tiny') {
@@ -106,7 +105,6 @@ async function resolveImage(options: TrainOptions, benchmark: Benchmark, recipe:
   const id = await localImageId(official.tag)
   if (!id) {
     throw new DcbError('DCB_NO_IMAGE', `image ${official.tag} (the ${recipe.benchmark} ${recipe.scale} trainer) is not in the local Docker engine`, {
-      exitCode: ExitCode.Environment,
       suggestions: [`build it on a machine with registry access: docker build -t ${official.tag} ${official.context}`],
     })
   }
@@ -119,7 +117,6 @@ async function refuseConcurrentRun(runDir: string): Promise<void> {
   for (const info of await containersWithLabel(LABELS.run, runDir, docker)) {
     if (info.State === 'running') {
       throw new DcbError('DCB_RUN_BUSY', `run ${runDir}: container ${info.Id.slice(0, 12)} is already training it`, {
-        exitCode: ExitCode.Environment,
         suggestions: [`wait for it, or stop it: docker stop ${info.Id.slice(0, 12)}`],
       })
     }
@@ -131,7 +128,6 @@ async function localPython(): Promise<string> {
   const python = await findHostPython()
   if (!python?.torch || !python.numpy) {
     throw new DcbError('DCB_NO_TORCH', python ? `${python.path} (python ${python.version}) cannot import ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found on this host', {
-      exitCode: ExitCode.Environment,
       suggestions: ['Debian/Ubuntu: apt-get install python3-torch python3-numpy python3-pil (or set DCBENCH_PYTHON to a python3 that has them), or use --executor docker'],
     })
   }
@@ -141,7 +137,7 @@ async function localPython(): Promise<string> {
 function trainersDir(options: TrainOptions): string {
   const dir = options.trainersDir ?? join(packageRoot(), 'containers/trainers')
   if (!existsSync(join(dir, 'dcbench_trainers'))) {
-    throw new DcbError('DCB_NO_TRAINERS', `${dir}: no dcbench_trainers package; this dcbench ships without its trainer code`, {exitCode: ExitCode.Environment})
+    throw new DcbError('DCB_NO_TRAINERS', `${dir}: no dcbench_trainers package; this dcbench ships without its trainer code`)
   }
   return dir
 }

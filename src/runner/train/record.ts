@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
 import {RUN_MANIFEST_FORMAT, type RunAttempt, type RunManifest, type RunStatus} from '../../contracts/run-manifest.js'
-import {DcbError, ExitCode} from '../../errors.js'
+import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -89,21 +89,18 @@ export function failureOf(manifest: RunManifest, outcome: ExecutorOutcome, runDi
   if (outcome.oomKilled) {
     const limit = manifest.memory_bytes ? ` (limit ${(manifest.memory_bytes / 2 ** 30).toFixed(1)} GiB)` : ''
     return {status: 'oom_killed', error: new DcbError('DCB_TRAIN_OOM', `${runDir}: the trainer was killed by the kernel's OOM killer${limit}${stepText}`, {
-      exitCode: ExitCode.Environment,
       suggestions: ['give it more memory (--memory) or fewer samples per device (--set per_device_batch_size=…), then run the same command to resume'],
     })}
   }
   if (outcome.stopped || outcome.exitCode === 143 || outcome.exitCode === 130) {
     return {status: 'interrupted', error: new DcbError('DCB_TRAIN_INTERRUPTED', `${runDir}: training stopped${stepText}; the trainer saved a checkpoint`, {
-      exitCode: ExitCode.Environment,
       suggestions: ['run the same bench train command to resume'],
     })}
   }
   if (outcome.exitCode === 2) {
-    return {status: 'failed', error: new DcbError('DCB_TRAIN_INPUT', `${runDir}: the trainer refused its input: ${trainerSaid ?? 'no message'}`, {exitCode: ExitCode.Usage})}
+    return {status: 'failed', error: new DcbError('DCB_TRAIN_INPUT', `${runDir}: the trainer refused its input: ${trainerSaid ?? 'no message'}`)}
   }
   return {status: 'failed', error: new DcbError('DCB_TRAIN_FAILED', `${runDir}: the trainer exited with code ${outcome.exitCode}${stepText}: ${trainerSaid ?? 'no output'}`, {
-    exitCode: ExitCode.Environment,
     suggestions: [`see ${join(runDir, 'logs/train.log')}; run the same command to resume from the last checkpoint`],
   })}
 }
@@ -123,7 +120,6 @@ export function applyReport(manifest: RunManifest, report: ValidationReport): vo
 /** The outputs were rejected: the first problem as the error, the next few as hints. */
 export function outputsError(report: ValidationReport): DcbError {
   return new DcbError('DCB_TRAIN_OUTPUTS', report.problems[0] as string, {
-    exitCode: ExitCode.CheckFailed,
     suggestions: [...report.problems.slice(1, 4), 'the run directory is left as it is; fix the trainer or image and run the same command again'],
   })
 }
