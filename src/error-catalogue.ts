@@ -67,451 +67,120 @@ export interface ErrorInfo {
 
 const {CheckFailed, Usage, Environment, Internal} = ExitCode
 
-/** Every code dcbench reports, in area order. */
+/** One entry, on one line of the table below: area, exit code, meaning, fix. */
+function e<A extends ErrorArea, X extends ExitCodeValue>(area: A, exitCode: X, meaning: string, fix: string): {area: A; exitCode: X; meaning: string; fix: string} {
+  return {area, exitCode, meaning, fix}
+}
+
+/** Every code dcbench reports, in area order: `CODE: e(area, exit code, meaning, fix)`. */
 export const ERRORS = {
   // usage
-  DCB_USAGE: {
-    area: 'usage', exitCode: Usage,
-    meaning: 'A flag or argument is missing, unknown, or has a value outside what it accepts.',
-    fix: 'Correct the flag the message names; `bench COMMAND --help` lists every flag.',
-  },
-  DCB_UNKNOWN_COMMAND: {
-    area: 'usage', exitCode: Usage,
-    meaning: 'No bench command has this name.',
-    fix: 'Use one of the commands the message lists (`bench --help`).',
-  },
-  DCB_UNKNOWN_CHOICE: {
-    area: 'usage', exitCode: Usage,
-    meaning: 'A name given on the command line (benchmark, scale, track, format, suite, task, error code) is not a valid one.',
-    fix: 'Pick one of the values the message lists; `bench tracks list` lists benchmarks, scales and tracks.',
-  },
-  DCB_NOT_AVAILABLE: {
-    area: 'usage', exitCode: Usage,
-    meaning: "The chosen benchmark's adapter lacks what the command needs (pool synthesis, resharding, training, evaluation, fetching eval data).",
-    fix: 'Use a benchmark that has it (--benchmark), or add the capability to its adapter (docs/adding-a-benchmark.md).',
-  },
+  DCB_USAGE: e('usage', Usage, 'A flag or argument is missing, unknown, or has a value outside what it accepts.', 'Correct the flag the message names; `bench COMMAND --help` lists every flag.'),
+  DCB_UNKNOWN_COMMAND: e('usage', Usage, 'No bench command has this name.', 'Use one of the commands the message lists (`bench --help`).'),
+  DCB_UNKNOWN_CHOICE: e('usage', Usage, 'A name given on the command line (benchmark, scale, track, format, suite, task, error code) is not a valid one.', 'Pick one of the values the message lists; `bench tracks list` lists benchmarks, scales and tracks.'),
+  DCB_NOT_AVAILABLE: e('usage', Usage, "The chosen benchmark's adapter lacks what the command needs (pool synthesis, resharding, training, evaluation, fetching eval data).", 'Use a benchmark that has it (--benchmark), or add the capability to its adapter (docs/adding-a-benchmark.md).'),
 
   // tracks
-  DCB_TRACKS_FILE: {
-    area: 'tracks', exitCode: Usage,
-    meaning: 'A tracks/*.yaml recipe file cannot be read or does not match its benchmark\'s schema.',
-    fix: 'Fix the field the message names (schemas in docs/schemas/), or restore the file shipped with dcbench.',
-  },
-  DCB_FROZEN_FIELD: {
-    area: 'tracks', exitCode: Usage,
-    meaning: '--set tried to override a number the recipe freezes.',
-    fix: 'Set only gpus_per_node, nodes, per_device_batch_size or grad_accum with --set; `bench tracks show` shows the frozen fields.',
-  },
-  DCB_UNKNOWN_OVERRIDE: {
-    area: 'tracks', exitCode: Usage,
-    meaning: '--set names a field that is not a per-run infrastructure field.',
-    fix: 'Use one of the fields the message lists: --set gpus_per_node=…, nodes=…, per_device_batch_size=… or grad_accum=….',
-  },
-  DCB_OVERRIDE_SYNTAX: {
-    area: 'tracks', exitCode: Usage,
-    meaning: 'A --set value is not written key=value.',
-    fix: 'Write --set key=value, e.g. --set gpus_per_node=8.',
-  },
-  DCB_INFRA_VALUE: {
-    area: 'tracks', exitCode: Usage,
-    meaning: 'An infrastructure override is not a positive integer.',
-    fix: 'Give a whole number of at least 1, e.g. --set nodes=2.',
-  },
-  DCB_GLOBAL_BATCH: {
-    area: 'tracks', exitCode: Usage,
-    meaning: "GPUs × nodes × per-device batch × gradient accumulation does not make the recipe's frozen global batch.",
-    fix: 'Choose --set values whose product is the global batch that `bench tracks show --benchmark B --scale S` prints.',
-  },
-  DCB_BENCHMARK_REGISTRY: {
-    area: 'tracks', exitCode: Usage,
-    meaning: "A benchmark adapter cannot be registered: its id is malformed or taken, or its pool index kind is another benchmark's.",
-    fix: 'Give the adapter a unique lowercase id and pool index kind (docs/adding-a-benchmark.md).',
-  },
+  DCB_TRACKS_FILE: e('tracks', Usage, 'A tracks/*.yaml recipe file cannot be read or does not match its benchmark\'s schema.', 'Fix the field the message names (schemas in docs/schemas/), or restore the file shipped with dcbench.'),
+  DCB_FROZEN_FIELD: e('tracks', Usage, '--set tried to override a number the recipe freezes.', 'Set only gpus_per_node, nodes, per_device_batch_size or grad_accum with --set; `bench tracks show` shows the frozen fields.'),
+  DCB_UNKNOWN_OVERRIDE: e('tracks', Usage, '--set names a field that is not a per-run infrastructure field.', 'Use one of the fields the message lists: --set gpus_per_node=…, nodes=…, per_device_batch_size=… or grad_accum=….'),
+  DCB_OVERRIDE_SYNTAX: e('tracks', Usage, 'A --set value is not written key=value.', 'Write --set key=value, e.g. --set gpus_per_node=8.'),
+  DCB_INFRA_VALUE: e('tracks', Usage, 'An infrastructure override is not a positive integer.', 'Give a whole number of at least 1, e.g. --set nodes=2.'),
+  DCB_GLOBAL_BATCH: e('tracks', Usage, "GPUs × nodes × per-device batch × gradient accumulation does not make the recipe's frozen global batch.", 'Choose --set values whose product is the global batch that `bench tracks show --benchmark B --scale S` prints.'),
+  DCB_BENCHMARK_REGISTRY: e('tracks', Usage, "A benchmark adapter cannot be registered: its id is malformed or taken, or its pool index kind is another benchmark's.", 'Give the adapter a unique lowercase id and pool index kind (docs/adding-a-benchmark.md).'),
 
   // pools
-  DCB_POOL_INPUT: {
-    area: 'pools', exitCode: Usage,
-    meaning: 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).',
-    fix: 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.',
-  },
-  DCB_POOL_INDEX: {
-    area: 'pools', exitCode: Usage,
-    meaning: "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.",
-    fix: 'Build it again with `bench pool index POOL --out pool.uidx`.',
-  },
-  DCB_OUTPUT_EXISTS: {
-    area: 'pools', exitCode: Usage,
-    meaning: '`bench pool synth` would write into a folder that exists and is not empty.',
-    fix: 'Choose a new --out folder, or remove the existing one.',
-  },
+  DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
+  DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
+  DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
   // subsets
-  DCB_SUBSET_FORMAT: {
-    area: 'subsets', exitCode: Usage,
-    meaning: 'A subset file is missing, unreadable, or not a valid .npy, raw, parquet or CSV list of uids.',
-    fix: 'Fix the row or byte the message names, or write the subset again as a .npy of 16-byte uids (`bench subset convert`).',
-  },
-  DCB_SUBSET_INVALID: {
-    area: 'subsets', exitCode: CheckFailed,
-    meaning: "A subset row's repeat count is not a non-negative integer, so the subset is invalid.",
-    fix: 'Make every repeat a whole number of at least 0, then check with `bench subset validate`.',
-  },
-  DCB_SUBSET_OUTPUT: {
-    area: 'subsets', exitCode: Usage,
-    meaning: '`bench subset convert` cannot write its output: it is the input file, or the path is not writable.',
-    fix: 'Write to another, writable path.',
-  },
+  DCB_SUBSET_FORMAT: e('subsets', Usage, 'A subset file is missing, unreadable, or not a valid .npy, raw, parquet or CSV list of uids.', 'Fix the row or byte the message names, or write the subset again as a .npy of 16-byte uids (`bench subset convert`).'),
+  DCB_SUBSET_INVALID: e('subsets', CheckFailed, "A subset row's repeat count is not a non-negative integer, so the subset is invalid.", 'Make every repeat a whole number of at least 0, then check with `bench subset validate`.'),
+  DCB_SUBSET_OUTPUT: e('subsets', Usage, '`bench subset convert` cannot write its output: it is the input file, or the path is not writable.', 'Write to another, writable path.'),
 
   // filters
-  DCB_FILTER_USAGE: {
-    area: 'filters', exitCode: Usage,
-    meaning: 'The filter, its size options and the pool do not fit together (unknown filter, --size with --fraction, a size beyond the pool, a scoring filter without a size…).',
-    fix: 'Pass a built-in filter name or a module file to --filter, and one of --size or --fraction for a scoring filter (docs/filters.md).',
-  },
-  DCB_FILTER_BAD: {
-    area: 'filters', exitCode: Usage,
-    meaning: 'A filter module cannot be loaded, or the filter threw or returned something that is not a decision.',
-    fix: 'Make the module export a DataFilter whose decisions are true, false, a finite score or {repeat: k} (docs/filters.md).',
-  },
-  DCB_FILTER_POOL: {
-    area: 'filters', exitCode: Usage,
-    meaning: 'The pool being filtered has a malformed record (a bad uid, unreadable metadata, a sample without its image or text, no ground truth for the oracle filter).',
-    fix: 'Fix or re-download the pool file the message names; use the oracle filter only on pools from `bench pool synth`.',
-  },
+  DCB_FILTER_USAGE: e('filters', Usage, 'The filter, its size options and the pool do not fit together (unknown filter, --size with --fraction, a size beyond the pool, a scoring filter without a size…).', 'Pass a built-in filter name or a module file to --filter, and one of --size or --fraction for a scoring filter (docs/filters.md).'),
+  DCB_FILTER_BAD: e('filters', Usage, 'A filter module cannot be loaded, or the filter threw or returned something that is not a decision.', 'Make the module export a DataFilter whose decisions are true, false, a finite score or {repeat: k} (docs/filters.md).'),
+  DCB_FILTER_POOL: e('filters', Usage, 'The pool being filtered has a malformed record (a bad uid, unreadable metadata, a sample without its image or text, no ground truth for the oracle filter).', 'Fix or re-download the pool file the message names; use the oracle filter only on pools from `bench pool synth`.'),
 
   // reshard
-  DCB_RESHARD_OUT: {
-    area: 'reshard', exitCode: Usage,
-    meaning: "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.",
-    fix: 'Choose an empty --out folder, or run exactly the earlier command again to resume.',
-  },
-  DCB_RESHARD_SCALE: {
-    area: 'reshard', exitCode: Usage,
-    meaning: "A DCLM reshard needs a scale (it picks the tokenizer and sequence length), and neither --scale nor the pool's pool.json gives one.",
-    fix: 'Pass --scale (`bench tracks list` lists the scales).',
-  },
-  DCB_TOKENIZER: {
-    area: 'reshard', exitCode: Usage,
-    meaning: 'The tokenizer a recipe needs does not ship with dcbench, or a tokenizer.json is unreadable or unsupported.',
-    fix: "Download the recipe's Hugging Face tokenizer.json and pass it with --tokenizer FILE.",
-  },
+  DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
+  DCB_RESHARD_SCALE: e('reshard', Usage, "A DCLM reshard needs a scale (it picks the tokenizer and sequence length), and neither --scale nor the pool's pool.json gives one.", 'Pass --scale (`bench tracks list` lists the scales).'),
+  DCB_TOKENIZER: e('reshard', Usage, 'The tokenizer a recipe needs does not ship with dcbench, or a tokenizer.json is unreadable or unsupported.', "Download the recipe's Hugging Face tokenizer.json and pass it with --tokenizer FILE."),
 
   // train
-  DCB_TRAIN_DATA: {
-    area: 'train', exitCode: Usage,
-    meaning: '--data is not training data that `bench reshard` wrote for this benchmark and scale (missing, another format or scale, no shards).',
-    fix: 'Write it with `bench reshard --benchmark B --scale S … --out DIR` and pass that folder to --data.',
-  },
-  DCB_RUN_DIR: {
-    area: 'train', exitCode: Usage,
-    meaning: 'A run folder is missing, has no valid run.json, or holds a run of another recipe or data.',
-    fix: 'Pass a run folder written by `bench train`, or choose a new --out folder for a new run.',
-  },
-  DCB_RUN_BUSY: {
-    area: 'train', exitCode: Environment,
-    meaning: 'Another container is already training this run folder.',
-    fix: 'Wait for it to finish, or stop it with `docker stop ID` (the message gives the ID).',
-  },
-  DCB_LOCAL_EXECUTOR_SCALE: {
-    area: 'train', exitCode: Usage,
-    meaning: '--executor local was asked to train a scale other than tiny; larger scales train only in their GPU image.',
-    fix: 'Use --executor docker for that scale.',
-  },
-  DCB_LOCAL_EXECUTOR: {
-    area: 'train', exitCode: Environment,
-    meaning: 'The local executor cannot start or run the host python3 trainer.',
-    fix: 'Check the host python3 with `bench doctor` (or set DCBENCH_PYTHON), or use --executor docker.',
-  },
-  DCB_TRAIN_INPUT: {
-    area: 'train', exitCode: Usage,
-    meaning: 'The trainer refused its input (it exited with code 2).',
-    fix: 'Fix the input the trainer names (data, --set overrides), then run the same `bench train` command.',
-  },
-  DCB_TRAIN_FAILED: {
-    area: 'train', exitCode: Environment,
-    meaning: 'The trainer exited with an error.',
-    fix: 'Read RUN/logs/train.log, fix the cause, and run the same `bench train` command to resume from the last checkpoint.',
-  },
-  DCB_TRAIN_OOM: {
-    area: 'train', exitCode: Environment,
-    meaning: "The kernel's OOM killer stopped the trainer.",
-    fix: 'Give it more memory (--memory) or a smaller per-device batch (--set per_device_batch_size=…), then run the same command to resume.',
-  },
-  DCB_TRAIN_INTERRUPTED: {
-    area: 'train', exitCode: Environment,
-    meaning: 'Training was stopped (a signal, Ctrl-C) after the trainer saved a checkpoint.',
-    fix: 'Run the same `bench train` command to resume.',
-  },
-  DCB_TRAIN_OUTPUTS: {
-    area: 'train', exitCode: CheckFailed,
-    meaning: 'Training ended but its outputs failed the post-run checks (missing or malformed model files, metrics that disagree with final.json).',
-    fix: 'Fix the trainer or image, then run the same `bench train` command; the run folder is kept as it is.',
-  },
-  DCB_ONNX_MISMATCH: {
-    area: 'train', exitCode: CheckFailed,
-    meaning: "A trained model's ONNX graph does not reproduce the torch reference outputs (a missing output, another shape, a difference beyond the tolerance).",
-    fix: "Fix the trainer's ONNX export, then train again.",
-  },
-  DCB_ONNX_REFERENCE: {
-    area: 'train', exitCode: CheckFailed,
-    meaning: "The model's reference file (torch outputs for the ONNX check) is unreadable or not a dcbench.onnx-reference/1 file.",
-    fix: 'Fix the trainer that writes it (docs/containers.md), then train again.',
-  },
-  DCB_QUICKSTART_TRAIN: {
-    area: 'train', exitCode: Environment,
-    meaning: 'A quickstart training run ended without completing.',
-    fix: 'Run `bench quickstart` again with the same --out to resume.',
-  },
+  DCB_TRAIN_DATA: e('train', Usage, '--data is not training data that `bench reshard` wrote for this benchmark and scale (missing, another format or scale, no shards).', 'Write it with `bench reshard --benchmark B --scale S … --out DIR` and pass that folder to --data.'),
+  DCB_RUN_DIR: e('train', Usage, 'A run folder is missing, has no valid run.json, or holds a run of another recipe or data.', 'Pass a run folder written by `bench train`, or choose a new --out folder for a new run.'),
+  DCB_RUN_BUSY: e('train', Environment, 'Another container is already training this run folder.', 'Wait for it to finish, or stop it with `docker stop ID` (the message gives the ID).'),
+  DCB_LOCAL_EXECUTOR_SCALE: e('train', Usage, '--executor local was asked to train a scale other than tiny; larger scales train only in their GPU image.', 'Use --executor docker for that scale.'),
+  DCB_LOCAL_EXECUTOR: e('train', Environment, 'The local executor cannot start or run the host python3 trainer.', 'Check the host python3 with `bench doctor` (or set DCBENCH_PYTHON), or use --executor docker.'),
+  DCB_TRAIN_INPUT: e('train', Usage, 'The trainer refused its input (it exited with code 2).', 'Fix the input the trainer names (data, --set overrides), then run the same `bench train` command.'),
+  DCB_TRAIN_FAILED: e('train', Environment, 'The trainer exited with an error.', 'Read RUN/logs/train.log, fix the cause, and run the same `bench train` command to resume from the last checkpoint.'),
+  DCB_TRAIN_OOM: e('train', Environment, "The kernel's OOM killer stopped the trainer.", 'Give it more memory (--memory) or a smaller per-device batch (--set per_device_batch_size=…), then run the same command to resume.'),
+  DCB_TRAIN_INTERRUPTED: e('train', Environment, 'Training was stopped (a signal, Ctrl-C) after the trainer saved a checkpoint.', 'Run the same `bench train` command to resume.'),
+  DCB_TRAIN_OUTPUTS: e('train', CheckFailed, 'Training ended but its outputs failed the post-run checks (missing or malformed model files, metrics that disagree with final.json).', 'Fix the trainer or image, then run the same `bench train` command; the run folder is kept as it is.'),
+  DCB_ONNX_MISMATCH: e('train', CheckFailed, "A trained model's ONNX graph does not reproduce the torch reference outputs (a missing output, another shape, a difference beyond the tolerance).", "Fix the trainer's ONNX export, then train again."),
+  DCB_ONNX_REFERENCE: e('train', CheckFailed, "The model's reference file (torch outputs for the ONNX check) is unreadable or not a dcbench.onnx-reference/1 file.", 'Fix the trainer that writes it (docs/containers.md), then train again.'),
+  DCB_QUICKSTART_TRAIN: e('train', Environment, 'A quickstart training run ended without completing.', 'Run `bench quickstart` again with the same --out to resume.'),
 
   // eval
-  DCB_MODEL_DIR: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'A model directory is unusable: model.json missing or invalid, a file it names missing, a graph onnxruntime cannot load, outputs of the wrong shape.',
-    fix: 'Pass --model RUN/model of a complete `bench train` run (the format is in docs/contracts.md).',
-  },
-  DCB_EVAL_DATA: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).',
-    fix: 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.',
-  },
-  DCB_EVAL_DATA_MISSING: {
-    area: 'eval', exitCode: Usage,
-    meaning: '`bench eval` was asked for tasks whose data is not in the data folder.',
-    fix: 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.',
-  },
-  DCB_EVAL_DATA_UNUSABLE: {
-    area: 'eval', exitCode: CheckFailed,
-    meaning: "`bench eval fetch` ended with tasks whose data is missing, has the wrong size, or cannot be fetched in its published form.",
-    fix: "Read each task's note in the table it prints; run it without --offline to download what is missing.",
-  },
-  DCB_EVAL_OUT: {
-    area: 'eval', exitCode: Usage,
-    meaning: "The eval --out folder holds another model's or suite's results, or an unreadable eval_info.json.",
-    fix: 'Use another --out folder, or delete it to start over.',
-  },
-  DCB_EVAL_FILE: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'A DCLM eval JSON is unreadable or has no eval_metrics.icl numbers.',
-    fix: 'Pass the eval JSON that `bench eval --benchmark dclm` writes.',
-  },
-  DCB_ICL_DATA: {
-    area: 'eval', exitCode: Usage,
-    meaning: "An in-context-learning task file (llm-foundry JSONL) or one of its examples is malformed, or longer than the model's context.",
-    fix: 'Fix the file and line the message names, or use the task files as dcbench ships them.',
-  },
-  DCB_SUITE_FILE: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'An eval suite definition (evaluators/*/suite.yaml) cannot be read or contradicts itself.',
-    fix: 'Fix the field the message names, or restore the suite file shipped with dcbench.',
-  },
-  DCB_RESULTS_FILE: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'A DataComp eval_results.jsonl is missing, or has a malformed line or a row that does not match the suite.',
-    fix: 'Pass the eval_results.jsonl that `bench eval` writes; fix or remove the line the message names.',
-  },
-  DCB_RESULTS_DUPLICATE: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'A results file lists the same task twice.',
-    fix: 'Keep one line per task, or run `bench eval` again into a new --out folder.',
-  },
-  DCB_RESULTS_UNKNOWN_TASK: {
-    area: 'eval', exitCode: Usage,
-    meaning: 'A results file names a task that is not in the suite.',
-    fix: "Name tasks by the suite's display names (e.g. 'ImageNet 1k'), as `bench eval` writes them.",
-  },
-  DCB_RESULTS_INCOMPLETE: {
-    area: 'eval', exitCode: CheckFailed,
-    meaning: 'A results file lacks tasks its aggregate needs, so its averages would not be comparable with official numbers.',
-    fix: 'Evaluate the missing tasks with `bench eval`, or pass --partial to `bench eval aggregate` to average what is there.',
-  },
+  DCB_MODEL_DIR: e('eval', Usage, 'A model directory is unusable: model.json missing or invalid, a file it names missing, a graph onnxruntime cannot load, outputs of the wrong shape.', 'Pass --model RUN/model of a complete `bench train` run (the format is in docs/contracts.md).'),
+  DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
+  DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder.', 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.'),
+  DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size, or cannot be fetched in its published form.", "Read each task's note in the table it prints; run it without --offline to download what is missing."),
+  DCB_EVAL_OUT: e('eval', Usage, "The eval --out folder holds another model's or suite's results, or an unreadable eval_info.json.", 'Use another --out folder, or delete it to start over.'),
+  DCB_EVAL_FILE: e('eval', Usage, 'A DCLM eval JSON is unreadable or has no eval_metrics.icl numbers.', 'Pass the eval JSON that `bench eval --benchmark dclm` writes.'),
+  DCB_ICL_DATA: e('eval', Usage, "An in-context-learning task file (llm-foundry JSONL) or one of its examples is malformed, or longer than the model's context.", 'Fix the file and line the message names, or use the task files as dcbench ships them.'),
+  DCB_SUITE_FILE: e('eval', Usage, 'An eval suite definition (evaluators/*/suite.yaml) cannot be read or contradicts itself.', 'Fix the field the message names, or restore the suite file shipped with dcbench.'),
+  DCB_RESULTS_FILE: e('eval', Usage, 'A DataComp eval_results.jsonl is missing, or has a malformed line or a row that does not match the suite.', 'Pass the eval_results.jsonl that `bench eval` writes; fix or remove the line the message names.'),
+  DCB_RESULTS_DUPLICATE: e('eval', Usage, 'A results file lists the same task twice.', 'Keep one line per task, or run `bench eval` again into a new --out folder.'),
+  DCB_RESULTS_UNKNOWN_TASK: e('eval', Usage, 'A results file names a task that is not in the suite.', "Name tasks by the suite's display names (e.g. 'ImageNet 1k'), as `bench eval` writes them."),
+  DCB_RESULTS_INCOMPLETE: e('eval', CheckFailed, 'A results file lacks tasks its aggregate needs, so its averages would not be comparable with official numbers.', 'Evaluate the missing tasks with `bench eval`, or pass --partial to `bench eval aggregate` to average what is there.'),
 
   // hub
-  DCB_HUB_DOWNLOAD: {
-    area: 'hub', exitCode: Environment,
-    meaning: 'A download from the Hugging Face hub failed or was cut short.',
-    fix: 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.',
-  },
-  DCB_HUB_NOT_FOUND: {
-    area: 'hub', exitCode: Environment,
-    meaning: 'The hub has no such dataset, file or revision, or will not serve it.',
-    fix: 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.',
-  },
-  DCB_HUB_AUTH: {
-    area: 'hub', exitCode: Environment,
-    meaning: 'The hub refused the download (HTTP 401 or 403).',
-    fix: 'Set HF_TOKEN to a token that can read the dataset.',
-  },
-  DCB_HUB_CHECKSUM: {
-    area: 'hub', exitCode: CheckFailed,
-    meaning: "A downloaded file's sha256 differs from the hub's; the file was removed.",
-    fix: 'Run the same command again to download it afresh.',
-  },
-  DCB_HUB_REPO: {
-    area: 'hub', exitCode: Usage,
-    meaning: '--hub is not a dataset repo id of the form namespace/name.',
-    fix: 'Pass --hub ORG/NAME.',
-  },
-  DCB_HUB_TOKEN: {
-    area: 'hub', exitCode: Usage,
-    meaning: 'Publishing to the hub needs a write token, and none was given or it is not a Hugging Face token.',
-    fix: 'Set HF_TOKEN or pass --hub-token with a write token (hf_…).',
-  },
-  DCB_HUB_UPLOAD: {
-    area: 'hub', exitCode: Environment,
-    meaning: 'Uploading the published site to the hub failed.',
-    fix: "Check the token's write access and the network, then run `bench leaderboard publish` again.",
-  },
+  DCB_HUB_DOWNLOAD: e('hub', Environment, 'A download from the Hugging Face hub failed or was cut short.', 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.'),
+  DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
+  DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),
+  DCB_HUB_CHECKSUM: e('hub', CheckFailed, "A downloaded file's sha256 differs from the hub's; the file was removed.", 'Run the same command again to download it afresh.'),
+  DCB_HUB_REPO: e('hub', Usage, '--hub is not a dataset repo id of the form namespace/name.', 'Pass --hub ORG/NAME.'),
+  DCB_HUB_TOKEN: e('hub', Usage, 'Publishing to the hub needs a write token, and none was given or it is not a Hugging Face token.', 'Set HF_TOKEN or pass --hub-token with a write token (hf_…).'),
+  DCB_HUB_UPLOAD: e('hub', Environment, 'Uploading the published site to the hub failed.', "Check the token's write access and the network, then run `bench leaderboard publish` again."),
 
   // leaderboard
-  DCB_KEY_NAME: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: "A key name has characters other than letters, digits, '.', '_' and '-'.",
-    fix: 'Choose another --name.',
-  },
-  DCB_KEY_DIR: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'The key folder cannot be created.',
-    fix: 'Pass a writable --out folder to `bench keys generate`.',
-  },
-  DCB_KEY_EXISTS: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'A key of that name already exists, or the keyring has a different key under that name.',
-    fix: 'Choose another --name, or pass --force to `bench keys generate` to replace your own key.',
-  },
-  DCB_KEY_FILE: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'A key file is missing, not PEM, not ed25519, or a private key where a public one belongs.',
-    fix: 'Use the NAME.key (to sign) or NAME.pub (to trust) that `bench keys generate` writes.',
-  },
-  DCB_KEYRING: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'The keyring folder is missing or unreadable.',
-    fix: 'Create it with `bench keys trust NAME.pub --keyring DIR`, or pass the right --keyring.',
-  },
-  DCB_RUN_INCOMPLETE: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: 'The run to submit did not complete.',
-    fix: 'Finish or resume the run with `bench train`, then `bench submit` it.',
-  },
-  DCB_RECIPE_MISMATCH: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: "The run's recipe hash is not the frozen recipe of its benchmark and scale.",
-    fix: 'Train with the frozen recipe of this dcbench version (`bench tracks show`), then submit.',
-  },
-  DCB_UNKNOWN_SUITE: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: "The run's recipe is evaluated on a suite this dcbench cannot score.",
-    fix: 'Submit with a dcbench version (or benchmark adapter) that scores that suite.',
-  },
-  DCB_ENTRY_INVALID: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: 'The run and its eval output do not make a valid leaderboard entry.',
-    fix: 'Fix the field the message names in run.json or the eval output (as `bench train` and `bench eval` write them), then `bench submit` again.',
-  },
-  DCB_ENTRY_FILE: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'An entry file is missing, not JSON, or not a JSON object.',
-    fix: 'Pass the entry file that `bench submit` writes.',
-  },
-  DCB_ENTRY_REJECTED: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: 'An entry fails verification (signature, file hashes, recipe, score rules) when added, or no longer verifies when published.',
-    fix: '`bench verify ENTRY --keyring DIR` lists every failed check; submit a fixed entry.',
-  },
-  DCB_ENTRY_DUPLICATE: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: 'The entry is already on the board.',
-    fix: 'Nothing to add; a new run makes a new entry.',
-  },
-  DCB_RERUN_REJECTED: {
-    area: 'leaderboard', exitCode: CheckFailed,
-    meaning: "The organizers' re-run does not confirm the submitted entry.",
-    fix: 'Look into the difference the message names; --tolerance of `bench leaderboard add` sets the largest headline difference accepted.',
-  },
-  DCB_BOARD: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'The board folder has no entries.jsonl, has an unreadable or malformed line, or cannot be created.',
-    fix: 'Pass the --board folder that `bench leaderboard add` created; fix the line the message names.',
-  },
-  DCB_BOARD_LOCKED: {
-    area: 'leaderboard', exitCode: Environment,
-    meaning: 'Another process has held the board lock for too long.',
-    fix: 'Retry when the other `bench leaderboard add` finishes; if no bench process runs, remove the stale .lock folder the message names.',
-  },
-  DCB_SITE_DIR: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'The publish --out folder exists and is not a site dcbench published.',
-    fix: 'Choose an empty or new --out folder for `bench leaderboard publish`.',
-  },
-  DCB_FILE: {
-    area: 'leaderboard', exitCode: Usage,
-    meaning: 'A file dcbench must hash (named by an entry, a run or a reshard) is missing, a folder, or unreadable.',
-    fix: 'Restore the file at the path the message names, or pass the right path.',
-  },
+  DCB_KEY_NAME: e('leaderboard', Usage, "A key name has characters other than letters, digits, '.', '_' and '-'.", 'Choose another --name.'),
+  DCB_KEY_DIR: e('leaderboard', Usage, 'The key folder cannot be created.', 'Pass a writable --out folder to `bench keys generate`.'),
+  DCB_KEY_EXISTS: e('leaderboard', Usage, 'A key of that name already exists, or the keyring has a different key under that name.', 'Choose another --name, or pass --force to `bench keys generate` to replace your own key.'),
+  DCB_KEY_FILE: e('leaderboard', Usage, 'A key file is missing, not PEM, not ed25519, or a private key where a public one belongs.', 'Use the NAME.key (to sign) or NAME.pub (to trust) that `bench keys generate` writes.'),
+  DCB_KEYRING: e('leaderboard', Usage, 'The keyring folder is missing or unreadable.', 'Create it with `bench keys trust NAME.pub --keyring DIR`, or pass the right --keyring.'),
+  DCB_RUN_INCOMPLETE: e('leaderboard', CheckFailed, 'The run to submit did not complete.', 'Finish or resume the run with `bench train`, then `bench submit` it.'),
+  DCB_RECIPE_MISMATCH: e('leaderboard', CheckFailed, "The run's recipe hash is not the frozen recipe of its benchmark and scale.", 'Train with the frozen recipe of this dcbench version (`bench tracks show`), then submit.'),
+  DCB_UNKNOWN_SUITE: e('leaderboard', Usage, "The run's recipe is evaluated on a suite this dcbench cannot score.", 'Submit with a dcbench version (or benchmark adapter) that scores that suite.'),
+  DCB_ENTRY_INVALID: e('leaderboard', CheckFailed, 'The run and its eval output do not make a valid leaderboard entry.', 'Fix the field the message names in run.json or the eval output (as `bench train` and `bench eval` write them), then `bench submit` again.'),
+  DCB_ENTRY_FILE: e('leaderboard', Usage, 'An entry file is missing, not JSON, or not a JSON object.', 'Pass the entry file that `bench submit` writes.'),
+  DCB_ENTRY_REJECTED: e('leaderboard', CheckFailed, 'An entry fails verification (signature, file hashes, recipe, score rules) when added, or no longer verifies when published.', '`bench verify ENTRY --keyring DIR` lists every failed check; submit a fixed entry.'),
+  DCB_ENTRY_DUPLICATE: e('leaderboard', CheckFailed, 'The entry is already on the board.', 'Nothing to add; a new run makes a new entry.'),
+  DCB_RERUN_REJECTED: e('leaderboard', CheckFailed, "The organizers' re-run does not confirm the submitted entry.", 'Look into the difference the message names; --tolerance of `bench leaderboard add` sets the largest headline difference accepted.'),
+  DCB_BOARD: e('leaderboard', Usage, 'The board folder has no entries.jsonl, has an unreadable or malformed line, or cannot be created.', 'Pass the --board folder that `bench leaderboard add` created; fix the line the message names.'),
+  DCB_BOARD_LOCKED: e('leaderboard', Environment, 'Another process has held the board lock for too long.', 'Retry when the other `bench leaderboard add` finishes; if no bench process runs, remove the stale .lock folder the message names.'),
+  DCB_SITE_DIR: e('leaderboard', Usage, 'The publish --out folder exists and is not a site dcbench published.', 'Choose an empty or new --out folder for `bench leaderboard publish`.'),
+  DCB_FILE: e('leaderboard', Usage, 'A file dcbench must hash (named by an entry, a run or a reshard) is missing, a folder, or unreadable.', 'Restore the file at the path the message names, or pass the right path.'),
 
   // environment
-  DCB_NO_DOCKER: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'The Docker engine does not answer.',
-    fix: 'Install and start Docker (`bench doctor` checks it), or train tiny scales with --executor local.',
-  },
-  DCB_DOCKER: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'The Docker engine failed to inspect an image or to create or start the training container.',
-    fix: 'Check that `docker version` works; GPUs also need the NVIDIA Container Toolkit. Or train tiny scales with --executor local.',
-  },
-  DCB_NO_IMAGE: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'The trainer image is not in the local Docker engine.',
-    fix: 'Build it with the `docker build` command the message gives, or pass --image with a local tag.',
-  },
-  DCB_IMAGE_BUILD: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'Building the tiny CPU trainer image failed.',
-    fix: 'The build needs root (or sudo), debootstrap, the Docker engine and deb.debian.org; the message quotes the build\'s last line.',
-  },
-  DCB_NO_PYTHON: {
-    area: 'environment', exitCode: Environment,
-    meaning: '`bench quickstart --executor local` finds no host python3 with torch and numpy.',
-    fix: 'apt-get install python3-torch python3-numpy (or set DCBENCH_PYTHON); `bench doctor` checks it.',
-  },
-  DCB_NO_TORCH: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'The host python3 cannot import torch or numpy, or there is no python3.',
-    fix: 'apt-get install python3-torch python3-numpy python3-pil, or set DCBENCH_PYTHON, or use --executor docker.',
-  },
-  DCB_NO_TRAINER: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.',
-    fix: 'Start Docker or install python3-torch; `bench doctor` says which is missing.',
-  },
-  DCB_NO_TRAINERS: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'This dcbench installation lacks its trainer code (the dcbench_trainers package in containers/trainers).',
-    fix: 'Install dcbench again from a complete package or clone.',
-  },
-  DCB_NO_CUDA: {
-    area: 'environment', exitCode: Environment,
-    meaning: 'Under --device cuda, onnxruntime cannot create a CUDA session for the model (no GPU, missing CUDA libraries).',
-    fix: 'Run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu.',
-  },
+  DCB_NO_DOCKER: e('environment', Environment, 'The Docker engine does not answer.', 'Install and start Docker (`bench doctor` checks it), or train tiny scales with --executor local.'),
+  DCB_DOCKER: e('environment', Environment, 'The Docker engine failed to inspect an image or to create or start the training container.', 'Check that `docker version` works; GPUs also need the NVIDIA Container Toolkit. Or train tiny scales with --executor local.'),
+  DCB_NO_IMAGE: e('environment', Environment, 'The trainer image is not in the local Docker engine.', 'Build it with the `docker build` command the message gives, or pass --image with a local tag.'),
+  DCB_IMAGE_BUILD: e('environment', Environment, 'Building the tiny CPU trainer image failed.', 'The build needs root (or sudo), debootstrap, the Docker engine and deb.debian.org; the message quotes the build\'s last line.'),
+  DCB_NO_PYTHON: e('environment', Environment, '`bench quickstart --executor local` finds no host python3 with torch and numpy.', 'apt-get install python3-torch python3-numpy (or set DCBENCH_PYTHON); `bench doctor` checks it.'),
+  DCB_NO_TORCH: e('environment', Environment, 'The host python3 cannot import torch or numpy, or there is no python3.', 'apt-get install python3-torch python3-numpy python3-pil, or set DCBENCH_PYTHON, or use --executor docker.'),
+  DCB_NO_TRAINER: e('environment', Environment, 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.', 'Start Docker or install python3-torch; `bench doctor` says which is missing.'),
+  DCB_NO_TRAINERS: e('environment', Environment, 'This dcbench installation lacks its trainer code (the dcbench_trainers package in containers/trainers).', 'Install dcbench again from a complete package or clone.'),
+  DCB_NO_CUDA: e('environment', Environment, 'Under --device cuda, onnxruntime cannot create a CUDA session for the model (no GPU, missing CUDA libraries).', 'Run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu.'),
 
   // internal
-  DCB_INTERNAL: {
-    area: 'internal', exitCode: Internal,
-    meaning: 'An unexpected error: a bug in dcbench.',
-    fix: 'Re-run with --debug and report the output with the command you ran.',
-  },
-  DCB_INTERNAL_SUITE: {
-    area: 'internal', exitCode: Internal,
-    meaning: 'dcbench tried to generate the data of a suite that is downloaded, not synthetic: a bug.',
-    fix: 'Report it with the command you ran.',
-  },
-  DCB_QUICKSTART_INTERNAL: {
-    area: 'internal', exitCode: Internal,
-    meaning: 'A quickstart step found its own earlier output wrong (a baseline subset invalid, steps out of order): a bug.',
-    fix: 'Report it with the command you ran and its output.',
-  },
+  DCB_INTERNAL: e('internal', Internal, 'An unexpected error: a bug in dcbench.', 'Re-run with --debug and report the output with the command you ran.'),
+  DCB_INTERNAL_SUITE: e('internal', Internal, 'dcbench tried to generate the data of a suite that is downloaded, not synthetic: a bug.', 'Report it with the command you ran.'),
+  DCB_QUICKSTART_INTERNAL: e('internal', Internal, 'A quickstart step found its own earlier output wrong (a baseline subset invalid, steps out of order): a bug.', 'Report it with the command you ran and its output.'),
 } as const satisfies Record<`DCB_${string}`, ErrorInfo>
 
 /** Every code dcbench reports. */
