@@ -37,8 +37,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const track = options.track ?? 'filtering'
   const dataDir = resolve(options.dataDir)
   const runDir = resolve(options.runDir)
-  const data = training.readData(dataDir, recipe)
+  // A refused split is a usage error to report before any file is read.
   const {infra, gpus} = infrastructure(options, recipe)
+  const data = training.readData(dataDir, recipe)
   const threads = options.threads ?? availableParallelism()
   const notes: string[] = []
 

@@ -10,7 +10,7 @@ import {reshard} from '../../../src/runner/reshard/index.js'
 import {train} from '../../../src/runner/train/index.js'
 import {dataComp, dclm} from '../../../src/benchmarks/builtins.js'
 import {recipeOf} from '../../../src/tracks/index.js'
-import {repoRoot} from '../../helpers/cli.js'
+import {repoRoot, runBench} from '../../helpers/cli.js'
 import {fakeTrainerImage, fakeTrainersDir} from '../../helpers/fake-trainer.js'
 import {useTempDir} from '../../helpers/tmp.js'
 import {makeDataCompPool, makeDclmPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
@@ -143,6 +143,26 @@ describe('bench train, local executor', () => {
     const facts = RunManifest.parse(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')))
     expect(facts).toMatchObject({benchmark: 'dclm', executor: 'local', image_digest: null, exit_status: 'complete'})
     expect(startProbe(run).data_read_only).toBe(false)
+  }, 120_000)
+
+  it('takes --set as bench tracks show checks it: the split recorded, the recipe hash unchanged, anything else refused', async () => {
+    const run = join(tempDir(), 'run')
+    const recipe = recipeOf(dclm, 'tiny')
+    const options = {benchmark: 'dclm', scale: 'tiny', dataDir: lmData, runDir: run, executor: 'local' as const, trainersDir, threads: 1, maxSteps: 1}
+    await train({...options, set: {grad_accum: '2'}})
+    const manifest = RunManifest.parse(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')))
+    expect(manifest.recipe_hash).toBe(recipe.hash)
+    expect(manifest.infra).toEqual({gpus_per_node: 1, nodes: 1, per_device_batch_size: recipe.recipe.global_batch_size / 2, grad_accum: 2, global_batch_size: recipe.recipe.global_batch_size})
+    expect(JSON.parse(readFileSync(join(run, 'recipe.json'), 'utf8'))).toMatchObject({recipe_hash: recipe.hash, infra: manifest.infra})
+
+    const other = {...options, runDir: join(tempDir(), 'other')}
+    await expect(train({...other, set: {lr: '1'}})).rejects.toMatchObject({code: 'DCB_FROZEN_FIELD', message: expect.stringMatching(/^lr is frozen by the dclm tiny recipe/)})
+    await expect(train({...other, set: {nodes: '2'}})).rejects.toMatchObject({code: 'DCB_USAGE', message: expect.stringMatching(/a split over several nodes needs a cluster executor/)})
+    await expect(train({...other, gpus: 2, set: {gpus_per_node: '4'}})).rejects.toMatchObject({code: 'DCB_USAGE', message: expect.stringMatching(/--gpus 2 and --set gpus_per_node=4 disagree/)})
+    const cli = await runBench(['train', '--benchmark', 'dclm', '--scale', 'tiny', '--data', lmData, '--out', other.runDir, '--set', 'per_device_batch_size=3'])
+    expect(cli.exitCode).toBe(2)
+    expect(cli.stderr).toMatch(/^error \[DCB_GLOBAL_BATCH\]: .*does not make the frozen global batch/)
+    expect(existsSync(other.runDir)).toBe(false)
   }, 120_000)
 
   it('refuses data of the wrong benchmark and a run folder of another run', async () => {
