@@ -52,20 +52,22 @@ export type BoardRecord = z.infer<typeof BoardRecord>
 
 /**
  * The fields of a record that publishing reads. `bench leaderboard add` validated every entry in
- * full; publishing re-checks only what it renders (about 2.5× faster on 10,000 entries), and
- * re-checks every signature when given a keyring.
+ * full; publishing re-checks what it renders (about 2.5× faster on 10,000 entries than the full
+ * schema) and that the board file was not edited around it — the entry id is the entry's, a
+ * verified entry names its re-run, a link is http(s) — and every signature when given a keyring.
  */
 export const PublishedRecord = z.looseObject({
   record_version: z.literal(1),
-  entry_id: z.string(),
+  entry_id: z.string().regex(/^[0-9a-f]{64}$/, 'expected the entry\'s sha256 id'),
   status: EntryStatus,
+  rerun: z.looseObject({entry_id: z.string(), key_id: z.string()}).optional(),
   entry: z.looseObject({
     benchmark: z.string(),
     scale: z.string(),
     track: z.string(),
     created_at: z.string(),
     submitter: z.looseObject({name: z.string()}),
-    method: z.looseObject({name: z.string(), description: z.string(), link: z.string().optional()}),
+    method: z.looseObject({name: z.string(), description: z.string(), link: z.url({protocol: /^https?$/, message: 'expected an http(s) URL'}).optional()}),
     data: z.looseObject({subset_size: z.number()}),
     eval: z.looseObject({suite: z.string(), tasks: z.record(z.string(), z.number()), aggregates: z.record(z.string(), z.number())}),
   }),

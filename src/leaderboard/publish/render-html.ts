@@ -71,11 +71,11 @@ function renderBoardSection(board: RankedBoard): string {
           const name = row.method_link ? `<a href="${escapeHtml(row.method_link)}" rel="nofollow noopener">${escapeHtml(row.method)}</a>` : escapeHtml(row.method)
           return `<td${cls} data-value="${escapeHtml(row.method)}" title="${escapeHtml(row.description)}">${name}</td>`
         }
-        if (c.label === 'Status') return `<td data-value="${row.status}"><span class="status ${row.status}">${row.status}</span></td>`
-        if (c.label === 'Dataset size' || c.label === 'Documents') return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
+        if (c.label === 'Status') return `<td data-value="${escapeHtml(row.status)}"><span class="status ${escapeHtml(row.status)}">${escapeHtml(row.status)}</span></td>`
+        if (c.label === board.size_column) return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
         return `<td${cls}>${escapeHtml(String(value))}</td>`
       })
-      return `<tr data-entry="${row.entry_id}">${cells.join('')}</tr>`
+      return `<tr data-entry="${escapeHtml(row.entry_id)}">${cells.join('')}</tr>`
     })
     .join('\n')
   return `<section class="board" id="board-${escapeHtml(board.id)}">

@@ -38,6 +38,7 @@ async function hostileRecords(dir: string): Promise<BoardRecord[]> {
       added_at: '2025-03-01T00:00:00.000Z',
       status: seed === 2 ? 'verified' : 'self-reported',
       signer: {key_id: signer.keyId, name: payload(`signer-${seed}`)},
+      ...(seed === 2 ? {rerun: {entry_id: 'c'.repeat(64), key_id: signer.keyId, signer: payload('rerun-signer'), headline: {name: 'Average', submitted: 0.5, rerun: 0.5, difference: 0}, tolerance: 0.006, added_at: '2025-03-02T00:00:00.000Z'}} : {}),
       entry,
     })
   }
