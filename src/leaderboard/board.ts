@@ -6,6 +6,7 @@ import {z} from 'zod'
 
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {SignedEntry} from './entry-schema.js'
 
@@ -59,7 +60,9 @@ export type BoardRecord = z.infer<typeof BoardRecord>
 export const PublishedRecord = z.looseObject({
   record_version: z.literal(1),
   entry_id: z.string().regex(/^[0-9a-f]{64}$/, 'expected the entry\'s sha256 id'),
+  added_at: z.string(),
   status: EntryStatus,
+  signer: z.looseObject({key_id: z.string(), name: z.string()}),
   rerun: z.looseObject({entry_id: z.string(), key_id: z.string()}).optional(),
   entry: z.looseObject({
     benchmark: z.string(),
@@ -113,9 +116,10 @@ export function parseBoard(text: string, file: string, validate: 'full' | 'publi
     if (line.trim() === '') continue
     let raw: unknown
     try {
-      raw = JSON.parse(line)
+      raw = parseStrictJson(line)
     } catch (error) {
-      throw new DcbError('DCB_BOARD', `${file}:${i + 1}: not valid JSON (${(error as Error).message})`)
+      if (!(error instanceof StrictJsonError)) throw error
+      throw new DcbError('DCB_BOARD', `${file}:${i + 1}: not valid JSON (${error.reason}, column ${error.column})`)
     }
     const parsed = schema.safeParse(raw)
     if (!parsed.success) throw new DcbError('DCB_BOARD', `${file}:${i + 1}: ${describeZodError(parsed.error)}`)

@@ -69,8 +69,14 @@ export const Signature = z.strictObject({
   algorithm: z.literal('ed25519'),
   /** sha256 (hex) of the signer's raw 32-byte public key; the keyring maps it to a trusted key. */
   key_id: sha256Hex,
-  /** base64 of the 64-byte signature. */
-  value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected the base64 of a 64-byte ed25519 signature'),
+  /**
+   * The canonical base64 of the 64-byte signature: decoders ignore the 4 padding bits of the last
+   * character, so without this one signature would have 4 spellings (and an entry 4 ids).
+   */
+  value: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{86}==$/, 'expected the base64 of a 64-byte ed25519 signature')
+    .refine((v) => Buffer.from(v, 'base64').toString('base64') === v, 'not the canonical base64 of the signature (its padding bits are set)'),
 })
 
 /** Everything an entry states, before it is signed. */

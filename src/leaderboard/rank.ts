@@ -41,7 +41,7 @@ export interface RankedBoard {
 
 /**
  * Groups records into boards per benchmark/scale/track and ranks each by its official headline
- * (DataComp: the 38-task Average; DCLM: CORE), best first; ties keep the earlier submission first.
+ * (DataComp: the 38-task Average; DCLM: CORE), best first; ties keep the entry the organizers added first.
  */
 export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolver): RankedBoard[] {
   const groups = new Map<string, BoardRecord[]>()
@@ -61,7 +61,8 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
     const headline = suite?.headline ?? (columns[0]?.key as string)
     const tasks = suite?.tasks.map(({key, name}) => ({key, name})) ?? Object.keys(first.entry.eval.tasks).map((key) => ({key, name: key}))
     const score = (r: BoardRecord): number => r.entry.eval.aggregates[headline] ?? Number.NEGATIVE_INFINITY
-    const sorted = [...group].sort((a, b) => score(b) - score(a) || a.entry.created_at.localeCompare(b.entry.created_at))
+    // Ties break by when the organizer added the entry: the entry's own created_at is the participant's to set.
+    const sorted = [...group].sort((a, b) => score(b) - score(a) || a.added_at.localeCompare(b.added_at))
     const rows: RankedRow[] = []
     sorted.forEach((record, i) => {
       const previous = rows[i - 1]
@@ -73,7 +74,8 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
         method: entry.method.name,
         ...(entry.method.link ? {method_link: entry.method.link} : {}),
         description: entry.method.description,
-        submitter: entry.submitter.name,
+        // The signing key's name in the organizers' keyring, not the free-text submitter of the entry.
+        submitter: record.signer.name,
         status: record.status,
         subset_size: entry.data.subset_size,
         aggregates: Object.fromEntries(columns.map((c) => [c.key, entry.eval.aggregates[c.key] as number])),

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 
 import {DcbError} from '../errors.js'
+import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, SignedEntry} from './entry-schema.js'
 
@@ -33,9 +34,12 @@ export async function readEntryFile(file: string): Promise<ReadEntry> {
 export function parseEntryText(text: string, file: string): ReadEntry {
   let raw: unknown
   try {
-    raw = JSON.parse(text)
+    // Strict: what the signature covers is the one reading every reader sees (no duplicate keys, no
+    // prototype keys, no numbers beyond the double range).
+    raw = parseStrictJson(text)
   } catch (error) {
-    throw new DcbError('DCB_ENTRY_FILE', `${file}: not valid JSON (${(error as Error).message})`, {
+    if (!(error instanceof StrictJsonError)) throw error
+    throw new DcbError('DCB_ENTRY_FILE', `${file}: not valid JSON: ${error.message}`, {
       suggestions: ["an entry is the JSON file written by 'bench submit'"],
     })
   }

@@ -37,7 +37,7 @@ describe('signed entries are read one way only', () => {
     const text = withDuplicateKey(JSON.stringify(entry, null, 2), 'scale', 'method', JSON.stringify({name: 'a nicer name', description: ''}))
     const file = join(dir, 'dup.json')
     writeFileSync(file, text)
-    await expect(verifyEntry({entry: file, keyring, suites: testSuites})).rejects.toMatchObject({code: 'DCB_ENTRY_FILE', message: expect.stringMatching(/dup\.json: line \d+, column \d+: duplicate key "method"/)})
+    await expect(verifyEntry({entry: file, keyring, suites: testSuites})).rejects.toMatchObject({code: 'DCB_ENTRY_FILE', message: expect.stringMatching(/dup\.json: not valid JSON: line \d+, column \d+: duplicate key "method"/)})
   })
 
   it('refuses __proto__ inside signed tasks and aggregates, which would otherwise break publishing', async () => {
@@ -46,7 +46,7 @@ describe('signed entries are read one way only', () => {
     const text = JSON.stringify(signed).replace('"tasks":{', '"tasks":{"__proto__":{"x":1},')
     const file = join(dir, 'proto.json')
     writeFileSync(file, text)
-    await expect(verifyEntry({entry: file, keyring, suites: testSuites})).rejects.toMatchObject({code: 'DCB_ENTRY_FILE', message: expect.stringMatching(/forbidden key "__proto__"/)})
+    await expect(verifyEntry({entry: file, keyring, suites: testSuites})).rejects.toMatchObject({code: 'DCB_ENTRY_FILE', message: expect.stringMatching(/key "__proto__" is not allowed/)})
   })
 
   it('refuses a number past the double range (1e400 reads as Infinity)', async () => {
