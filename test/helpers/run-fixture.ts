@@ -1,4 +1,5 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {formatResultLine, loadSuite} from '../../src/eval/datacomp/index.js'
@@ -63,4 +64,47 @@ export function writeDataCompRunFixture(dir: string, options: {seed?: number; sc
   const evalFile = join(run, 'eval/eval_results.jsonl')
   writeFileSync(evalFile, lines.join(''))
   return {run, evalFile, poolIndex}
+}
+
+export interface BoundRunOptions {
+  seed?: number
+  /** What run.json says the model files hash to: `true` (the truth), `false` (no model block: a hand-written run.json), or another folder's hashes. */
+  model?: boolean | Record<string, string>
+  /** The model hash the eval output records (default: the run's own model). */
+  evalModelSha256?: string
+}
+
+/**
+ * A run folder as `bench train` (run.json v2) and `bench eval` leave it: model files, run.json naming
+ * their sha256, an eval_results.jsonl and the eval_info.json that records which model was evaluated.
+ * The model hash is computed here by the documented rule (docs/contracts.md), independently of src/:
+ * sha256 of the canonical JSON of {relative path: sha256 of the file}.
+ */
+export function writeBoundRunFixture(dir: string, options: BoundRunOptions = {}): {run: string; evalFile: string; poolIndex: string; modelSha256: string} {
+  const seed = options.seed ?? 1
+  const {run, evalFile, poolIndex} = writeDataCompRunFixture(dir, {seed})
+  const modelDir = join(run, 'model')
+  mkdirSync(modelDir, {recursive: true})
+  const contents: Record<string, string> = {
+    'model.json': JSON.stringify({kind: 'clip', model: `fixture-${seed}`}),
+    'image_encoder.onnx': `image tower of model ${seed}`,
+    'text_encoder.onnx': `text tower of model ${seed}`,
+  }
+  const files: Record<string, string> = {}
+  for (const [name, text] of Object.entries(contents)) {
+    writeFileSync(join(modelDir, name), text)
+    files[name] = createHash('sha256').update(text).digest('hex')
+  }
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)))
+  const modelSha256 = createHash('sha256').update(JSON.stringify(sorted)).digest('hex')
+  const manifest = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as Record<string, unknown>
+  if (options.model !== false) {
+    const claimed = options.model === true || options.model === undefined ? sorted : options.model
+    const claimedSha = createHash('sha256').update(JSON.stringify(Object.fromEntries(Object.entries(claimed).sort(([a], [b]) => (a < b ? -1 : 1))))).digest('hex')
+    Object.assign(manifest, {format: 'dcbench.run/2', model: {sha256: claimedSha, files: claimed}})
+  }
+  writeFileSync(join(run, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  const suite = loadSuite('datacomp-38')
+  writeFileSync(join(run, 'eval', 'eval_info.json'), `${JSON.stringify({model_hash: options.evalModelSha256 ?? modelSha256, suite: suite.suite, suite_version: suite.version})}\n`)
+  return {run, evalFile, poolIndex, modelSha256}
 }
