@@ -274,8 +274,8 @@ export interface SuiteScoring {
   suite: string
   /** The version of the suite definition the harness carries. */
   version: string
-  /** The scored tasks, in the suite's order, with their display names. */
-  tasks: {key: string; name: string; group?: string}[]
+  /** The scored tasks, in the suite's order, with their display names and example counts (for re-run tolerances). */
+  tasks: {key: string; name: string; group?: string; examples?: number}[]
   /** Recomputes the aggregates from per-task main metrics with the eval module's aggregator. */
   aggregate(tasks: Record<string, number>): Record<string, number>
   /** The aggregate that ranks a board (DataComp: `Average`; DCLM: CORE). */
@@ -284,6 +284,11 @@ export interface SuiteScoring {
   columns: {key: string; label: string}[]
   /** Reads an eval output file (the eval module's format) into per-task main metrics. */
   readResults(file: string): Promise<Record<string, number>>
+  /**
+   * The model hash (src/contracts/model-folder.ts) of the model folder an eval output file was made
+   * from, as the evaluation recorded it; undefined when the file does not say (not written by dcbench).
+   */
+  readModelHash(file: string): Promise<string | undefined>
 }
 
 /** Finds the scoring of a suite by name; undefined when dcbench has no such suite. */

@@ -7,6 +7,7 @@ import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalHash} from '../util/canonical-json.js'
 import {describeZodError} from '../util/zod-issue.js'
+import {ModelFiles} from './model-folder.js'
 
 /**
  * `RUN/run.json` (docs/contracts.md, "A run directory"): written by `bench train` (atomically, when an
@@ -14,7 +15,12 @@ import {describeZodError} from '../util/zod-issue.js'
  * entry and by `bench verify` to check one. This module is its only reader and writer.
  */
 
-export const RUN_MANIFEST_FORMAT = 'dcbench.run/1'
+/**
+ * The run.json this dcbench writes. Version 2 adds `model` (the sha256 of every model file); version 1
+ * files (no model named) are still read, and `bench train` on a finished version-1 run records it.
+ */
+export const RUN_MANIFEST_FORMAT = 'dcbench.run/2'
+export const RUN_MANIFEST_FORMATS = ['dcbench.run/1', RUN_MANIFEST_FORMAT] as const
 
 /**
  * `running`, `complete` (finished and outputs accepted), `stopped_at_max_steps`, `interrupted`
@@ -49,7 +55,7 @@ const RunInfra = z.looseObject({
 
 /** The whole of run.json. Unknown fields are kept (and covered by the manifest hash). */
 export const RunManifest = z.looseObject({
-  format: z.literal(RUN_MANIFEST_FORMAT),
+  format: z.enum(RUN_MANIFEST_FORMATS),
   /** A registered benchmark's id. */
   benchmark: z.string(),
   scale: z.string(),
@@ -83,6 +89,8 @@ export const RunManifest = z.looseObject({
   steps_total: count.nullable(),
   final_loss: z.number().nullable(),
   validation: z.looseObject({ok: z.boolean(), problems: z.array(z.string())}).nullable(),
+  /** The model the run produced (RUN/model/, src/contracts/model-folder.ts), once its outputs were accepted; absent in version 1. */
+  model: ModelFiles.nullable().optional(),
   harness_version: z.string(),
 })
 export type RunManifest = z.infer<typeof RunManifest>

@@ -23,33 +23,68 @@ import {SignedEntry} from './entry-schema.js'
 export const ENTRIES_FILE = 'entries.jsonl'
 export const BOARD_KEYRING_DIR = 'keyring'
 
-/** The verification status shown on the board. */
-export const EntryStatus = z.enum(['verified', 'self-reported'])
+/**
+ * How far an entry's scores were checked, in increasing order: `self-reported` (signed by its
+ * submitter, rules checked), `re-evaluated` (an organizer evaluated the submitted model folder — the
+ * one the entry's hashes name — on all tasks or a sample drawn after submission, and the scores
+ * agreed), `verified` (an organizer trained the subset again with the recipe and the scores agreed).
+ */
+export const EntryStatus = z.enum(['self-reported', 're-evaluated', 'verified'])
+export type EntryStatus = z.infer<typeof EntryStatus>
 
-/** An organizer re-run that confirmed an entry. */
+/** The board line version this dcbench writes (2: re-runs compared per task, re-evaluations). */
+export const BOARD_RECORD_VERSION = 2
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/)
+/** The task whose difference used most of its bound. */
+const ClosestTask = z.strictObject({task: z.string(), difference: z.number(), bound: z.number()})
+
+/** An organizer re-run that confirmed an entry (version 1 lines compared the headline only, `tolerance` absolute). */
 export const RerunRecord = z.strictObject({
-  /** Id of the organizer's own signed entry for the re-run. */
+  /** Id of the organizer's own signed entry for the re-run; it verifies this entry only. */
   entry_id: z.string(),
   /** The organizer key that signed it. */
   key_id: z.string(),
   signer: z.string(),
   /** The headline aggregate: submitted value, re-run value, and their difference. */
   headline: z.strictObject({name: z.string(), submitted: z.number(), rerun: z.number(), difference: z.number()}),
+  /** Version 2: how many tasks were compared, and the closest call. */
+  tasks_compared: z.int().nonnegative().optional(),
+  closest_task: ClosestTask.optional(),
+  /** Version 2: the tolerance factor used (1 = the default bounds); version 1: the absolute headline tolerance. */
   tolerance: z.number(),
   added_at: z.string(),
 })
 
-/** One line of entries.jsonl. */
-export const BoardRecord = z.strictObject({
-  record_version: z.literal(1),
-  entry_id: z.string().regex(/^[0-9a-f]{64}$/),
+/** An organizer's evaluation of the submitted model folder that agreed with the entry. */
+export const ReevalRecord = z.strictObject({
+  /** sha256 of the organizer's eval output and of the model it evaluated (the entry's). */
+  results_sha256: sha256,
+  model_sha256: sha256,
+  /** The tasks evaluated again: all, or a sample the organizer drew after submission. */
+  tasks: z.array(z.string()).min(1),
+  closest_task: ClosestTask.optional(),
+  tolerance: z.number(),
   added_at: z.string(),
-  status: EntryStatus,
+})
+
+const recordFields = {
+  entry_id: sha256,
+  /** When the organizer added it: ranking ties break on it. */
+  added_at: z.string(),
+  /** The signing key and the name the board's keyring gives it (what the board shows). */
   signer: z.strictObject({key_id: z.string(), name: z.string()}),
   rerun: RerunRecord.optional(),
   entry: SignedEntry,
-})
+}
+
+/** One line of entries.jsonl (version 1 lines of older boards are still read). */
+export const BoardRecord = z.discriminatedUnion('record_version', [
+  z.strictObject({record_version: z.literal(BOARD_RECORD_VERSION), ...recordFields, status: EntryStatus, reeval: ReevalRecord.optional()}),
+  z.strictObject({record_version: z.literal(1), ...recordFields, status: z.enum(['verified', 'self-reported'])}),
+])
 export type BoardRecord = z.infer<typeof BoardRecord>
+export type ReevalRecord = z.infer<typeof ReevalRecord>
 
 /**
  * The fields of a record that publishing reads. `bench leaderboard add` validated every entry in
@@ -58,7 +93,7 @@ export type BoardRecord = z.infer<typeof BoardRecord>
  * verified entry names its re-run, a link is http(s) — and every signature when given a keyring.
  */
 export const PublishedRecord = z.looseObject({
-  record_version: z.literal(1),
+  record_version: z.union([z.literal(1), z.literal(BOARD_RECORD_VERSION)]),
   entry_id: z.string().regex(/^[0-9a-f]{64}$/, 'expected the entry\'s sha256 id'),
   added_at: z.string(),
   status: EntryStatus,
@@ -69,7 +104,6 @@ export const PublishedRecord = z.looseObject({
     scale: z.string(),
     track: z.string(),
     created_at: z.string(),
-    submitter: z.looseObject({name: z.string()}),
     method: z.looseObject({name: z.string(), description: z.string(), link: z.url({protocol: /^https?$/, message: 'expected an http(s) URL'}).optional()}),
     data: z.looseObject({subset_size: z.number()}),
     eval: z.looseObject({suite: z.string(), tasks: z.record(z.string(), z.number()), aggregates: z.record(z.string(), z.number())}),

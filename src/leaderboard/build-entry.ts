@@ -1,26 +1,30 @@
+import {createPublicKey} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 
-import {readRunManifest, runManifestHash} from '../contracts/run-manifest.js'
+import {hashModelFolder, modelDifferences, type ModelFiles} from '../contracts/model-folder.js'
+import {readRunManifest, runManifestHash, type RunManifest} from '../contracts/run-manifest.js'
 import {DcbError} from '../errors.js'
 import {getRecipe} from '../tracks/registry.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {fileSha256} from '../util/file-sha256.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, UnsignedEntry, type SignedEntry} from './entry-schema.js'
-import {loadPrivateKey} from './keys.js'
+import {keyId, loadPrivateKey} from './keys.js'
 import {entryId, signEntry} from './signing.js'
-import type {SuiteResolver} from './suites.js'
+import type {SuiteResolver, SuiteScoring} from './suites.js'
 
 export interface BuildEntryOptions {
   /** The run folder (or its run.json). */
   run: string
   /** The eval output: DataComp eval_results.jsonl, DCLM eval JSON. */
   evalFile: string
-  /** The submitter's NAME.key. */
+  /** The submitter's NAME.key: the entry is theirs, shown under the name the organizers' keyring gives it. */
   keyFile: string
   /** Where to write the signed entry. */
   out: string
-  submitter: {name: string; contact?: string}
+  /** A public contact shown with the entry (optional). */
+  contact?: string
   method: {name: string; description?: string; link?: string}
   /** Pool uid index file; its sha256 is recorded (overrides run.json's pool_index_sha256). */
   poolIndex?: string
@@ -37,8 +41,9 @@ export interface BuildEntryResult {
 
 /**
  * `bench submit`: builds an entry from a finished run and its eval output, checks it against the
- * rules verification will apply (so a participant learns of a problem before the organizers do),
- * signs it, and writes it atomically.
+ * rules verification will apply (so a participant learns of a problem before the organizers do) —
+ * the run's model files hash to what run.json says, and the eval was made on that model — signs it,
+ * and writes it atomically.
  */
 export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntryResult> {
   const {file: runFile, manifest: run, stored} = await readRunManifest(options.run)
@@ -53,9 +58,12 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
   }
   const suite = options.suites(recipe.recipe.eval_suite)
   if (!suite) throw new DcbError('DCB_UNKNOWN_SUITE', `${run.benchmark} ${run.scale} is evaluated on '${recipe.recipe.eval_suite}', which this dcbench cannot score`)
+  const model = await boundModel(runFile, run)
+  await checkEvaluatedModel(options.evalFile, suite, model)
   // The eval module reads and validates its own format; an incomplete results file is refused there.
   const tasks = await suite.readResults(options.evalFile)
   const aggregates = suite.aggregate(tasks)
+  const privateKey = await loadPrivateKey(options.keyFile)
 
   const unsigned = UnsignedEntry.safeParse({
     format: ENTRY_FORMAT,
@@ -63,7 +71,7 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
     benchmark: run.benchmark,
     scale: run.scale,
     track: run.track,
-    submitter: options.submitter.contact ? options.submitter : {name: options.submitter.name},
+    submitter: {key_id: keyId(createPublicKey(privateKey)), ...(options.contact ? {contact: options.contact} : {})},
     method: {name: options.method.name, description: options.method.description ?? '', ...(options.method.link ? {link: options.method.link} : {})},
     data: {
       subset_fingerprint: run.subset_fingerprint,
@@ -78,6 +86,7 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
       started_at: run.started_at,
       finished_at: run.finished_at,
     },
+    model,
     eval: {suite: suite.suite, suite_version: suite.version, results_sha256: await fileSha256(options.evalFile), tasks: orderedTasks(tasks, suite.tasks), aggregates},
     harness_version: run.harness_version,
     created_at: (options.now ?? (() => new Date()))().toISOString(),
@@ -85,11 +94,40 @@ export async function buildEntry(options: BuildEntryOptions): Promise<BuildEntry
   if (!unsigned.success) {
     throw new DcbError('DCB_ENTRY_INVALID', `cannot build an entry from ${runFile} and ${options.evalFile}: ${describeZodError(unsigned.error)}`)
   }
-  const entry = signEntry(unsigned.data, await loadPrivateKey(options.keyFile))
+  const entry = signEntry(unsigned.data, privateKey)
   await writeAtomically(options.out, (temp) => writeFile(temp, `${JSON.stringify(entry, null, 2)}\n`))
   return {out: options.out, entryId: entryId(entry), entry}
 }
 
+/** The model run.json names, after checking that the files in RUN/model still hash to it. */
+async function boundModel(runFile: string, run: RunManifest): Promise<ModelFiles> {
+  if (!run.model) {
+    throw new DcbError('DCB_RUN_MODEL', `${runFile}: names no model files, so nothing binds the scores to a model (a run.json written by hand, or by a dcbench before run.json version 2)`, {
+      suggestions: ["run the same 'bench train' command on the run folder: it records the model files of a finished run"],
+    })
+  }
+  const modelDir = join(dirname(runFile), 'model')
+  const problems = modelDifferences(modelDir, run.model, await hashModelFolder(modelDir), 'run.json')
+  if (problems.length > 0) {
+    throw new DcbError('DCB_RUN_MODEL', `${problems[0]}: the model is not the one the run produced`, {suggestions: problems.slice(1, 4)})
+  }
+  return run.model
+}
+
+/** The eval output must say it evaluated this model folder. */
+async function checkEvaluatedModel(evalFile: string, suite: SuiteScoring, model: ModelFiles): Promise<void> {
+  const evaluated = await suite.readModelHash(evalFile)
+  if (evaluated === undefined) {
+    throw new DcbError('DCB_EVAL_MODEL', `${evalFile}: does not say which model it evaluated (an eval output written by bench eval does)`, {
+      suggestions: ["evaluate the run's model folder with 'bench eval'"],
+    })
+  }
+  if (evaluated !== model.sha256) {
+    throw new DcbError('DCB_EVAL_MODEL', `${evalFile}: evaluated model ${evaluated.slice(0, 16)}…, not this run's model ${model.sha256.slice(0, 16)}…`, {
+      suggestions: ["evaluate the run's own model folder (RUN/model) with 'bench eval'"],
+    })
+  }
+}
 /** Tasks in the suite's order (readable files; the signature does not depend on it). */
 function orderedTasks(tasks: Record<string, number>, order: {key: string}[]): Record<string, number> {
   const out: Record<string, number> = {}

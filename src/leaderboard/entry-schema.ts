@@ -1,19 +1,34 @@
 import {z} from 'zod'
 
 import {isBenchmark} from '../benchmarks/registry.js'
+import {ModelFiles} from '../contracts/model-folder.js'
 
 /** The `format` field every leaderboard entry carries. */
 export const ENTRY_FORMAT = 'dcbench-leaderboard-entry'
-/** The entry schema version this dcbench writes and reads. Bump it for any change to the fields. */
-export const ENTRY_FORMAT_VERSION = 1
+/**
+ * The entry schema version this dcbench writes. Bump it for any change to the fields. Version 2 binds
+ * the scores to a model (`model`) and the submitter to the signing key (`submitter.key_id`); version 1
+ * entries are still read (boards written before stay readable) and show as not bound to a model.
+ */
+export const ENTRY_FORMAT_VERSION = 2
+/** The versions this dcbench reads. */
+export const READABLE_ENTRY_VERSIONS = [1, 2] as const
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (a sha256)')
 const isoTime = z.iso.datetime({offset: true, message: 'expected an ISO 8601 date-time such as 2025-01-31T12:00:00Z'})
 /** A task score or aggregate: a finite number (NaN and ±Infinity cannot be signed or ranked). */
 const finite = z.number().refine(Number.isFinite, 'expected a finite number')
 
-/** Who submitted the entry. Public: it is shown on the leaderboard. */
+/** Version 2: the submitter is the signing key; boards show the name the organizers' keyring gives it. */
 export const Submitter = z.strictObject({
+  /** The signing key's id (equal to `signature.key_id`). */
+  key_id: sha256Hex,
+  /** Optional public contact (a URL or address the submitter wants shown). */
+  contact: z.string().trim().min(1).max(300).optional(),
+})
+
+/** Version 1: who submitted, as free text (not bound to the key). */
+export const SubmitterV1 = z.strictObject({
   /** A person or team name. */
   name: z.string().trim().min(1).max(200),
   /** Optional public contact (a URL or address the submitter wants shown). */
@@ -79,15 +94,13 @@ export const Signature = z.strictObject({
     .refine((v) => Buffer.from(v, 'base64').toString('base64') === v, 'not the canonical base64 of the signature (its padding bits are set)'),
 })
 
-/** Everything an entry states, before it is signed. */
-export const UnsignedEntry = z.strictObject({
+/** The fields both versions share. */
+const common = {
   format: z.literal(ENTRY_FORMAT),
-  format_version: z.literal(ENTRY_FORMAT_VERSION),
   /** A registered benchmark's id. */
   benchmark: z.string().refine(isBenchmark, {message: 'not a registered benchmark'}),
   scale: z.string().min(1),
   track: z.string().min(1),
-  submitter: Submitter,
   method: Method,
   data: EntryData,
   /** The scale's frozen-recipe hash (`bench tracks show`). */
@@ -96,15 +109,34 @@ export const UnsignedEntry = z.strictObject({
   eval: EntryEval,
   /** dcbench version that trained and evaluated (from run.json). */
   harness_version: z.string().min(1),
-  /** When the entry was built and signed. */
+  /** When the entry was built and signed (the participant's clock: ranking never uses it). */
   created_at: isoTime,
+}
+
+/** Everything an entry states, before it is signed (version 2). */
+export const UnsignedEntry = z.strictObject({
+  ...common,
+  format_version: z.literal(ENTRY_FORMAT_VERSION),
+  submitter: Submitter,
+  /** The model folder that earned the scores: the sha256 of every file, as run.json and the eval output name it. */
+  model: ModelFiles,
 })
 
-/** A signed leaderboard entry (format version 1). */
-export const SignedEntry = UnsignedEntry.extend({signature: Signature})
+/** A version-1 entry (read only): no model, a free-text submitter. */
+export const UnsignedEntryV1 = z.strictObject({...common, format_version: z.literal(1), submitter: SubmitterV1})
+
+/** A signed leaderboard entry: version 2, or a version-1 entry of an older board. */
+export const SignedEntry = z.discriminatedUnion('format_version', [UnsignedEntry.extend({signature: Signature}), UnsignedEntryV1.extend({signature: Signature})])
 
 export type UnsignedEntry = z.infer<typeof UnsignedEntry>
 export type SignedEntry = z.infer<typeof SignedEntry>
+/** A signed version-2 entry: bound to a model and to its signing key. */
+export type BoundEntry = Extract<SignedEntry, {format_version: 2}>
+
+/** Whether an entry names the model that earned its scores (version 2). */
+export function isBound(entry: SignedEntry): entry is BoundEntry {
+  return entry.format_version === ENTRY_FORMAT_VERSION
+}
 export type EntryData = z.infer<typeof EntryData>
 export type EntryRun = z.infer<typeof EntryRun>
 export type EntryEval = z.infer<typeof EntryEval>

@@ -1,5 +1,6 @@
 export * from './add-entry.js'
 export * from './board.js'
+export * from './compare-scores.js'
 export * from './entry-schema.js'
 export * from './keyring.js'
 export * from './keys.js'

@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {DcbError} from '../errors.js'
 import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
-import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, SignedEntry} from './entry-schema.js'
+import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, READABLE_ENTRY_VERSIONS, SignedEntry} from './entry-schema.js'
 
 /** An entry file as read: the raw JSON object (what the signature covers) and, when valid, the typed entry. */
 export interface ReadEntry {
@@ -59,8 +59,8 @@ function versionProblem(object: Record<string, unknown>): string | undefined {
   if (object.format !== ENTRY_FORMAT) {
     return `format: received ${JSON.stringify(object.format) ?? 'nothing'}, expected "${ENTRY_FORMAT}" (not a dcbench leaderboard entry)`
   }
-  if (object.format_version !== ENTRY_FORMAT_VERSION) {
-    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads version ${ENTRY_FORMAT_VERSION}`
+  if (!(READABLE_ENTRY_VERSIONS as readonly unknown[]).includes(object.format_version)) {
+    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads versions ${READABLE_ENTRY_VERSIONS.join(' and ')} (writes ${ENTRY_FORMAT_VERSION})`
   }
   return undefined
 }

@@ -1,19 +1,36 @@
+import {dirname, join} from 'node:path'
+
+import {hashModelFolder, type ModelFiles} from '../contracts/model-folder.js'
 import {readRunManifest, runManifestHash} from '../contracts/run-manifest.js'
 import {fileSha256} from '../util/file-sha256.js'
-import type {SignedEntry} from './entry-schema.js'
+import {isBound, type SignedEntry} from './entry-schema.js'
 import type {SuiteResolver} from './suites.js'
 import type {Check, FileChecker} from './verify-entry.js'
 
-/** Checks that a run folder is the one the entry reports. */
+/** Checks that a run folder is the one the entry reports: its run.json, and every file of its model. */
 export function runChecker(run: string): FileChecker {
   return async (entry: SignedEntry): Promise<Check[]> => {
     const {file, stored} = await readRunManifest(run)
     const hash = runManifestHash(stored)
-    if (hash !== entry.run.manifest_sha256) {
-      return [{name: 'run', ok: false, detail: `run.manifest_sha256: ${file} hashes to ${hash.slice(0, 16)}…, the entry says ${entry.run.manifest_sha256.slice(0, 16)}… (a different or edited run)`}]
-    }
-    return [{name: 'run', ok: true, detail: `${file} matches run.manifest_sha256`}]
+    const checks: Check[] = hash === entry.run.manifest_sha256
+      ? [{name: 'run', ok: true, detail: `${file} matches run.manifest_sha256`}]
+      : [{name: 'run', ok: false, detail: `run.manifest_sha256: ${file} hashes to ${hash.slice(0, 16)}…, the entry says ${entry.run.manifest_sha256.slice(0, 16)}… (a different or edited run)`}]
+    if (isBound(entry)) checks.push(await modelCheck(join(dirname(file), 'model'), entry.model))
+    return checks
   }
+}
+
+/** The model folder hashes to what the entry says, file by file. */
+export async function modelCheck(modelDir: string, model: ModelFiles): Promise<Check> {
+  const actual = await hashModelFolder(modelDir)
+  const differences = []
+  for (const [path, hash] of Object.entries(model.files)) {
+    const now = actual.files[path]
+    if (now !== hash) differences.push(`model.files.${path}: ${modelDir}/${path} ${now === undefined ? 'is missing' : `hashes to ${now.slice(0, 16)}…`}, the entry says ${hash.slice(0, 16)}…`)
+  }
+  for (const path of Object.keys(actual.files)) if (!(path in model.files)) differences.push(`model.files: ${modelDir}/${path} is not named by the entry`)
+  if (differences.length > 0) return {name: 'model', ok: false, detail: `${differences[0]}${differences.length > 1 ? ` (+${differences.length - 1} more)` : ''}`}
+  return {name: 'model', ok: true, detail: `${modelDir} matches model.sha256 ${model.sha256.slice(0, 16)}… (${Object.keys(model.files).length} files)`}
 }
 
 /** Checks that an eval output file is the one the entry reports, and holds the same per-task scores. */
@@ -29,7 +46,13 @@ export function evalChecker(evalFile: string, suites: SuiteResolver): FileChecke
     for (const [key, value] of Object.entries(entry.eval.tasks)) {
       if (tasks[key] !== value) return [{name: 'eval', ok: false, detail: `eval.tasks.${key}: entry says ${value}, ${evalFile} has ${tasks[key]}`}]
     }
-    return [{name: 'eval', ok: true, detail: `${evalFile} matches eval.results_sha256 and every task score`}]
+    if (isBound(entry)) {
+      const evaluated = await suite.readModelHash(evalFile)
+      if (evaluated !== entry.model.sha256) {
+        return [{name: 'eval', ok: false, detail: `model.sha256: ${evalFile} evaluated ${evaluated === undefined ? 'a model it does not name' : `model ${evaluated.slice(0, 16)}…`}, the entry says ${entry.model.sha256.slice(0, 16)}…`}]
+      }
+    }
+    return [{name: 'eval', ok: true, detail: `${evalFile} matches eval.results_sha256 and every task score${isBound(entry) ? ', and evaluated the entry\'s model' : ''}`}]
   }
 }
 

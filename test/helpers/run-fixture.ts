@@ -7,11 +7,19 @@ import {getRecipe} from '../../src/tracks/index.js'
 import {hex} from './leaderboard.js'
 
 /**
- * A run folder's run.json with the fields the leaderboard reads (docs/contracts.md), and a DataComp
- * eval_results.jsonl in evaluate.py's exact line format (spec §4.5) — made by code, for tests that do
- * not train. Scores are deterministic in `seed`.
+ * A run folder as `bench train` and `bench eval` leave it (writeBoundRunFixture), made by code for
+ * tests that do not train.
  */
 export function writeDataCompRunFixture(dir: string, options: {seed?: number; scale?: string; track?: string} = {}): {run: string; evalFile: string; poolIndex: string} {
+  const {run, evalFile, poolIndex} = writeBoundRunFixture(dir, options)
+  return {run, evalFile, poolIndex}
+}
+
+/**
+ * A version-1 run.json with the fields the leaderboard reads (docs/contracts.md), and a DataComp
+ * eval_results.jsonl in evaluate.py's exact line format (spec §4.5). Scores are deterministic in `seed`.
+ */
+function writeRunFolder(dir: string, options: {seed?: number; scale?: string; track?: string} = {}): {run: string; evalFile: string; poolIndex: string} {
   const seed = options.seed ?? 1
   const scale = options.scale ?? 'small'
   const track = options.track ?? 'filtering'
@@ -68,6 +76,8 @@ export function writeDataCompRunFixture(dir: string, options: {seed?: number; sc
 
 export interface BoundRunOptions {
   seed?: number
+  scale?: string
+  track?: string
   /** What run.json says the model files hash to: `true` (the truth), `false` (no model block: a hand-written run.json), or another folder's hashes. */
   model?: boolean | Record<string, string>
   /** The model hash the eval output records (default: the run's own model). */
@@ -82,7 +92,7 @@ export interface BoundRunOptions {
  */
 export function writeBoundRunFixture(dir: string, options: BoundRunOptions = {}): {run: string; evalFile: string; poolIndex: string; modelSha256: string} {
   const seed = options.seed ?? 1
-  const {run, evalFile, poolIndex} = writeDataCompRunFixture(dir, {seed})
+  const {run, evalFile, poolIndex} = writeRunFolder(dir, {seed, scale: options.scale, track: options.track})
   const modelDir = join(run, 'model')
   mkdirSync(modelDir, {recursive: true})
   const contents: Record<string, string> = {

@@ -2,15 +2,16 @@ import {Args, Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {DcbError} from '../../errors.js'
-import {addEntry, DEFAULT_RERUN_TOLERANCE, defaultSuites} from '../../leaderboard/index.js'
+import {addEntry, defaultSuites, MAX_TOLERANCE_FACTOR} from '../../leaderboard/index.js'
 
 export default class LeaderboardAdd extends BenchCommand {
   static override summary = 'Verify a signed entry and add it to a board (organizers).'
   static override description =
-    "Runs every check of 'bench verify', then appends the entry to BOARD/entries.jsonl under a lock (temp file + rename: concurrent adds never lose one). Refuses duplicates (the same entry, or another entry for the same run). The entry is 'self-reported' unless --rerun gives the organizers' own signed re-run of the same subset whose headline agrees within --tolerance; then it is 'verified' (also for an entry already on the board)."
+    "Runs every check of 'bench verify', then appends the entry to BOARD/entries.jsonl under a lock (temp file + rename: concurrent adds never lose one). Refuses duplicates (the same entry, or another entry for the same run) and entries not bound to a model (format version 1). The entry is 'self-reported'; 're-evaluated' when --reeval gives the organizers' eval output of the submitted model folder (all tasks, or a sample drawn after submission) and every task agrees; 'verified' when --rerun gives the organizers' own signed re-run of the same subset and every task and the headline agree (also for an entry already on the board). A task agrees within max(0.02, 3·√(p(1−p)/n)) for score p over n examples, the headline within 0.01; --tolerance multiplies both (below 1 tightens, at most 2). One re-run verifies one entry."
   static override examples = [
     '<%= config.bin %> leaderboard add entry.json --board board',
     '<%= config.bin %> leaderboard add entry.json --board board --rerun organizer-rerun.json',
+    '<%= config.bin %> leaderboard add entry.json --board board --reeval reeval/eval_results.jsonl --tolerance 0.5',
   ]
   static override args = {
     entry: Args.string({description: "The entry file written by 'bench submit'.", required: true}),
@@ -19,7 +20,8 @@ export default class LeaderboardAdd extends BenchCommand {
     board: Flags.string({description: 'Board folder (created on the first add).', required: true}),
     keyring: Flags.string({description: 'Trusted keys (default: BOARD/keyring).'}),
     rerun: Flags.string({description: "The organizers' signed entry for their re-run of this submission."}),
-    tolerance: Flags.string({description: `Largest headline difference a re-run may show (default ${DEFAULT_RERUN_TOLERANCE}).`}),
+    reeval: Flags.string({description: "The organizers' eval output (bench eval) of the submitted model folder: marks the entry re-evaluated."}),
+    tolerance: Flags.string({description: `A factor on the agreement bounds of --rerun and --reeval: below 1 tightens them, at most ${MAX_TOLERANCE_FACTOR} (default 1).`}),
   }
 
   async run(): Promise<Record<string, unknown>> {
@@ -30,6 +32,7 @@ export default class LeaderboardAdd extends BenchCommand {
       boardDir: flags.board,
       keyringDir: flags.keyring,
       rerunFile: flags.rerun,
+      reevalFile: flags.reeval,
       tolerance,
       suites: defaultSuites,
     })
@@ -43,8 +46,6 @@ export default class LeaderboardAdd extends BenchCommand {
 
 function parseTolerance(text: string): number {
   const value = Number(text)
-  if (!Number.isFinite(value) || value < 0) {
-    throw new DcbError('DCB_USAGE', `--tolerance: expected a number ≥ 0, received '${text}'`)
-  }
+  if (text.trim() === '' || !Number.isFinite(value)) throw new DcbError('DCB_USAGE', `--tolerance: expected a number, received '${text}'`)
   return value
 }

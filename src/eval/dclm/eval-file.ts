@@ -7,6 +7,18 @@ import {writeFileAtomic} from '../../util/atomic-write.js'
 import {parsePythonJson, pythonJsonDumps} from '../../util/python-json.js'
 
 /**
+ * The key of dcbench's own block in a DCLM eval JSON (DCLM's tools keep keys they do not know):
+ * `{"model_sha256", "suite", "harness_version"}`, the model folder that was evaluated.
+ */
+export const DCLM_EVAL_DCBENCH_KEY = 'dcbench'
+
+/** The model hash a dcbench-written eval JSON records; undefined for one written by DCLM's own tools. */
+export function evaluatedModelHash(record: EvalRecord): string | undefined {
+  const block = record[DCLM_EVAL_DCBENCH_KEY] as {model_sha256?: unknown} | undefined
+  return typeof block?.model_sha256 === 'string' ? block.model_sha256 : undefined
+}
+
+/**
  * Writes a DCLM eval JSON as DCLM does (`json.dump(output, f, indent=4)`), atomically: the
  * recomputation `bench eval aggregate` does on it reproduces every stored aggregate bit for bit.
  */

@@ -8,7 +8,7 @@ import {defaultDataDir} from '../../hub/cache.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {aggregateAllVersions, type EvalRecord} from '../dclm/aggregate.js'
-import {writeDclmEvalFile} from '../dclm/eval-file.js'
+import {DCLM_EVAL_DCBENCH_KEY, writeDclmEvalFile} from '../dclm/eval-file.js'
 import {partitionByCategory, readIclFile, type IclDataset} from './icl-data.js'
 import {loadLmModel, type LmDevice, type LmModel} from './model.js'
 import {prepareTask} from './prompts.js'
@@ -139,13 +139,15 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
     const score = scores.get(task.label)
     if (score) icl[task.label] = score.accuracy
   }
-  const record = aggregateAllVersions(
+  const aggregated = aggregateAllVersions(
     {name: suite.evalName, uuid: randomUUID(), model: model.meta.model, creation_date: pacificTimestamp(new Date()), eval_metrics: {icl}},
     suite.aggregation,
   )
+  // Which model folder this evaluated (its model hash), so `bench submit` can bind the scores to it.
+  const record: EvalRecord = {...aggregated, [DCLM_EVAL_DCBENCH_KEY]: {model_sha256: model.hash, suite: suite.name, harness_version: harnessVersion()}}
   const evalFile = join(options.outDir, `evaluation_${model.meta.model.replaceAll('/', '-')}_${basename(suite.evalName)}.json`)
   await writeDclmEvalFile(evalFile, record)
-  const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = record
+  const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = aggregated
   return {
     evalFile,
     record,

@@ -11,7 +11,7 @@ import {validateOutputs} from '../validate-outputs.js'
 import {chooseExecution} from './executor-choice.js'
 import {TrainerFollower} from './follow.js'
 import {launchAttempt} from './launch.js'
-import {applyReport, endAttempt, failureOf, outputsError, readFinal, resultOf, startRecord} from './record.js'
+import {endAttempt, failureOf, outputsError, readFinal, recordModelOfOldRun, recordReport, resultOf, startRecord} from './record.js'
 import {prepareRunFolder, previousRun} from './run-folder.js'
 import type {TrainOptions, TrainResult} from './types.js'
 
@@ -46,6 +46,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
   const previous = await previousRun(runDir, recipe, data)
   if (previous?.exit_status === 'complete' && (options.maxSteps === undefined || previous.max_steps === null)) {
+    if (!previous.model) await recordModelOfOldRun(runDir, previous, notes)
     return resultOf(previous, runDir, 0, true, null, notes)
   }
   await prepareRunFolder(runDir, recipe, track, infra)
@@ -84,8 +85,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   options.onProgress?.({phase: 'validate'})
   const report = await validateOutputs({runDir, benchmark: recipe.benchmark, scale: recipe.scale, recipeHash: recipe.hash, maxSteps: options.maxSteps})
 
-  // 6. record the verdict
-  applyReport(manifest, report)
+  // 6. record the verdict (and the model's files)
+  await recordReport(manifest, report, runDir)
   await writeRunManifest(runDir, manifest)
   if (!report.ok) throw outputsError(report)
   return resultOf(manifest, runDir, (Date.now() - started) / 1000, false, attempt.resumed_from_step, notes)

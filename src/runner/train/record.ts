@@ -2,7 +2,8 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
-import {RUN_MANIFEST_FORMAT, type RunAttempt, type RunManifest, type RunStatus} from '../../contracts/run-manifest.js'
+import {RUN_MANIFEST_FORMAT, writeRunManifest, type RunAttempt, type RunManifest, type RunStatus} from '../../contracts/run-manifest.js'
+import {hashModelFolder} from '../../contracts/model-folder.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
@@ -66,6 +67,7 @@ export function startRecord(inputs: StartRecordInputs): {manifest: RunManifest; 
     steps_total: previous?.steps_total ?? null,
     final_loss: previous?.final_loss ?? null,
     validation: null,
+    model: null,
     harness_version: harnessVersion(),
   }
   return {manifest, attempt}
@@ -105,8 +107,16 @@ export function failureOf(manifest: RunManifest, outcome: ExecutorOutcome, runDi
   })}
 }
 
-/** The post-run checks' verdict in the manifest: status, problems, and the trainer's final numbers. */
-export function applyReport(manifest: RunManifest, report: ValidationReport): void {
+/**
+ * The post-run checks' verdict in the manifest: status, problems, the trainer's final numbers, and —
+ * for outputs that passed — the sha256 of every model file (what `bench submit` binds the scores to).
+ */
+export async function recordReport(manifest: RunManifest, report: ValidationReport, runDir: string): Promise<void> {
+  applyReport(manifest, report)
+  if (report.ok) manifest.model = await hashModelFolder(join(runDir, 'model'))
+}
+
+function applyReport(manifest: RunManifest, report: ValidationReport): void {
   manifest.validation = {ok: report.ok, problems: report.problems}
   if (report.final) {
     manifest.steps = report.final.steps
@@ -131,6 +141,17 @@ export function readFinal(runDir: string): FinalJson | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A run finished by a dcbench before run.json version 2 names no model files: record them now (the
+ * folder is the one the post-run checks accepted), so the run can be submitted.
+ */
+export async function recordModelOfOldRun(runDir: string, manifest: RunManifest, notes: string[]): Promise<void> {
+  manifest.model = await hashModelFolder(join(runDir, 'model'))
+  manifest.format = RUN_MANIFEST_FORMAT
+  await writeRunManifest(runDir, manifest)
+  notes.push(`${join(runDir, 'run.json')}: recorded the sha256 of the model files (run.json version 2)`)
 }
 
 export function resultOf(m: RunManifest, runDir: string, seconds: number, already: boolean, resumed: number | null, notes: string[]): TrainResult {

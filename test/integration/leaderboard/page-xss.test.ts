@@ -29,7 +29,7 @@ async function hostileRecords(dir: string): Promise<BoardRecord[]> {
     const base = unsignedEntry({seed})
     const entry = await signWith(signer, {
       ...base,
-      submitter: {name: payload(`submitter-${seed}`), contact: payload(`contact-${seed}`)},
+      submitter: {key_id: '0'.repeat(64), contact: payload(`contact-${seed}`)},
       method: {name: payload(`method-${seed}`), description: payload(`description-${seed}`), link: `https://example.org/${encodeURIComponent(payload('link'))}`},
     })
     records.push({

@@ -60,7 +60,7 @@ describe('a valid entry', () => {
   it('passes every check', async () => {
     const report = await verifyFile(writeEntry(dir, 'entry.json', await signWith(alice, unsignedEntry())))
     expect(failures(report)).toEqual([])
-    expect(report.checks.map((c) => c.name)).toEqual(['schema', 'signature', 'recipe', 'tasks', 'aggregates'])
+    expect(report.checks.map((c) => c.name)).toEqual(['schema', 'signature', 'recipe', 'model', 'tasks', 'aggregates'])
     expect(report.signer).toMatchObject({name: 'alice', role: 'participant'})
   })
 })
@@ -177,7 +177,7 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('an unsupported schema version', async () => {
-    expectRejected(await verifySigned((e) => ((e as any).format_version = 2)), /format_version: received 2, this dcbench reads version 1/)
+    expectRejected(await verifySigned((e) => ((e as any).format_version = 3)), /format_version: received 3, this dcbench reads versions 1 and 2 \(writes 2\)/)
   })
 
   it('a file that is not a dcbench entry', async () => {

@@ -82,7 +82,7 @@ describe('names belong to keys', () => {
 
   it("shows the signing key's name on the board, not the free-text submitter", async () => {
     const entry = unsignedEntry()
-    entry.submitter = {name: 'The DataComp Team (official)'}
+    entry.submitter = {...entry.submitter, contact: 'The DataComp Team (official)'}
     const file = writeEntry(dir, 'e.json', await signWith(alice, entry))
     const board = join(dir, 'board')
     await addEntry({entryFile: file, boardDir: board, keyringDir: join(dir, 'ring'), suites: testSuites})
