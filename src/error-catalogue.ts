@@ -143,9 +143,9 @@ export const ERRORS = {
   DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
   DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),
   DCB_HUB_CHECKSUM: e('hub', CheckFailed, "A downloaded file's sha256 differs from the hub's; the file was removed.", 'Run the same command again to download it afresh.'),
-  DCB_HUB_REPO: e('hub', Usage, '--hub is not a dataset repo id of the form namespace/name.', 'Pass --hub ORG/NAME.'),
+  DCB_HUB_REPO: e('hub', Usage, '--hub is not a Hugging Face repo id of the form namespace/name.', 'Pass --hub ORG/NAME.'),
   DCB_HUB_TOKEN: e('hub', Usage, 'Publishing to the hub needs a write token, and none was given or it is not a Hugging Face token.', 'Set HF_TOKEN or pass --hub-token with a write token (hf_…).'),
-  DCB_HUB_UPLOAD: e('hub', Environment, 'Uploading the published site to the hub failed.', "Check the token's write access and the network, then run `bench leaderboard publish` again."),
+  DCB_HUB_UPLOAD: e('hub', Environment, 'Uploading to the hub (a published board, or a submission bundle) failed.', "Check the token's write access, that the repo exists, and the network, then run the same command again."),
 
   // leaderboard
   DCB_KEY_NAME: e('leaderboard', Usage, "A key name has characters other than letters, digits, '.', '_' and '-'.", 'Choose another --name.'),
@@ -163,6 +163,7 @@ export const ERRORS = {
   DCB_ENTRY_REJECTED: e('leaderboard', CheckFailed, 'An entry fails verification (signature, file hashes, recipe, score rules) when added, or no longer verifies when published.', '`bench verify ENTRY --keyring DIR` lists every failed check; submit a fixed entry.'),
   DCB_ENTRY_DUPLICATE: e('leaderboard', CheckFailed, 'The entry is already on the board.', 'Nothing to add; a new run makes a new entry.'),
   DCB_RERUN_REJECTED: e('leaderboard', CheckFailed, "The organizers' re-run does not confirm the submitted entry.", 'Look into the difference the message names; --tolerance of `bench leaderboard add` sets the largest headline difference accepted.'),
+  DCB_BUNDLE_INVALID: e('leaderboard', Usage, "A submission bundle cannot be written or unpacked: not a tar, a member that is not a regular file, a path outside the bundle's places, a member missing from, added to or differing from bundle.json.", "Pack the bundle with `bench submit --bundle` from the run and eval output the entry was built from, and send it unchanged."),
   DCB_REEVAL_REJECTED: e('leaderboard', CheckFailed, "An organizer's evaluation does not confirm the entry: it evaluated another model than the entry names, or a task's score is outside the agreement bounds.", 'Evaluate the model folder of the entry\'s bundle (`bench leaderboard add --bundle`), or keep the entry self-reported.'),
   DCB_BOARD: e('leaderboard', Usage, 'The board folder has no entries.jsonl, has an unreadable or malformed line, or cannot be created.', 'Pass the --board folder that `bench leaderboard add` created; fix the line the message names.'),
   DCB_BOARD_LOCKED: e('leaderboard', Environment, 'Another process has held the board lock for too long.', 'Retry when the other `bench leaderboard add` finishes; if no bench process runs, remove the stale .lock folder the message names.'),

@@ -289,6 +289,11 @@ export interface SuiteScoring {
    * from, as the evaluation recorded it; undefined when the file does not say (not written by dcbench).
    */
   readModelHash(file: string): Promise<string | undefined>
+  /**
+   * Files beside an eval output that belong with it (read by `readModelHash` or `readResults`): a
+   * submission bundle carries them too. DataComp: `eval_info.json`; none for a self-contained file.
+   */
+  companionFiles(file: string): string[]
 }
 
 /** Finds the scoring of a suite by name; undefined when dcbench has no such suite. */

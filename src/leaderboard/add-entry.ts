@@ -7,7 +7,7 @@ import {compareScores, toleranceFactor} from './compare-scores.js'
 import {isBound, type BoundEntry, type SignedEntry} from './entry-schema.js'
 import {loadKeyring} from './keyring.js'
 import type {SuiteResolver, SuiteScoring} from './suites.js'
-import {assertVerified, verifyEntry, type VerifyReport} from './verify-entry.js'
+import {assertVerified, verifyEntry, type FileChecker, type VerifyReport} from './verify-entry.js'
 
 export interface AddEntryOptions {
   entryFile: string
@@ -28,6 +28,14 @@ export interface AddEntryOptions {
   now?: () => Date
   /** How long to wait for the board lock (ms). */
   lockWaitMs?: number
+  /** Checks against the files the entry names (verify-files.ts); every one must pass. */
+  fileChecks?: FileChecker[]
+  /**
+   * Runs after every check passed and before the board is written (a bundle moves its files into
+   * the board here, so a board line never names files that are not there yet); `undo` runs when
+   * the board then refuses the entry.
+   */
+  beforeAdd?: (entryId: string) => Promise<{undo: () => Promise<void>}>
 }
 
 export interface AddEntryResult {
@@ -51,7 +59,7 @@ export interface AddEntryResult {
 export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult> {
   const factor = toleranceFactor(options.tolerance)
   const keyring = await loadKeyring(options.keyringDir ?? join(options.boardDir, BOARD_KEYRING_DIR))
-  const report = await verifyEntry({entry: options.entryFile, keyring, suites: options.suites, tracksDir: options.tracksDir})
+  const report = await verifyEntry({entry: options.entryFile, keyring, suites: options.suites, tracksDir: options.tracksDir, fileChecks: options.fileChecks})
   assertVerified(report)
   const entry = report.entry
   const now = options.now ?? (() => new Date())
@@ -63,7 +71,17 @@ export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult
     rerun = checkRerun(entry, rerunReport, options, factor, now())
   }
   const reeval = options.reevalFile === undefined ? undefined : await checkReevaluation(entry, options.reevalFile, options, factor, now())
+  const prepared = await options.beforeAdd?.(report.entryId)
+  try {
+    return await writeToBoard(options, report, rerun, reeval, now)
+  } catch (error) {
+    await prepared?.undo()
+    throw error
+  }
+}
 
+function writeToBoard(options: AddEntryOptions, report: Verified, rerun: RerunRecord | undefined, reeval: ReevalRecord | undefined, now: () => Date): Promise<AddEntryResult> {
+  const entry = report.entry
   return updateBoard<AddEntryResult>(
     options.boardDir,
     (records) => {

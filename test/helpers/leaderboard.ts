@@ -33,6 +33,7 @@ export function standInSuite(suite: string, benchmark: 'datacomp' | 'dclm', task
     async readModelHash() {
       return undefined
     },
+    companionFiles: () => [],
   }
 }
 

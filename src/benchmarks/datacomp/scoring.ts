@@ -27,6 +27,7 @@ export function dataCompScoring(benchmark: string, id: string): SuiteScoring {
     async readModelHash(file) {
       return readEvalInfo(join(dirname(file), EVAL_INFO_FILE))?.model_hash
     },
+    companionFiles: (file) => [join(dirname(file), EVAL_INFO_FILE)],
     async readResults(file) {
       const rows = await readResultsFile(file)
       // Validates names, keys and duplicates the way aggregation does (completeness is checked later).

@@ -46,6 +46,8 @@ export function dclmScoring(benchmark: string, id: string): SuiteScoring {
     async readModelHash(file) {
       return evaluatedModelHash(await readDclmEvalFile(file))
     },
+    // DCLM's eval JSON carries the model hash itself (eval/dclm/eval-file.ts).
+    companionFiles: () => [],
     async readResults(file) {
       const record = await readDclmEvalFile(file)
       const icl = (record.eval_metrics as {icl: Record<string, number>}).icl
