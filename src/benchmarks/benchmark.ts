@@ -209,6 +209,8 @@ export interface EvalRunOptions<R, D> {
   decodeThreads?: number
   /** Token benchmarks: largest model batch in tokens. */
   batchTokens?: number
+  /** Token benchmarks: a tokenized validation set (tokshuf's layout) for the held-out loss step. */
+  heldoutDir?: string
   onProgress?: (event: EvalRunEvent) => void
 }
 
