@@ -44,6 +44,8 @@ export function fitScalingLaws(options: FitScalingLawsOptions): LawFile {
   }
   const explicitError = options.errorRows !== undefined
   const errorRows = (options.errorRows ?? lossRows.filter((r) => r.error !== undefined)) as (ScalingRow & {error: number})[]
+  const lacking = errorRows.findIndex((r) => r.error === undefined)
+  if (lacking >= 0) throw new DcbError('DCB_PREDICT_ROWS', `error law: row ${lacking}${errorRows[lacking]!.name === undefined ? '' : ` (${errorRows[lacking]!.name})`}: field 'error' is missing; expected every error-law row to have an error`)
   if (explicitError || errorRows.length > 0) {
     if (errorRows.length < ERROR_LAW_MIN_ROWS) {
       throw new DcbError('DCB_PREDICT_TOO_FEW', `error law: ${errorRows.length} row${errorRows.length === 1 ? '' : 's'} with an error; expected at least ${ERROR_LAW_MIN_ROWS}, one per parameter (k, gamma, epsilon)`)

@@ -82,6 +82,9 @@ describe('fitting the laws of Gadre et al.', () => {
     const lossRows = rows(SIZES.map((params) => ({params, multiplier: 20}))).map(({error: _e, ...r}) => r)
     const e2 = catchError(() => fitScalingLaws({lossRows, errorRows: rows([{params: 1e9, multiplier: 20}]), sources: []}))
     expect(e2.message).toBe('error law: 1 row with an error; expected at least 3, one per parameter (k, gamma, epsilon)')
+    const e3 = catchError(() => fitScalingLaws({lossRows, errorRows: [...lossRows.slice(0, 2), {name: 'x', params: 1e9, tokens: 2e10, loss: 3}], sources: []}))
+    expect(e3).toMatchObject({code: 'DCB_PREDICT_ROWS', exitCode: 2})
+    expect(e3.message).toMatch(/^error law: row 0: field 'error' is missing/)
   })
 
   it('reports a fit that does not converge as DCB_FIT_NOT_CONVERGED, exit 1', () => {
