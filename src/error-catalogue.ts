@@ -46,6 +46,7 @@ export const ERROR_AREAS = {
   train: 'Training and run folders',
   eval: 'Evaluation',
   hub: 'Hugging Face hub',
+  predict: 'Scaling-law fits and predictions',
   leaderboard: 'Keys, entries and the leaderboard',
   environment: 'Environment: Docker, python3, CUDA',
   internal: 'Bugs in dcbench',
@@ -146,6 +147,14 @@ export const ERRORS = {
   DCB_HUB_REPO: e('hub', Usage, '--hub is not a Hugging Face repo id of the form namespace/name.', 'Pass --hub ORG/NAME.'),
   DCB_HUB_TOKEN: e('hub', Usage, 'Publishing to the hub needs a write token, and none was given or it is not a Hugging Face token.', 'Set HF_TOKEN or pass --hub-token with a write token (hf_…).'),
   DCB_HUB_UPLOAD: e('hub', Environment, 'Uploading to the hub (a published board, or a submission bundle) failed.', "Check the token's write access, that the repo exists, and the network, then run the same command again."),
+
+  // predict
+  DCB_PREDICT_ROWS: e('predict', Usage, 'A rows file of `bench predict fit` is unreadable or malformed, or a row lacks params, tokens or loss, or has an unknown field.', 'Give one row per run with params (N), tokens (D), loss and optional error and name, as CSV (header line), JSONL or a JSON array.'),
+  DCB_PREDICT_VALUE: e('predict', Usage, 'A row or flag has a non-positive N or D, or a value that is not a finite number.', 'Give N and D as positive counts (e.g. 1.4e9) and losses and errors as finite numbers.'),
+  DCB_PREDICT_TOO_FEW: e('predict', Usage, 'A law has fewer rows than parameters: the loss law needs at least 4 runs, the error law 3 runs with an error.', 'Add runs (Gadre et al. fit the loss law on 5, the error law on 6).'),
+  DCB_PREDICT_FROM: e('predict', Usage, 'A --from path is not a complete run folder with its DCLM eval JSON, or the eval lacks the held-out loss or a task of the --tasks set.', 'Pass run folders of `bench train` whose eval (RUN/eval, `bench eval --out RUN/eval`) ran every task of the set with its loss step.'),
+  DCB_FIT_NOT_CONVERGED: e('predict', CheckFailed, 'A scaling-law fit did not converge: Levenberg–Marquardt reported no convergence from any start of the loss law, or from the error law\'s start.', 'Check the rows (N and D as counts, every loss on one validation set); runs over more scales and multipliers help.'),
+  DCB_LAW_FILE: e('predict', Usage, 'A law.json is missing, not JSON, or not a dcbench.scaling-law/1 file.', 'Pass the law.json that `bench predict fit --out` writes.'),
 
   // leaderboard
   DCB_KEY_NAME: e('leaderboard', Usage, "A key name has characters other than letters, digits, '.', '_' and '-'.", 'Choose another --name.'),

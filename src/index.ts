@@ -28,6 +28,9 @@ export {convertSubset, loadSubset, validateSubset, type SubsetValidationReport, 
 // Training and evaluation (docs/contracts.md, docs/containers.md).
 export {reshard, train, validateOutputs, type ReshardOptions, type ReshardResult, type TrainOptions, type TrainResult} from './runner/index.js'
 
+// Scaling-law fits and predictions (Gadre et al.; README "Predicting larger scales").
+export {fitFromFiles, fitScalingLaws, predictAt, predictGrid, readLawFile, readRowsFile, rowsFromRuns, type LawFile, type Prediction, type ScalingRow} from './predict/index.js'
+
 // The files that pass between modules: one reader each.
 export {readRunManifest, RunManifest, runManifestHash, writeRunManifest} from './contracts/run-manifest.js'
 export {ClipModelJson, LmModelJson, readModelJson} from './contracts/model-json.js'

@@ -32,6 +32,7 @@ export interface Benchmark<R extends RecipeBase = RecipeBase, D extends object =
   readonly training?: TrainingSpec<R, D>
   readonly eval: EvalSpec<R, D>
   readonly leaderboard: LeaderboardSpec
+  readonly scaling?: ScalingSpec<R, D>
 }
 
 /** How messages and tables name the things of a pool. */
@@ -208,6 +209,8 @@ export interface EvalRunOptions<R, D> {
   decodeThreads?: number
   /** Token benchmarks: largest model batch in tokens. */
   batchTokens?: number
+  /** Token benchmarks: a tokenized validation set (tokshuf's layout) for the held-out loss step. */
+  heldoutDir?: string
   onProgress?: (event: EvalRunEvent) => void
 }
 
@@ -254,6 +257,19 @@ export interface EvalFetchOptions<R, D> {
   revision: string
   /** Bytes of the task being fetched; `task` names it for the display (a new task starts a new line). */
   onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** Scaling-law fits and predictions (`bench predict`, src/predict/): what a scale and a run measure. */
+export interface ScalingSpec<R, D> {
+  /** N (parameters, embeddings included) and D (training tokens) of a scale, from its frozen recipe. */
+  size(scale: ScaleRecipe<R, D>): {params: number; tokens: number}
+  /** Named task sets of the scale's eval suite that an average top-1 error can be taken over (`--tasks`). */
+  errorTaskSets(scale: ScaleRecipe<R, D>): Readonly<Record<string, readonly string[]>>
+  /**
+   * What an eval output of this benchmark measured: the held-out validation loss (null when the eval
+   * had no loss step) and the accuracy of every task. Refuses another benchmark's file.
+   */
+  readEval(file: string): Promise<{loss: number | null; accuracies: Record<string, number>}>
 }
 
 /** How boards show this benchmark's entries. */

@@ -12,6 +12,7 @@ import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
+import {dclmScaling} from './dclm/scaling.js'
 import {reshardDclm, TOKENIZED_FORMAT, type TokenizedManifest} from './dclm/reshard.js'
 import {dclmScoring} from './dclm/scoring.js'
 import {DCLM_POOL_WORDS_PER_TOKEN, DCLM_QUALITY_MIX, synthesizeDclm} from './dclm/synth-pool.js'
@@ -124,4 +125,5 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     aggregateFile: recheckDclmResults,
   },
   leaderboard: {sizeColumn: 'Documents'},
+  scaling: dclmScaling,
 }

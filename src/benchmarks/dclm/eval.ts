@@ -21,13 +21,16 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
     tasks: options.tasks,
     device: options.device,
     maxBatchTokens: options.batchTokens,
+    ...(options.heldoutDir === undefined ? {} : {heldoutDir: options.heldoutDir}),
     onProgress: (event) => {
       if (!report) return
       if (event.kind === 'task-start') report({kind: 'task-start', task: event.task, index: event.index, count: event.count, unit: 'examples'})
       else if (event.kind === 'rows') report({kind: 'progress', done: event.done, total: event.total})
       else if (event.kind === 'task-done') report({kind: 'task-done', task: event.task, message: `${event.task}: accuracy ${event.accuracy.toFixed(4)} (${event.seconds.toFixed(1)} s)`})
       else if (event.kind === 'task-cached') report({kind: 'note', message: `${event.task}: cached (${event.accuracy.toFixed(4)})`})
-      else report({kind: 'note', message: `${event.task}: MISSING data file ${event.file}`})
+      else if (event.kind === 'task-missing') report({kind: 'note', message: `${event.task}: MISSING data file ${event.file}`})
+      else if (event.kind === 'heldout-start') report({kind: 'note', message: `held-out loss: ${event.sequences} sequences from ${event.source}`})
+      else report({kind: 'note', message: `held-out loss: ${event.loss.toFixed(4)} over ${event.tokens} tokens`})
     },
   })
   const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : String(v))
@@ -36,6 +39,7 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
     renderTable(['aggregate', 'value'], ['Core_v2', 'Core_v1', 'Extended_v2', 'Extended_v1'].map((k) => [k, fmt(result.aggregates[k])])),
   ]
   if (result.missing.length > 0) lines.push(`MISSING: ${result.missing.length} task(s) without data: ${result.missing.map((m) => m.label).join(', ')}`)
+  if (result.heldout) lines.push(`held-out loss ${result.heldout.loss.toFixed(4)} (${result.heldout.tokens} tokens, ${result.heldout.source}) → eval_metrics.perplexity`)
   lines.push(`eval JSON: ${result.evalFile} · model ${result.modelHash.slice(0, 12)} · dcbench ${result.harnessVersion}`)
   return {
     resultsFile: result.evalFile,
@@ -51,6 +55,7 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
       missing: result.missing,
       headline: result.headline,
       aggregates: result.aggregates,
+      heldout_loss: result.heldout ?? null,
     },
   }
 }

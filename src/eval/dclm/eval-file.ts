@@ -71,6 +71,18 @@ export function validateDclmEvalRecord(data: unknown, file: string): EvalRecord 
   return {...record, eval_metrics: {...(metrics as Record<string, unknown>), icl: clean}}
 }
 
+/**
+ * The held-out validation loss an eval JSON records, or null: `eval_metrics.perplexity`, where DCLM
+ * writes open_lm's validation loss (mean token cross-entropy, nats — a loss despite the key's name;
+ * spec dclm.md §7) and `bench eval` writes its held-out loss step's.
+ */
+export function evalFileLoss(record: EvalRecord, file: string): number | null {
+  const value = (record.eval_metrics as Record<string, unknown>).perplexity
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new DcbError('DCB_EVAL_FILE', `${file}: eval_metrics.perplexity: expected a finite number (the held-out loss), received ${describe(value)}`)
+  return value
+}
+
 export interface RecheckDclmFileOptions {
   file: string
   /** Aggregation tables; DCLM's 53-task suite by default. */

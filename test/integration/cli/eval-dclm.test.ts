@@ -24,6 +24,7 @@ interface EvalJson {
   missing: {label: string}[]
   headline: {name: string; value: number | string}
   aggregates: Record<string, unknown>
+  heldout_loss?: {loss: number; tokens: number; sequences: number; source: string} | null
 }
 
 describe('bench eval --benchmark dclm', () => {
@@ -42,12 +43,17 @@ describe('bench eval --benchmark dclm', () => {
     expect(Object.keys(file).slice(0, 5)).toEqual(['name', 'uuid', 'model', 'creation_date', 'eval_metrics'])
     expect(file.Core).toBe(first.json.headline.value)
     expect(file['missing tasks']).toBe('[]')
+    // the held-out loss step (generated tiny-world text) lands where DCLM keeps open_lm's val loss
+    const perplexity = (file.eval_metrics as {perplexity?: number}).perplexity
+    expect(perplexity).toBeGreaterThan(0)
+    expect(first.json.heldout_loss).toMatchObject({loss: perplexity, sequences: 64, source: 'tiny-world:0'})
     expect(existsSync(join(dataCache, `dclm-tiny-v${TINY_SUITE_VERSION}-world0`, 'tiny', 'questions.jsonl'))).toBe(true)
 
     // second run: everything comes from the cache, same numbers
     const second = await runBenchJson<EvalJson>(['eval', '--benchmark', 'dclm', '--scale', 'tiny', '--model', modelDir, '--out', out], {env})
     expect(second.json.tasks.every((t) => t.cached)).toBe(true)
     expect(second.json.aggregates.Core_v2).toBe(first.json.aggregates.Core_v2)
+    expect(second.json.heldout_loss?.loss).toBe(first.json.heldout_loss?.loss)
 
     // an interrupted eval (one task's cache lost) reruns just that task
     rmSync(join(out, 'dclm-tasks', 'tiny_who_schema.json'))
