@@ -97,6 +97,7 @@ export const ERRORS = {
   // subsets
   DCB_SUBSET_FORMAT: e('subsets', Usage, 'A subset file is missing, unreadable, or not a valid .npy, raw, parquet or CSV list of uids.', 'Fix the row or byte the message names, or write the subset again as a .npy of 16-byte uids (`bench subset convert`).'),
   DCB_SUBSET_INVALID: e('subsets', CheckFailed, "A subset row's repeat count is not a non-negative integer, so the subset is invalid.", 'Make every repeat a whole number of at least 0, then check with `bench subset validate`.'),
+  DCB_SUBSET_TOO_LARGE: e('subsets', CheckFailed, "A subset holds more records (repeats counted) than the scale's budget can ever train on — by its size, one row's repeat count or the rows' running total — and was refused before they were read or allocated.", 'Lower the repeat counts (training draws no more records than the budget), or validate against the scale the subset is for (--scale).'),
   DCB_SUBSET_OUTPUT: e('subsets', Usage, '`bench subset convert` cannot write its output: it is the input file, or the path is not writable.', 'Write to another, writable path.'),
 
   // filters

@@ -70,6 +70,8 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     // The pool is what the participant downloaded: its size is the index's distinct documents.
     declaredPoolSize: () => undefined,
     epochs: dclmEpochs,
+    // Every document adds at least one token (its EOT): more documents than budget tokens are never all trained on.
+    recordBudget: (scale) => ({records: scale.derived.tokens, budget: `tokens ${scale.derived.tokens}, each document at least its EOT token`}),
   },
   filter: {
     records: iterateDocumentRecords,
@@ -84,7 +86,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
       }
       const result = await reshardDclm({
         subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
-        sequencesPerShard: options.shardSize, onProgress: options.onProgress,
+        sequencesPerShard: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
       })
       const m = result.manifest
       return {

@@ -2,6 +2,8 @@ import {createHash} from 'node:crypto'
 
 import {compareUids, isSortedUids, recordBytes, sortUidRecords, UID_RECORD_WORDS, uidRecord} from '../pool/index.js'
 import {inspectSubset, readSubsetRecords, type SubsetFormat} from './read.js'
+import type {SubsetRecordLimit} from './record-limit.js'
+import {largestRecordLimit} from './scale-limit.js'
 
 /**
  * A subset loaded for lookups — what a resharder asks per pool sample: how many times is this uid
@@ -27,9 +29,13 @@ export interface SubsetLookup {
   records: Uint32Array
 }
 
-/** Loads any subset format (npy, raw, parquet, CSV) for lookups. */
-export async function loadSubset(path: string): Promise<SubsetLookup> {
-  const info = await inspectSubset(path)
+/**
+ * Loads any subset format (npy, raw, parquet, CSV) for lookups. A file of more records than
+ * `recordLimit` (the scale's budget; default the largest of any scale) is refused before it is read,
+ * so memory stays within 16 bytes × the limit.
+ */
+export async function loadSubset(path: string, options: {recordLimit?: SubsetRecordLimit} = {}): Promise<SubsetLookup> {
+  const info = await inspectSubset(path, {recordLimit: options.recordLimit ?? largestRecordLimit()})
   const parts: Uint32Array[] = []
   let total = 0
   for await (const chunk of readSubsetRecords(info)) {

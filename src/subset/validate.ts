@@ -6,6 +6,7 @@ import type {ProgressListener} from '../ui/progress.js'
 import {readRecordChunks} from './chunks.js'
 import {FileRangeDigest, worthParallelDigest} from './file-digest.js'
 import {inspectSubset, readSubsetRecords, type InvalidRepeat, type SubsetFileInfo} from './read.js'
+import {recordLimitOf} from './scale-limit.js'
 import type {RecordBufferPair} from './scan-kernel.js'
 import {SubsetScanner, type Descent, type ScanResult} from './scan.js'
 import {buildReport, type SubsetValidationReport} from './validation-report.js'
@@ -59,7 +60,7 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
   const started = performance.now()
   const benchmark = getBenchmark(options.benchmark)
   const recipe = getRecipe({benchmark: options.benchmark, scale: options.scale, tracksDir: options.tracksDir})
-  const info = await inspectSubset(options.file)
+  const info = await inspectSubset(options.file, {recordLimit: recordLimitOf(recipe)})
   const index = options.poolIndex === undefined ? undefined : await readUidIndexHeader(options.poolIndex)
   if (index && index.kind !== benchmark.id) {
     const held = getBenchmark(index.kind)

@@ -6,6 +6,7 @@ import {readUidHex, recordBytes, uidRecord, UID_RECORD_WORDS} from '../../pool/u
 import {iterateShardSamples, listDataCompShards} from './pool-shards.js'
 import {loadSubset, type SubsetLookup} from '../../subset/lookup.js'
 import {uidNpyHeader} from '../../subset/npy.js'
+import type {SubsetRecordLimit} from '../../subset/record-limit.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {writeAtomically, writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -60,6 +61,8 @@ export interface ReshardDataCompOptions {
   outDir: string
   scale?: string
   shardSize?: number
+  /** The most records the subset may hold (see subset/record-limit.ts). */
+  recordLimit: SubsetRecordLimit
   onProgress?: ProgressListener
 }
 
@@ -92,7 +95,7 @@ export interface ReshardDataCompResult {
 export async function reshardDataComp(options: ReshardDataCompOptions): Promise<ReshardDataCompResult> {
   const shardSize = options.shardSize ?? DATACOMP_SHARD_SIZE
   const outDir = resolve(options.outDir)
-  const subset = await loadSubset(options.subsetFile)
+  const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const poolShards = await listDataCompShards(options.poolDir)
   const poolNames = poolShards.map((s) => s.tar)
 

@@ -8,6 +8,7 @@ import {DcbError} from '../../errors.js'
 import {compressionOf} from '../../pool/compression.js'
 import {iterateDocumentFile, listDclmDocumentFiles} from './documents.js'
 import {loadSubset} from '../../subset/lookup.js'
+import type {SubsetRecordLimit} from '../../subset/record-limit.js'
 import {loadTokenizer, shippedTokenizerFile} from '../../tokenizers/index.js'
 import type {DclmScaleRecipe} from './recipe.js'
 import type {ProgressListener} from '../../ui/progress.js'
@@ -71,6 +72,8 @@ export interface ReshardDclmOptions {
   /** A tokenizer.json for recipes whose tokenizer dcbench does not ship (the official gpt-neox-20b). */
   tokenizerFile?: string
   sequencesPerShard?: number
+  /** The most records the subset may hold (see subset/record-limit.ts). */
+  recordLimit: SubsetRecordLimit
   /** Bytes of contexts per local cell (memory for the shuffle). */
   cellBytes?: number
   onProgress?: ProgressListener
@@ -99,7 +102,7 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
   const pad = tokenizer.tokenToId('<|padding|>') ?? eot
   const seed = recipe.recipe.seed
 
-  const subset = await loadSubset(options.subsetFile)
+  const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const files = await listDclmDocumentFiles(options.poolDir)
 
   const existing = await readJsonIfExists<TokenizedManifest>(join(outDir, 'tokenized.json'))
