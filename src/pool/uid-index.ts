@@ -133,6 +133,19 @@ export async function readUidIndexHeader(path: string): Promise<UidIndexHeader> 
   return {path, version, kind, count, unique: Number(buf.readBigUInt64LE(56)), sha256: buf.toString('hex', 24, 56), dataOffset: UID_INDEX_HEADER_BYTES}
 }
 
+/**
+ * Checks the sha256 of an index's records, computed by the caller as it read them (`actual`), against
+ * the one its header stores: a flipped bit in any record is refused, not read as another pool.
+ */
+export function checkUidIndexDigest(header: UidIndexHeader, actual: string): void {
+  if (actual === header.sha256) return
+  throw new DcbError(
+    'DCB_POOL_INDEX',
+    `pool index ${header.path}: the sha256 of its records (${actual.slice(0, 16)}…) differs from the ${header.sha256.slice(0, 16)}… its header stores; the file is corrupt`,
+    {suggestions: ['rebuild it with `bench pool index`']},
+  )
+}
+
 /** Streams an index's records in chunks of `chunkRecords` (default 262,144 = 4 MiB). */
 export async function* readUidIndexRecords(header: UidIndexHeader, chunkRecords = 262_144): AsyncGenerator<Uint32Array> {
   const handle = await open(header.path, 'r')

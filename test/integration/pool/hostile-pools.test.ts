@@ -12,7 +12,7 @@ import {errorLine, MEMORY_BOUND_BYTES, runBenchBounded} from '../../helpers/boun
 /**
  * Issue 17: pools and pool indexes built to corrupt, exhaust or hang their readers — a `.uidx` whose
  * records no longer match their stored sha256, a shard tar with a 1.5 GiB member, DCLM lines of
- * 1.25 and 2.7 GiB (plain and zstd), a FIFO as a pool file, a 1.5 GiB `_stats.json`. Each must end
+ * 1.25 and 2.7 GiB (plain, zstd and gzip), a FIFO as a pool file, a 1.5 GiB `_stats.json`. Each must end
  * within 1 GiB peak RSS and 60 s, with exit 0 where the input is usable and one error line otherwise.
  */
 
@@ -94,6 +94,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'longer-line.raw'), '{"text": "')
   truncateSync(join(dir, 'longer-line.raw'), Math.floor(2.7 * GIB))
   execFileSync('zstd', ['-q', '-1', join(dir, 'longer-line.raw'), '-o', join(dir, 'longer-line.jsonl.zst')])
+  execFileSync('gzip', ['-1', '-k', '-c', join(dir, 'longer-line.raw')], {stdio: ['ignore', openSync(join(dir, 'longer-line.jsonl.gz'), 'w'), 'inherit']})
   rmSync(join(dir, 'longer-line.raw'))
   execFileSync('mkfifo', [join(dir, 'fifo.jsonl')])
   execFileSync('mkfifo', [join(dir, 'fifo.csv')])
@@ -113,6 +114,7 @@ const HOSTILE: [string, string[], number, RegExp][] = [
   ['a 1.5 GiB _stats.json', ['reshard', '--benchmark', 'datacomp', '--subset', 'subset.csv', '--pool', 'big-stats', '--out', 'out-big-stats'], 2, /DCB_POOL_INPUT\].*00000000_stats\.json: 1610612736 bytes, more than the \d+ /],
   ['a DCLM line of 1.25 GiB', ['pool', 'index', 'long-line.jsonl', '--out', 'long.uidx'], 2, /DCB_POOL_INPUT\].*long-line\.jsonl, line 1: longer than \d+ bytes/],
   ['a DCLM line of 2.7 GiB inside 3 MB of zstd', ['pool', 'index', 'longer-line.jsonl.zst', '--out', 'longer.uidx'], 2, /DCB_POOL_INPUT\].*longer-line\.jsonl\.zst, line 1: longer than \d+ bytes/],
+  ['a DCLM line of 2.7 GiB inside 3 MB of gzip', ['pool', 'index', 'longer-line.jsonl.gz', '--out', 'longer-gz.uidx'], 2, /DCB_POOL_INPUT\].*longer-line\.jsonl\.gz, line 1: longer than \d+ bytes/],
   ['a FIFO as DCLM documents', ['pool', 'index', 'fifo.jsonl', '--out', 'fifo.uidx'], 2, /DCB_POOL_INPUT\].*fifo\.jsonl: not a regular file \(a FIFO\)/],
   ['a FIFO as DataComp metadata', ['pool', 'index', 'fifo.csv', '--out', 'fifo.uidx'], 2, /DCB_POOL_INPUT\].*fifo\.csv: not a regular file \(a FIFO\)/],
 ]
