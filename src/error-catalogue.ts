@@ -84,7 +84,7 @@ export const ERRORS = {
   DCB_TRACKS_FILE: e('tracks', Usage, 'A tracks/*.yaml recipe file cannot be read or does not match its benchmark\'s schema.', 'Fix the field the message names (schemas in docs/schemas/), or restore the file shipped with dcbench.'),
   DCB_FROZEN_FIELD: e('tracks', Usage, '--set tried to override a number the recipe freezes.', 'Set only gpus_per_node, nodes, per_device_batch_size or grad_accum with --set; `bench tracks show` shows the frozen fields.'),
   DCB_UNKNOWN_OVERRIDE: e('tracks', Usage, '--set names a field that is not a per-run infrastructure field.', 'Use one of the fields the message lists: --set gpus_per_node=…, nodes=…, per_device_batch_size=… or grad_accum=….'),
-  DCB_OVERRIDE_SYNTAX: e('tracks', Usage, 'A --set value is not written key=value.', 'Write --set key=value, e.g. --set gpus_per_node=8.'),
+  DCB_OVERRIDE_SYNTAX: e('tracks', Usage, 'A --set value is not written key=value, or sets one field twice.', 'Write --set key=value once per field, e.g. --set gpus_per_node=8.'),
   DCB_INFRA_VALUE: e('tracks', Usage, 'An infrastructure override is not a positive integer.', 'Give a whole number of at least 1, e.g. --set nodes=2.'),
   DCB_GLOBAL_BATCH: e('tracks', Usage, "GPUs × nodes × per-device batch × gradient accumulation does not make the recipe's frozen global batch.", 'Choose --set values whose product is the global batch that `bench tracks show --benchmark B --scale S` prints.'),
   DCB_BENCHMARK_REGISTRY: e('tracks', Usage, "A benchmark adapter cannot be registered: its id is malformed or taken, or its pool index kind is another benchmark's.", 'Give the adapter a unique lowercase id and pool index kind (docs/adding-a-benchmark.md).'),
