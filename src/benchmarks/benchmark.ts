@@ -165,8 +165,10 @@ export interface ReshardOutcome {
   subset_size: number
   /** Records written, repeats counted. */
   output_count: number
-  /** Subset records not found in the pool. */
+  /** Subset records whose id no pool record has. */
   missing: number
+  /** Pool records the subset selects whose id an earlier pool record already had (each is used too). */
+  pool_duplicates: number
   shards: number
   /** Token-based benchmarks: sequences of seq_len + 1 tokens and the tokens in them. */
   sequences?: number

@@ -77,7 +77,7 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
       })
       const m = result.manifest
       return {
-        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing,
+        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete,
       }
     },

@@ -90,7 +90,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
       })
       const m = result.manifest
       return {
-        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing,
+        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
       }
     },

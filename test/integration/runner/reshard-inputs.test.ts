@@ -49,7 +49,7 @@ describe('duplicate ids across pool files', () => {
     expect(result.output_count).toBe(8)
     expect(result.missing).toBe(1)
     const manifest = JSON.parse(readFileSync(join(dir, 'data', 'manifest.json'), 'utf8')) as Record<string, unknown>
-    expect(manifest).toMatchObject({output_count: 8, missing: 1, pool_duplicates: 4})
+    expect(manifest).toMatchObject({output_count: 8, missing: 1, pool_duplicates: 3})
   })
 
   it('DCLM: a document in two files is used from both, counted in pool_duplicates, and missing stays 0', async () => {
