@@ -164,6 +164,7 @@ export const ERRORS = {
   DCB_ENTRY_DUPLICATE: e('leaderboard', CheckFailed, 'The entry is already on the board.', 'Nothing to add; a new run makes a new entry.'),
   DCB_RERUN_REJECTED: e('leaderboard', CheckFailed, "The organizers' re-run does not confirm the submitted entry.", 'Look into the difference the message names; --tolerance of `bench leaderboard add` sets the largest headline difference accepted.'),
   DCB_BOARD: e('leaderboard', Usage, 'The board folder has no entries.jsonl, has an unreadable or malformed line, or cannot be created.', 'Pass the --board folder that `bench leaderboard add` created; fix the line the message names.'),
+  DCB_BOARD_LOCK_LOST: e('leaderboard', Environment, 'The board lock was lost while updating (another process found it stale and took it); the board was left unchanged.', 'Run the same command again.'),
   DCB_BOARD_LOCKED: e('leaderboard', Environment, 'Another process has held the board lock for too long.', 'Retry when the other `bench leaderboard add` finishes; if no bench process runs, remove the stale .lock folder the message names.'),
   DCB_SITE_DIR: e('leaderboard', Usage, 'The publish --out folder exists and is not a site dcbench published.', 'Choose an empty or new --out folder for `bench leaderboard publish`.'),
   DCB_FILE: e('leaderboard', Usage, 'A file dcbench must hash (named by an entry, a run or a reshard) is missing, a folder, or unreadable.', 'Restore the file at the path the message names, or pass the right path.'),
