@@ -3,7 +3,7 @@ import {open, stat} from 'node:fs/promises'
 
 import {benchmarkOfIndexKind, getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
-import {writeAtomically} from '../util/atomic-write.js'
+import {removeStaleTemps, writeAtomically} from '../util/atomic-write.js'
 import {assertLittleEndianHost, compareUids, UID_RECORD_BYTES, UID_RECORD_WORDS} from './uid.js'
 
 /**
@@ -60,6 +60,8 @@ export interface WriteUidIndexOptions {
 export async function writeUidIndex(options: WriteUidIndexOptions): Promise<UidIndexHeader> {
   assertLittleEndianHost()
   let header: UidIndexHeader | undefined
+  // what a killed earlier index run left: never renamed, never read; only in the way
+  await removeStaleTemps(options.out)
   await writeAtomically(options.out, async (temp) => {
     const handle = await open(temp, 'w')
     try {
