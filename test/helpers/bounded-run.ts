@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {execa} from 'execa'
+import {expect} from 'vitest'
 
 import {repoRoot} from './cli.js'
 
@@ -54,4 +55,20 @@ export async function runBenchBounded(args: string[], options: {cwd?: string; en
 /** The `error [CODE]: …` lines of a failed run's stderr (progress lines and hints aside), joined: one line when all is well. */
 export function errorLine(run: BoundedRun): string {
   return run.stderr.split('\n').filter((l) => l.startsWith('error ')).join('\n')
+}
+
+/**
+ * Asserts issue 17's bounds on a run and its outcome: not killed at 60 s, under 1 GiB, the exit code,
+ * and then `pattern` on stdout (exit 0) or on exactly one `error [DCB_…]` line.
+ */
+export function expectBoundedOutcome(run: BoundedRun, exitCode: number, pattern: RegExp): void {
+  expect(run.timedOut, 'ran past 60 s').toBe(false)
+  expect(run.peakRssBytes).toBeLessThan(MEMORY_BOUND_BYTES)
+  expect(run.exitCode, run.stderr).toBe(exitCode)
+  if (exitCode === 0) {
+    expect(run.stdout).toMatch(pattern)
+    return
+  }
+  expect(errorLine(run)).toMatch(/^error \[DCB_[A-Z_]+\]: [^\n]+$/)
+  expect(errorLine(run)).toMatch(pattern)
 }
