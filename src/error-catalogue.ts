@@ -85,7 +85,7 @@ export const ERRORS = {
   DCB_TRACKS_FILE: e('tracks', Usage, 'A tracks/*.yaml recipe file cannot be read or does not match its benchmark\'s schema.', 'Fix the field the message names (schemas in docs/schemas/), or restore the file shipped with dcbench.'),
   DCB_FROZEN_FIELD: e('tracks', Usage, '--set tried to override a number the recipe freezes.', 'Set only gpus_per_node, nodes, per_device_batch_size or grad_accum with --set; `bench tracks show` shows the frozen fields.'),
   DCB_UNKNOWN_OVERRIDE: e('tracks', Usage, '--set names a field that is not a per-run infrastructure field.', 'Use one of the fields the message lists: --set gpus_per_node=…, nodes=…, per_device_batch_size=… or grad_accum=….'),
-  DCB_OVERRIDE_SYNTAX: e('tracks', Usage, 'A --set value is not written key=value.', 'Write --set key=value, e.g. --set gpus_per_node=8.'),
+  DCB_OVERRIDE_SYNTAX: e('tracks', Usage, 'A --set value is not written key=value, or sets one field twice.', 'Write --set key=value once per field, e.g. --set gpus_per_node=8.'),
   DCB_INFRA_VALUE: e('tracks', Usage, 'An infrastructure override is not a positive integer.', 'Give a whole number of at least 1, e.g. --set nodes=2.'),
   DCB_GLOBAL_BATCH: e('tracks', Usage, "GPUs × nodes × per-device batch × gradient accumulation does not make the recipe's frozen global batch.", 'Choose --set values whose product is the global batch that `bench tracks show --benchmark B --scale S` prints.'),
   DCB_BENCHMARK_REGISTRY: e('tracks', Usage, "A benchmark adapter cannot be registered: its id is malformed or taken, or its pool index kind is another benchmark's.", 'Give the adapter a unique lowercase id and pool index kind (docs/adding-a-benchmark.md).'),
@@ -98,6 +98,7 @@ export const ERRORS = {
   // subsets
   DCB_SUBSET_FORMAT: e('subsets', Usage, 'A subset file is missing, unreadable, or not a valid .npy, raw, parquet or CSV list of uids.', 'Fix the row or byte the message names, or write the subset again as a .npy of 16-byte uids (`bench subset convert`).'),
   DCB_SUBSET_INVALID: e('subsets', CheckFailed, "A subset row's repeat count is not a non-negative integer, so the subset is invalid.", 'Make every repeat a whole number of at least 0, then check with `bench subset validate`.'),
+  DCB_SUBSET_TOO_LARGE: e('subsets', CheckFailed, "A subset holds more records (repeats counted) than the scale's budget can ever train on — by its size, one row's repeat count or the rows' running total — and was refused before they were read or allocated.", 'Lower the repeat counts (training draws no more records than the budget), or validate against the scale the subset is for (--scale).'),
   DCB_SUBSET_OUTPUT: e('subsets', Usage, '`bench subset convert` cannot write its output: it is the input file, or the path is not writable.', 'Write to another, writable path.'),
 
   // filters
@@ -143,7 +144,8 @@ export const ERRORS = {
   DCB_HUB_DOWNLOAD: e('hub', Environment, 'A download from the Hugging Face hub failed or was cut short.', 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.'),
   DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
   DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),
-  DCB_HUB_CHECKSUM: e('hub', CheckFailed, "A downloaded file's sha256 differs from the hub's; the file was removed.", 'Run the same command again to download it afresh.'),
+  DCB_HUB_LISTING: e('hub', Environment, 'The hub listed a file path or object id that is not safe to use in the cache (absolute, with a `..` segment, or not a hex id); nothing was written.', 'Check that HF_ENDPOINT (--hub-url) points at the Hugging Face hub or a mirror you trust.'),
+  DCB_HUB_CHECKSUM: e('hub', CheckFailed, "A downloaded file's sha256 (LFS) or git blob id differs from the hub's; the file was removed.", 'Run the same command again to download it afresh.'),
   DCB_HUB_REPO: e('hub', Usage, '--hub is not a Hugging Face repo id of the form namespace/name.', 'Pass --hub ORG/NAME.'),
   DCB_HUB_TOKEN: e('hub', Usage, 'Publishing to the hub needs a write token, and none was given or it is not a Hugging Face token.', 'Set HF_TOKEN or pass --hub-token with a write token (hf_…).'),
   DCB_HUB_UPLOAD: e('hub', Environment, 'Uploading to the hub (a published board, or a submission bundle) failed.', "Check the token's write access, that the repo exists, and the network, then run the same command again."),
@@ -175,6 +177,7 @@ export const ERRORS = {
   DCB_BUNDLE_INVALID: e('leaderboard', Usage, "A submission bundle cannot be written or unpacked: not a tar, a member that is not a regular file, a path outside the bundle's places, a member missing from, added to or differing from bundle.json.", "Pack the bundle with `bench submit --bundle` from the run and eval output the entry was built from, and send it unchanged."),
   DCB_REEVAL_REJECTED: e('leaderboard', CheckFailed, "An organizer's evaluation does not confirm the entry: it evaluated another model than the entry names, or a task's score is outside the agreement bounds.", 'Evaluate the model folder of the entry\'s bundle (`bench leaderboard add --bundle`), or keep the entry self-reported.'),
   DCB_BOARD: e('leaderboard', Usage, 'The board folder has no entries.jsonl, has an unreadable or malformed line, or cannot be created.', 'Pass the --board folder that `bench leaderboard add` created; fix the line the message names.'),
+  DCB_BOARD_LOCK_LOST: e('leaderboard', Environment, 'The board lock was lost while updating (another process found it stale and took it); the board was left unchanged.', 'Run the same command again.'),
   DCB_BOARD_LOCKED: e('leaderboard', Environment, 'Another process has held the board lock for too long.', 'Retry when the other `bench leaderboard add` finishes; if no bench process runs, remove the stale .lock folder the message names.'),
   DCB_SITE_DIR: e('leaderboard', Usage, 'The publish --out folder exists and is not a site dcbench published.', 'Choose an empty or new --out folder for `bench leaderboard publish`.'),
   DCB_FILE: e('leaderboard', Usage, 'A file dcbench must hash (named by an entry, a run or a reshard) is missing, a folder, or unreadable.', 'Restore the file at the path the message names, or pass the right path.'),

@@ -4,6 +4,7 @@ import type {DcbError} from '../errors.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
 import type {ModelCheck} from '../runner/model-checks.js'
 import type {EpochReport} from '../subset/epochs.js'
+import type {SubsetRecordLimit} from '../subset/record-limit.js'
 import type {InfraPlan, RecipeBase, ScaleRecipe} from '../tracks/recipe.js'
 import type {ProgressListener} from '../ui/progress.js'
 
@@ -114,6 +115,12 @@ export interface SubsetSpec<R, D> {
   declaredPoolSize(scale: ScaleRecipe<R, D>): number | undefined
   /** Passes over a subset of `samplesPerPass` records that the scale's budget implies. */
   epochs(scale: ScaleRecipe<R, D>, samplesPerPass: number, index: PoolIndexSummary | undefined): EpochReport
+  /**
+   * The most records (repeats counted) a subset of this scale can have trained on: its budget in
+   * records. Readers refuse a file, a row's repeat count or a running total past it before reading
+   * or allocating more (issue 17: the cap comes from the recipe).
+   */
+  recordBudget(scale: ScaleRecipe<R, D>): {records: number; /** The budget in the recipe's words: `samples_seen 64000`. */ budget: string}
 }
 
 /** What a pool's uid index (`.uidx`) says of the pool's size. */
@@ -146,6 +153,8 @@ export interface ReshardRunOptions<R, D> {
   tokenizerFile?: string
   /** Records (DataComp samples) or sequences (DCLM) per output shard; default: upstream's. */
   shardSize?: number
+  /** The most records the subset may hold (the scale's budget, or without a scale the largest of the benchmark's). */
+  recordLimit: SubsetRecordLimit
   onProgress?: ProgressListener
 }
 
@@ -157,8 +166,10 @@ export interface ReshardOutcome {
   subset_size: number
   /** Records written, repeats counted. */
   output_count: number
-  /** Subset records not found in the pool. */
+  /** Subset records whose id no pool record has. */
   missing: number
+  /** Pool records the subset selects whose id an earlier pool record already had (each is used too). */
+  pool_duplicates: number
   shards: number
   /** Token-based benchmarks: sequences of seq_len + 1 tokens and the tokens in them. */
   sequences?: number

@@ -71,6 +71,8 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     // The pool is what the participant downloaded: its size is the index's distinct documents.
     declaredPoolSize: () => undefined,
     epochs: dclmEpochs,
+    // Every document adds at least one token (its EOT): more documents than budget tokens are never all trained on.
+    recordBudget: (scale) => ({records: scale.derived.tokens, budget: `tokens ${scale.derived.tokens}, each document at least its EOT token`}),
   },
   filter: {
     records: iterateDocumentRecords,
@@ -85,11 +87,11 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
       }
       const result = await reshardDclm({
         subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
-        sequencesPerShard: options.shardSize, onProgress: options.onProgress,
+        sequencesPerShard: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
       })
       const m = result.manifest
       return {
-        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing,
+        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
       }
     },

@@ -1,11 +1,12 @@
-import {mkdir, readFile} from 'node:fs/promises'
+import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setImmediate} from 'node:timers/promises'
 
 import lockfile from 'proper-lockfile'
 import {z} from 'zod'
 
 import {DcbError} from '../errors.js'
-import {writeFileAtomic} from '../util/atomic-write.js'
+import {removeStaleTemps, tempPathFor, writeFileAtomic} from '../util/atomic-write.js'
 import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {SignedEntry} from './entry-schema.js'
@@ -141,7 +142,8 @@ export async function readBoardText(boardDir: string, options: ReadBoardOptions 
   return {file, text, records: parseBoard(text, file, options.validate ?? 'full')}
 }
 
-export function parseBoard(text: string, file: string, validate: 'full' | 'publish' = 'full'): BoardRecord[] {
+/** Parses board lines; `firstLine` is the file line number of the text's first line (for messages). */
+export function parseBoard(text: string, file: string, validate: 'full' | 'publish' = 'full', firstLine = 1): BoardRecord[] {
   const schema = validate === 'full' ? BoardRecord : PublishedRecord
   const records: BoardRecord[] = []
   const lines = text.split('\n')
@@ -153,10 +155,10 @@ export function parseBoard(text: string, file: string, validate: 'full' | 'publi
       raw = parseStrictJson(line)
     } catch (error) {
       if (!(error instanceof StrictJsonError)) throw error
-      throw new DcbError('DCB_BOARD', `${file}:${i + 1}: not valid JSON (${error.reason}, column ${error.column})`)
+      throw new DcbError('DCB_BOARD', `${file}:${i + firstLine}: not valid JSON (${error.reason}, column ${error.column})`)
     }
     const parsed = schema.safeParse(raw)
-    if (!parsed.success) throw new DcbError('DCB_BOARD', `${file}:${i + 1}: ${describeZodError(parsed.error)}`)
+    if (!parsed.success) throw new DcbError('DCB_BOARD', `${file}:${i + firstLine}: ${describeZodError(parsed.error)}`)
     // The publish schema only checks; keep the record as parsed so nothing is dropped.
     records.push((validate === 'full' ? parsed.data : raw) as BoardRecord)
   }
@@ -170,11 +172,27 @@ export function serialiseBoard(records: readonly BoardRecord[]): string {
 export interface LockOptions {
   /** How long to keep retrying to get the lock, in ms (default 60 s). */
   waitMs?: number
+  /**
+   * A lock whose holder has not refreshed it for this long counts as a dead process's and may be
+   * taken (default 10 s; the holder refreshes every half of it). Tests shorten it.
+   */
+  staleMs?: number
 }
+
+/** Lines parsed (and records serialised) between two turns of the event loop, so the lock's refresh timer runs. */
+const LINES_PER_TURN = 2000
 
 /**
  * Runs `update` with the board locked: it receives the current records and returns the new list (or
  * undefined to leave the board unchanged), which replaces entries.jsonl atomically.
+ *
+ * Losing the lock is handled, not fatal: proper-lockfile reports a lock another process took (it
+ * found ours stale) through `onCompromised`, which by default throws from a timer and kills the
+ * process. Here it is recorded, checked before the new file is written and again just before the
+ * rename, and turned into DCB_BOARD_LOCK_LOST with the board unchanged, no temporary file left and
+ * the other process's lock untouched. Reading and serialising yield to the event loop every
+ * LINES_PER_TURN lines so that a large board (100,000 entries take ~12 s to read) never starves the
+ * refresh. Temporaries of killed adds are removed first (`removeStaleTemps`).
  */
 export async function updateBoard<T>(
   boardDir: string,
@@ -188,13 +206,17 @@ export async function updateBoard<T>(
   }
   const file = entriesFile(boardDir)
   const waitMs = options.waitMs ?? 60_000
+  let lost: Error | undefined
   let release: () => Promise<void>
   try {
     release = await lockfile.lock(file, {
       realpath: false,
-      // A holder refreshes the lock's mtime every stale/2 ms; a lock untouched for 10 s is from a dead process.
-      stale: 10_000,
+      // A holder refreshes the lock's mtime every stale/2 ms; a lock untouched for this long is from a dead process.
+      stale: options.staleMs ?? 10_000,
       retries: {retries: Math.ceil(waitMs / 100), minTimeout: 20, maxTimeout: 100, factor: 1.3, randomize: true},
+      onCompromised: (error) => {
+        lost = error
+      },
     })
   } catch (error) {
     throw new DcbError('DCB_BOARD_LOCKED', `${file}: another process holds the board lock (${file}.lock) for more than ${waitMs / 1000} s`, {
@@ -202,12 +224,68 @@ export async function updateBoard<T>(
       suggestions: ['retry when the other add finishes; if no bench process is running, remove the stale .lock folder'],
     })
   }
+  const checkLock = (): void => {
+    if (!lost) return
+    throw new DcbError('DCB_BOARD_LOCK_LOST', `${file}: the board lock was lost while updating (${lost.message}): another process may have taken it; the board was left as it was`, {
+      cause: lost,
+      suggestions: ['run the same command again'],
+    })
+  }
   try {
-    const current = await readBoard(boardDir, {allowMissing: true})
+    await removeStaleTemps(file)
+    const current = await readBoardYielding(file)
+    checkLock()
     const {records, result} = await update(current)
-    if (records) await writeFileAtomic(file, serialiseBoard(records))
+    checkLock()
+    if (records) await writeBoardFile(file, records, checkLock)
     return result
   } finally {
-    await release()
+    // after a loss the lock is not ours: proper-lockfile refuses to release it (ERELEASED), as it should
+    await release().catch((error: unknown) => {
+      if (!lost) throw error
+    })
+  }
+}
+
+/** readBoard for updateBoard: the same records, parsed LINES_PER_TURN lines at a time. */
+async function readBoardYielding(file: string): Promise<BoardRecord[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return []
+    throw new DcbError('DCB_BOARD', `${file}: cannot read (${code})`)
+  }
+  const records: BoardRecord[] = []
+  let line = 1
+  for (let start = 0; start < text.length; ) {
+    let end = start
+    for (let n = 0; n < LINES_PER_TURN && end !== -1 && end < text.length; n++) end = text.indexOf('\n', end) + 1 || -1
+    const slice = end === -1 ? text.slice(start) : text.slice(start, end)
+    for (const record of parseBoard(slice, file, 'full', line)) records.push(record)
+    line += LINES_PER_TURN
+    start = end === -1 ? text.length : end
+    await setImmediate()
+  }
+  return records
+}
+
+/** Replaces entries.jsonl: serialised LINES_PER_TURN records at a time, the lock checked before the rename. */
+async function writeBoardFile(file: string, records: readonly BoardRecord[], checkLock: () => void): Promise<void> {
+  const parts: string[] = []
+  for (let i = 0; i < records.length; i += LINES_PER_TURN) {
+    parts.push(serialiseBoard(records.slice(i, i + LINES_PER_TURN)))
+    await setImmediate()
+  }
+  checkLock()
+  const temp = tempPathFor(file)
+  try {
+    await writeFile(temp, parts.join(''))
+    checkLock()
+    await rename(temp, file)
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
   }
 }

@@ -21,6 +21,11 @@ export interface FakeDatasetHub {
   cutNext(path: string, bytes: number): void
   /** Lists `path` of `repo` with a wrong LFS sha256 (the downloaded bytes will not match it). */
   corrupt(repo: string, path: string): void
+  /**
+   * A hostile hub: lists `path` of `repo` under another path and/or object id (e.g. `../../x`), and
+   * serves its bytes for any download URL that ends in the listed path's last segment.
+   */
+  listAs(repo: string, path: string, listed: {path?: string; oid?: string; lfsOid?: string}): void
   close(): Promise<void>
 }
 
@@ -44,6 +49,7 @@ export async function startFakeDatasetHub(repos: Record<string, string>): Promis
   const requests: FakeDatasetHub['requests'] = []
   const cuts = new Map<string, number>()
   const corrupted = new Set<string>()
+  const relisted = new Map<string, {path?: string; oid?: string; lfsOid?: string}>()
   let base = ''
 
   const server: Server = createServer((req, res) => {
@@ -68,9 +74,11 @@ export async function startFakeDatasetHub(repos: Record<string, string>): Promis
       return json(200, [
         ...dirs.map((d) => ({type: 'directory', oid: createHash('sha1').update(d).digest('hex'), size: 0, path: d})),
         ...list.map((f) => {
-          const oid = createHash('sha1').update(`blob ${f.data.length}\0`).update(f.data).digest('hex')
-          const lfsOid = corrupted.has(`${repo}/${f.path}`) ? createHash('sha256').update('not these bytes').digest('hex') : createHash('sha256').update(f.data).digest('hex')
-          return f.data.length > LFS_THRESHOLD ? {type: 'file', oid, size: f.data.length, path: f.path, lfs: {oid: lfsOid, size: f.data.length, pointerSize: 134}} : {type: 'file', oid, size: f.data.length, path: f.path}
+          const listed = relisted.get(`${repo}/${f.path}`) ?? {}
+          const oid = listed.oid ?? createHash('sha1').update(`blob ${f.data.length}\0`).update(f.data).digest('hex')
+          const lfsOid = listed.lfsOid ?? (corrupted.has(`${repo}/${f.path}`) ? createHash('sha256').update('not these bytes').digest('hex') : createHash('sha256').update(f.data).digest('hex'))
+          const path = listed.path ?? f.path
+          return f.data.length > LFS_THRESHOLD ? {type: 'file', oid, size: f.data.length, path, lfs: {oid: lfsOid, size: f.data.length, pointerSize: 134}} : {type: 'file', oid, size: f.data.length, path}
         }),
       ])
     }
@@ -98,6 +106,16 @@ export async function startFakeDatasetHub(repos: Record<string, string>): Promis
       }
       return res.end(file.data)
     }
+    // a relisted file, whatever the client's URL normalisation made of its hostile path
+    for (const [key, listed] of relisted) {
+      const last = listed.path?.split('/').pop()
+      if (!last || !url.pathname.endsWith(`/${last}`)) continue
+      const [repo, ...rest] = key.split('/')
+      const file = files.get(`${repo}/${rest[0]}`)?.find((f) => f.path === rest.slice(1).join('/'))
+      if (!file) continue
+      res.writeHead(200, {'Content-Length': String(file.data.length), ETag: `"${createHash('sha256').update(file.data).digest('hex')}"`, 'Content-Type': 'application/octet-stream'})
+      return res.end(file.data)
+    }
     json(404, {error: `fake hub: no route for ${req.method} ${url.pathname}`})
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -107,6 +125,7 @@ export async function startFakeDatasetHub(repos: Record<string, string>): Promis
     requests,
     cutNext: (path, bytes) => cuts.set(path, bytes),
     corrupt: (repo, path) => corrupted.add(`${repo}/${path}`),
+    listAs: (repo, path, listed) => relisted.set(`${repo}/${path}`, listed),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }
