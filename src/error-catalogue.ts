@@ -113,6 +113,7 @@ export const ERRORS = {
   DCB_TRAIN_DATA: e('train', Usage, '--data is not training data that `bench reshard` wrote for this benchmark and scale (missing, another format or scale, no shards).', 'Write it with `bench reshard --benchmark B --scale S … --out DIR` and pass that folder to --data.'),
   DCB_RUN_DIR: e('train', Usage, 'A run folder is missing, has no valid run.json, or holds a run of another recipe or data.', 'Pass a run folder written by `bench train`, or choose a new --out folder for a new run.'),
   DCB_RUN_BUSY: e('train', Environment, 'Another container is already training this run folder.', 'Wait for it to finish, or stop it with `docker stop ID` (the message gives the ID).'),
+  DCB_CONTAINER_USER: e('train', Usage, 'DCBENCH_CONTAINER_USER, the uid:gid training containers run as when bench runs as root, is malformed or names root.', 'Set it to two numbers above 0, e.g. DCBENCH_CONTAINER_USER=1500:1500, or unset it to use 65532:65532.'),
   DCB_LOCAL_EXECUTOR_SCALE: e('train', Usage, '--executor local was asked to train a scale other than tiny; larger scales train only in their GPU image.', 'Use --executor docker for that scale.'),
   DCB_LOCAL_EXECUTOR: e('train', Environment, 'The local executor cannot start or run the host python3 trainer.', 'Check the host python3 with `bench doctor` (or set DCBENCH_PYTHON), or use --executor docker.'),
   DCB_TRAIN_INPUT: e('train', Usage, 'The trainer refused its input (it exited with code 2).', 'Fix the input the trainer names (data, --set overrides), then run the same `bench train` command.'),
