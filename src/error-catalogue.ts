@@ -103,6 +103,7 @@ export const ERRORS = {
   DCB_FILTER_USAGE: e('filters', Usage, 'The filter, its size options and the pool do not fit together (unknown filter, --size with --fraction, a size beyond the pool, a scoring filter without a size…).', 'Pass a built-in filter name or a module file to --filter, and one of --size or --fraction for a scoring filter (docs/filters.md).'),
   DCB_FILTER_BAD: e('filters', Usage, 'A filter module cannot be loaded, or the filter threw or returned something that is not a decision.', 'Make the module export a DataFilter whose decisions are true, false, a finite score or {repeat: k} (docs/filters.md).'),
   DCB_FILTER_POOL: e('filters', Usage, 'The pool being filtered has a malformed record (a bad uid, unreadable metadata, a sample without its image or text, no ground truth for the oracle filter).', 'Fix or re-download the pool file the message names; use the oracle filter only on pools from `bench pool synth`.'),
+  DCB_FILTER_SANDBOX: e('filters', Usage, "A filter module tried what its sandbox refuses: reading a file other than the pool, its own file and --allow-read paths, writing any file, starting a process or thread, loading a native addon.", 'Read only the pool or give the path with --allow-read PATH; return decisions instead of writing files (bench writes the subset).'),
 
   // reshard
   DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
@@ -177,6 +178,7 @@ export const ERRORS = {
   DCB_NO_TORCH: e('environment', Environment, 'The host python3 cannot import torch or numpy, or there is no python3.', 'apt-get install python3-torch python3-numpy python3-pil, or set DCBENCH_PYTHON, or use --executor docker.'),
   DCB_NO_TRAINER: e('environment', Environment, 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.', 'Start Docker or install python3-torch; `bench doctor` says which is missing.'),
   DCB_NO_TRAINERS: e('environment', Environment, 'This dcbench installation lacks its trainer code (the dcbench_trainers package in containers/trainers).', 'Install dcbench again from a complete package or clone.'),
+  DCB_NODE_PERMISSION: e('environment', Environment, "This Node.js did not start a filter module's process under its permission model, so the filter is not run.", 'Use Node.js 20.9 or later (`node --version`), as dcbench requires.'),
   DCB_NO_CUDA: e('environment', Environment, 'Under --device cuda, onnxruntime cannot create a CUDA session for the model (no GPU, missing CUDA libraries).', 'Run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu.'),
 
   // internal

@@ -144,7 +144,7 @@ export default {name: 'forger', benchmarks: ['dclm'], decide: () => { writeFileS
 export default {name: 'spawner', benchmarks: ['dclm'], decide: () => execFileSync('id').length > 0}
 `, /^error \[DCB_FILTER_SANDBOX\]: filter 'spawner' was refused starting a process/],
     ['exit bench', `export default {name: 'quitter', benchmarks: ['dclm'], decide: () => process.exit(0)}
-`, /^error \[DCB_FILTER_BAD\]: filter 'quitter': its process exited \(code 0\) while deciding sample [0-9a-f]{32}/],
+`, /^error \[DCB_FILTER_BAD\]: filter 'quitter': its process exited \(code 0\) while deciding the batch of \d+ samples from [0-9a-f]{32}/],
   ])('cannot %s: refused in one line, exit 2, no output written', async (_what, body, message) => {
     // TARGET: the folder of the output bench writes, where the filter aims its writes
     const target = tempDir()
