@@ -113,6 +113,16 @@ export async function readRunManifest(run: string): Promise<ReadRunManifest> {
 const RUN_MANIFEST_MAX_BYTES = 4 << 20
 
 /**
+ * A path in a run folder that is a link, a FIFO or the like — left there by a trainer, which can
+ * write the folder — as the one-line error that stops bench before it reads or writes through it.
+ */
+export function plantedError(error: UnsafePathError): DcbError {
+  return new DcbError('DCB_RUN_PLANTED', `${error.message}; bench follows no links and opens nothing but regular files in a run folder`, {
+    suggestions: ['a trainer may have left it there: see where it points (it may be a file of yours), remove it, and run the same command again'],
+  })
+}
+
+/**
  * As readRunManifest, but undefined for a folder without run.json (a new run). In a run folder,
  * which its trainer could write, run.json is read without following a link or waiting on a FIFO left
  * in its place (DCB_RUN_PLANTED); a run.json named directly is the caller's own choice of file.
@@ -124,11 +134,7 @@ export async function readRunManifestIfExists(run: string): Promise<ReadRunManif
     text = file === run ? await readBounded(file) : readFileInsideSync(run, 'run.json', RUN_MANIFEST_MAX_BYTES).toString('utf8')
   } catch (error) {
     if (error instanceof DcbError) throw error
-    if (error instanceof UnsafePathError) {
-      throw new DcbError('DCB_RUN_PLANTED', `${error.message}; bench follows no links and opens nothing but regular files in a run folder`, {
-        suggestions: ['a trainer may have left it there: see where it points (it may be a file of yours), remove it, and write the run again with bench train'],
-      })
-    }
+    if (error instanceof UnsafePathError) throw plantedError(error)
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
     throw new DcbError('DCB_RUN_DIR', `${file}: cannot read (${code})`)

@@ -3,7 +3,7 @@ import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
-import {readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
+import {plantedError, readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
@@ -33,16 +33,6 @@ export async function previousRun(runDir: string, recipe: ScaleRecipe, data: Tra
     })
   }
   return previous
-}
-
-/**
- * A path in RUN that a trainer replaced with a link, a FIFO or a folder, as the one-line error that
- * stops bench train before it reads or writes through it.
- */
-export function plantedError(error: UnsafePathError): DcbError {
-  return new DcbError('DCB_RUN_PLANTED', `${error.message}; bench follows no links and opens nothing but regular files in a run folder`, {
-    suggestions: ['a trainer may have left it there: see where it points (it may be a file of yours), remove it, and run the same command again'],
-  })
 }
 
 /** Runs `action`, turning a refused path in RUN into DCB_RUN_PLANTED. */
