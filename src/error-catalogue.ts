@@ -105,6 +105,7 @@ export const ERRORS = {
   DCB_FILTER_USAGE: e('filters', Usage, 'The filter, its size options and the pool do not fit together (unknown filter, --size with --fraction, a size beyond the pool, a scoring filter without a size…).', 'Pass a built-in filter name or a module file to --filter, and one of --size or --fraction for a scoring filter (docs/filters.md).'),
   DCB_FILTER_BAD: e('filters', Usage, 'A filter module cannot be loaded, or the filter threw or returned something that is not a decision.', 'Make the module export a DataFilter whose decisions are true, false, a finite score or {repeat: k} (docs/filters.md).'),
   DCB_FILTER_POOL: e('filters', Usage, 'The pool being filtered has a malformed record (a bad uid, unreadable metadata, a sample without its image or text, no ground truth for the oracle filter).', 'Fix or re-download the pool file the message names; use the oracle filter only on pools from `bench pool synth`.'),
+  DCB_FILTER_SANDBOX: e('filters', Usage, "A filter module tried what its sandbox refuses: reading a file other than the pool, its own file and --allow-read paths, writing any file, starting a process or thread, loading a native addon.", 'Read only the pool or give the path with --allow-read PATH; return decisions instead of writing files (bench writes the subset).'),
 
   // reshard
   DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
@@ -115,6 +116,8 @@ export const ERRORS = {
   DCB_TRAIN_DATA: e('train', Usage, '--data is not training data that `bench reshard` wrote for this benchmark and scale (missing, another format or scale, no shards).', 'Write it with `bench reshard --benchmark B --scale S … --out DIR` and pass that folder to --data.'),
   DCB_RUN_DIR: e('train', Usage, 'A run folder is missing, has no valid run.json, or holds a run of another recipe or data.', 'Pass a run folder written by `bench train`, or choose a new --out folder for a new run.'),
   DCB_RUN_BUSY: e('train', Environment, 'Another container is already training this run folder.', 'Wait for it to finish, or stop it with `docker stop ID` (the message gives the ID).'),
+  DCB_RUN_PLANTED: e('train', Usage, 'A file bench reads or writes in a run folder (run.json, recipe.json, logs/) is a symbolic link, a FIFO or another non-regular file, or resolves outside the folder: a trainer may have left it there.', 'See where it points (it may be a file of yours), remove it, and run the same `bench train` command; distrust the image that left it.'),
+  DCB_CONTAINER_USER: e('train', Usage, 'DCBENCH_CONTAINER_USER, the uid:gid training containers run as when bench runs as root, is malformed or names root.', 'Set it to two numbers above 0, e.g. DCBENCH_CONTAINER_USER=1500:1500, or unset it to use 65532:65532.'),
   DCB_LOCAL_EXECUTOR_SCALE: e('train', Usage, '--executor local was asked to train a scale other than tiny; larger scales train only in their GPU image.', 'Use --executor docker for that scale.'),
   DCB_LOCAL_EXECUTOR: e('train', Environment, 'The local executor cannot start or run the host python3 trainer.', 'Check the host python3 with `bench doctor` (or set DCBENCH_PYTHON), or use --executor docker.'),
   DCB_TRAIN_INPUT: e('train', Usage, 'The trainer refused its input (it exited with code 2).', 'Fix the input the trainer names (data, --set overrides), then run the same `bench train` command.'),
@@ -191,6 +194,7 @@ export const ERRORS = {
   DCB_NO_TORCH: e('environment', Environment, 'The host python3 cannot import torch or numpy, or there is no python3.', 'apt-get install python3-torch python3-numpy python3-pil, or set DCBENCH_PYTHON, or use --executor docker.'),
   DCB_NO_TRAINER: e('environment', Environment, 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.', 'Start Docker or install python3-torch; `bench doctor` says which is missing.'),
   DCB_NO_TRAINERS: e('environment', Environment, 'This dcbench installation lacks its trainer code (the dcbench_trainers package in containers/trainers).', 'Install dcbench again from a complete package or clone.'),
+  DCB_NODE_PERMISSION: e('environment', Environment, "This Node.js did not start a filter module's process under its permission model, so the filter is not run.", 'Use Node.js 20.9 or later (`node --version`), as dcbench requires.'),
   DCB_NO_CUDA: e('environment', Environment, 'Under --device cuda, onnxruntime cannot create a CUDA session for the model (no GPU, missing CUDA libraries).', 'Run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu.'),
 
   // internal

@@ -19,7 +19,7 @@ export type {InfraPlan, RecipeBase, ScaleRecipe} from './tracks/recipe.js'
 
 // Filters (docs/filters.md).
 export type {DataFilter, DocumentRecord, FilterContext, FilterDecision, FilterRecord, ImageTextRecord, PoolRecord} from './filters/filter.js'
-export {applyFilter, builtinFilterNames, loadFilter, type ApplyFilterOptions, type ApplyFilterResult} from './filters/index.js'
+export {applyFilter, builtinFilterNames, closeFilter, loadFilter, type ApplyFilterOptions, type ApplyFilterResult, type LoadFilterOptions} from './filters/index.js'
 
 // Pools and subsets (docs/pools-and-subsets.md).
 export {indexPool, readUidIndexHeader, synthesizePool, type IndexPoolOptions, type SynthPoolOptions} from './pool/index.js'

@@ -6,6 +6,7 @@ import {z} from 'zod'
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalHash} from '../util/canonical-json.js'
+import {readFileInsideSync, UnsafePathError} from '../util/no-follow.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {ModelFiles} from './model-folder.js'
 
@@ -116,13 +117,32 @@ export async function readRunManifest(run: string): Promise<ReadRunManifest> {
   return read
 }
 
-/** As readRunManifest, but undefined for a folder without run.json (a new run). */
+/** The most a run.json may hold: a few kilobytes per attempt. */
+const RUN_MANIFEST_MAX_BYTES = 4 << 20
+
+/**
+ * A path in a run folder that is a link, a FIFO or the like — left there by a trainer, which can
+ * write the folder — as the one-line error that stops bench before it reads or writes through it.
+ */
+export function plantedError(error: UnsafePathError): DcbError {
+  return new DcbError('DCB_RUN_PLANTED', `${error.message}; bench follows no links and opens nothing but regular files in a run folder`, {
+    suggestions: ['a trainer may have left it there: see where it points (it may be a file of yours), remove it, and run the same command again'],
+  })
+}
+
+/**
+ * As readRunManifest, but undefined for a folder without run.json (a new run). In a run folder,
+ * which its trainer could write, run.json is read without following a link or waiting on a FIFO left
+ * in its place (DCB_RUN_PLANTED); a run.json named directly is the caller's own choice of file.
+ */
 export async function readRunManifestIfExists(run: string): Promise<ReadRunManifest | undefined> {
   const file = await runManifestFile(run)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = file === run ? await readBounded(file) : readFileInsideSync(run, 'run.json', RUN_MANIFEST_MAX_BYTES).toString('utf8')
   } catch (error) {
+    if (error instanceof DcbError) throw error
+    if (error instanceof UnsafePathError) throw plantedError(error)
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
     throw new DcbError('DCB_RUN_DIR', `${file}: cannot read (${code})`)
@@ -139,6 +159,13 @@ export async function readRunManifestIfExists(run: string): Promise<ReadRunManif
     throw new DcbError('DCB_RUN_DIR', `${file}: ${describeZodError(parsed.error)}`, {suggestions: ["run.json is written by 'bench train'"]})
   }
   return {file, manifest: parsed.data, stored: stored as Record<string, unknown>}
+}
+
+async function readBounded(file: string): Promise<string> {
+  const info = await stat(file)
+  if (!info.isFile()) throw new DcbError('DCB_RUN_DIR', `${file}: not a regular file`)
+  if (info.size > RUN_MANIFEST_MAX_BYTES) throw new DcbError('DCB_RUN_DIR', `${file}: ${info.size} bytes; a run.json is at most ${RUN_MANIFEST_MAX_BYTES}`)
+  return readFile(file, 'utf8')
 }
 
 /** Writes run.json atomically (temp file + rename), so a reader never sees half a manifest. */

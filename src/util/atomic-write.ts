@@ -59,7 +59,11 @@ export async function writeAtomically(target: string, write: (tempPath: string) 
   }
 }
 
-/** Writes a whole file atomically. */
+/**
+ * Writes a whole file atomically. The temporary file is created exclusively (`wx`): in a folder
+ * someone else can write (a run folder a trainer wrote), a link planted at its name is refused, not
+ * written through.
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await writeAtomically(target, (temp) => writeFile(temp, data))
+  await writeAtomically(target, (temp) => writeFile(temp, data, {flag: 'wx'}))
 }

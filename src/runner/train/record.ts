@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
@@ -7,10 +6,11 @@ import {hashModelFolder} from '../../contracts/model-folder.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
+import {readFileInsideSync} from '../../util/no-follow.js'
 import {harnessVersion} from '../../util/paths.js'
 import type {ExecutorOutcome} from '../executors/types.js'
 import type {FinalJson} from '../trainer-events.js'
-import type {ValidationReport} from '../validate-outputs.js'
+import {FINAL_JSON_MAX_BYTES, type ValidationReport} from '../validate-outputs.js'
 import type {Execution} from './executor-choice.js'
 import type {TrainResult} from './types.js'
 
@@ -134,10 +134,13 @@ export function outputsError(report: ValidationReport): DcbError {
   })
 }
 
-/** RUN/final.json when the trainer wrote it (it does so last). */
+/**
+ * RUN/final.json when the trainer wrote it (it does so last); undefined when it did not, or left
+ * something else there (a link, a FIFO: the post-run checks name it).
+ */
 export function readFinal(runDir: string): FinalJson | undefined {
   try {
-    return JSON.parse(readFileSync(join(runDir, 'final.json'), 'utf8')) as FinalJson
+    return JSON.parse(readFileInsideSync(runDir, 'final.json', FINAL_JSON_MAX_BYTES).toString('utf8')) as FinalJson
   } catch {
     return undefined
   }

@@ -3,11 +3,12 @@ import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
-import {readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
+import {plantedError, readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
+import {ensureDirInside, lstatInside, UnsafePathError} from '../../util/no-follow.js'
 
 /**
  * Step 1 of `train()`: the run folder. A new folder, or an earlier run of the same recipe on the same
@@ -34,9 +35,24 @@ export async function previousRun(runDir: string, recipe: ScaleRecipe, data: Tra
   return previous
 }
 
+/** Runs `action`, turning a refused path in RUN into DCB_RUN_PLANTED. */
+export function refusingPlanted<T>(action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw plantedError(error)
+    throw error
+  }
+}
+
 /** Creates RUN/logs and writes RUN/recipe.json: the frozen recipe, its hash and this run's infrastructure split. */
 export async function prepareRunFolder(runDir: string, recipe: ScaleRecipe, track: string, infra: InfraPlan): Promise<void> {
-  await mkdir(join(runDir, 'logs'), {recursive: true})
+  await mkdir(runDir, {recursive: true})
+  refusingPlanted(() => {
+    ensureDirInside(runDir, 'logs')
+    const previous = lstatInside(runDir, 'recipe.json')
+    if (previous && !previous.isFile()) throw new UnsafePathError(join(runDir, 'recipe.json'), 'not a regular file')
+  })
   const recipeDoc = {
     format: 'dcbench.recipe/1',
     benchmark: recipe.benchmark,
