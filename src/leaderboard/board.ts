@@ -6,7 +6,7 @@ import lockfile from 'proper-lockfile'
 import {z} from 'zod'
 
 import {DcbError} from '../errors.js'
-import {removeStaleTemps, tempPathFor, writeFileAtomic} from '../util/atomic-write.js'
+import {removeStaleTemps, tempPathFor} from '../util/atomic-write.js'
 import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
 import {SignedEntry} from './entry-schema.js'
