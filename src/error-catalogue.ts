@@ -98,6 +98,8 @@ export const ERRORS = {
   DCB_SUBSET_FORMAT: e('subsets', Usage, 'A subset file is missing, unreadable, or not a valid .npy, raw, parquet or CSV list of uids.', 'Fix the row or byte the message names, or write the subset again as a .npy of 16-byte uids (`bench subset convert`).'),
   DCB_SUBSET_INVALID: e('subsets', CheckFailed, "A subset row's repeat count is not a non-negative integer, so the subset is invalid.", 'Make every repeat a whole number of at least 0, then check with `bench subset validate`.'),
   DCB_SUBSET_OUTPUT: e('subsets', Usage, '`bench subset convert` cannot write its output: it is the input file, or the path is not writable.', 'Write to another, writable path.'),
+  DCB_CONTAMINATION_INPUT: e('subsets', Usage, '`bench subset contamination` was given more eval tasks or examples than one index holds (128 tasks, 16,777,216 examples a task).', 'Check fewer tasks at a time with --tasks.'),
+  DCB_CONTAMINATION_REPORT: e('subsets', Usage, 'A contamination report is missing, not JSON, or not the dcbench.contamination/1 format.', 'Pass the --out file that `bench subset contamination` wrote.'),
 
   // filters
   DCB_FILTER_USAGE: e('filters', Usage, 'The filter, its size options and the pool do not fit together (unknown filter, --size with --fraction, a size beyond the pool, a scoring filter without a size…).', 'Pass a built-in filter name or a module file to --filter, and one of --size or --fraction for a scoring filter (docs/filters.md).'),

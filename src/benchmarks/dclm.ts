@@ -6,6 +6,7 @@ import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
 import type {Benchmark} from './benchmark.js'
+import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
 import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
@@ -124,4 +125,5 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     aggregateFile: recheckDclmResults,
   },
   leaderboard: {sizeColumn: 'Documents'},
+  contamination: dclmContamination,
 }
