@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {describeZodError} from '../util/zod-issue.js'
+import {ContaminationRecord} from './contamination-schema.js'
 import {SignedEntry} from './entry-schema.js'
 
 /**
@@ -46,6 +47,8 @@ export const BoardRecord = z.strictObject({
   status: EntryStatus,
   signer: z.strictObject({key_id: z.string(), name: z.string()}),
   rerun: RerunRecord.optional(),
+  /** An organizer's signed contamination check of the entry's data (contamination-record.ts). */
+  contamination: ContaminationRecord.optional(),
   entry: SignedEntry,
 })
 export type BoardRecord = z.infer<typeof BoardRecord>

@@ -1,5 +1,7 @@
 export * from './add-entry.js'
 export * from './board.js'
+export * from './contamination-record.js'
+export * from './contamination-schema.js'
 export * from './entry-schema.js'
 export * from './keyring.js'
 export * from './keys.js'
