@@ -99,7 +99,7 @@ describe('the image index', () => {
     await writeCachedIndex(dir, 'damaged', {}, [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])])
     const file = join(dir, 'damaged.idx')
     const bytes = readFileSync(file)
-    bytes[bytes.length - 8] ^= 0xff
+    bytes[bytes.length - 8] = bytes[bytes.length - 8]! ^ 0xff
     writeFileSync(file, bytes)
     expect(await readCachedIndex(dir, 'damaged')).toBeUndefined()
     writeFileSync(file, 'DCBIDX01 but nothing else')
