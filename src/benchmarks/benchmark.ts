@@ -1,5 +1,6 @@
 import type {z} from 'zod'
 
+import type {ContaminationSpec} from '../contamination/spec.js'
 import type {DcbError} from '../errors.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
 import type {ModelCheck} from '../runner/model-checks.js'
@@ -34,6 +35,8 @@ export interface Benchmark<R extends RecipeBase = RecipeBase, D extends object =
   readonly eval: EvalSpec<R, D>
   readonly leaderboard: LeaderboardSpec
   readonly scaling?: ScalingSpec<R, D>
+  /** Overlap of a pool or training data with the eval suite (`bench subset contamination`). */
+  readonly contamination?: ContaminationSpec
 }
 
 /** How messages and tables name the things of a pool. */

@@ -7,6 +7,7 @@ import type {SuiteScoring} from './benchmark.js'
 import {packageRoot} from '../util/paths.js'
 import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
+import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
@@ -104,4 +105,5 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
     fetch: fetchDataCompSuite,
   },
   leaderboard: {sizeColumn: 'Dataset size'},
+  contamination: dataCompContamination,
 }

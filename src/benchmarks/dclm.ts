@@ -6,6 +6,7 @@ import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
 import type {Benchmark} from './benchmark.js'
+import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
 import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
@@ -128,4 +129,5 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
   },
   leaderboard: {sizeColumn: 'Documents'},
   scaling: dclmScaling,
+  contamination: dclmContamination,
 }

@@ -9,6 +9,7 @@ import {DcbError} from '../errors.js'
 import {removeStaleTemps, tempPathFor} from '../util/atomic-write.js'
 import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
+import {ContaminationRecord} from './contamination-schema.js'
 import {SignedEntry} from './entry-schema.js'
 
 /**
@@ -76,6 +77,8 @@ const recordFields = {
   /** The signing key and the name the board's keyring gives it (what the board shows). */
   signer: z.strictObject({key_id: z.string(), name: z.string()}),
   rerun: RerunRecord.optional(),
+  /** An organizer's signed contamination check of the entry's data (contamination-record.ts). */
+  contamination: ContaminationRecord.optional(),
   entry: SignedEntry,
 }
 

@@ -18,6 +18,19 @@ export interface RankedRow {
   aggregates: Record<string, number>
   tasks: Record<string, number>
   created_at: string
+  /** An organizer's signed contamination check of the entry's data, when one is attached. */
+  contamination?: RankedContamination
+}
+
+/** What a board shows of a contamination record (contamination-record.ts). */
+export interface RankedContamination {
+  clean: boolean
+  suite: string
+  records_checked: number
+  records_flagged: number
+  found: {task: string; kind: string; found: number; total: number}[]
+  checked_at: string
+  key_id: string
 }
 
 /** One leaderboard: a benchmark, scale and track, ranked by the suite's headline aggregate. */
@@ -81,6 +94,7 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
         aggregates: Object.fromEntries(columns.map((c) => [c.key, entry.eval.aggregates[c.key] as number])),
         tasks: entry.eval.tasks,
         created_at: entry.created_at,
+        ...(record.contamination ? {contamination: rankedContamination(record.contamination)} : {}),
       })
     })
     const benchmark = isBenchmark(first.entry.benchmark) ? getBenchmark(first.entry.benchmark) : undefined
@@ -90,6 +104,10 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
     })
   }
   return boards.sort((a, b) => boardOrder(a) - boardOrder(b) || a.id.localeCompare(b.id))
+}
+
+function rankedContamination(c: NonNullable<BoardRecord['contamination']>): RankedContamination {
+  return {clean: c.clean, suite: c.suite, records_checked: c.records_checked, records_flagged: c.records_flagged, found: c.found, checked_at: c.checked_at, key_id: c.signature.key_id}
 }
 
 /** Boards in the order `bench tracks list` shows scales (benchmark, then scale, then track as in tracks/*.yaml). */

@@ -6,6 +6,7 @@ import type {ProgressListener} from '../../ui/progress.js'
 import {tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {readBoardText, type BoardRecord} from '../board.js'
+import {contaminationRecordProblem} from '../contamination-record.js'
 import type {Keyring} from '../keyring.js'
 import {rankBoards, type RankedBoard} from '../rank.js'
 import {checkSignatures, entryId} from '../signing.js'
@@ -63,6 +64,10 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
       }
     })
     signaturesChecked = checks.length
+    records.forEach((record, i) => {
+      const problem = contaminationRecordProblem(record, options.keyring as Keyring)
+      if (problem) throw new DcbError('DCB_ENTRY_REJECTED', `${file}:${lineOf(text, i)}: entry ${record.entry_id.slice(0, 12)}…: ${problem}`)
+    })
   }
   checkRecordsAgainstEntries(records, file, text)
 

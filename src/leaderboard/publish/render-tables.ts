@@ -11,7 +11,7 @@ export function summaryColumns(board: RankedBoard): {label: string; value: (row:
     {label: 'Rank', value: (r) => r.rank, numeric: true},
     {label: 'Method', value: (r) => r.method, numeric: false},
     {label: 'Submitter', value: (r) => r.submitter, numeric: false},
-    {label: 'Status', value: (r) => r.status, numeric: false},
+    {label: 'Status', value: (r) => (r.contamination ? `${r.status}, ${r.contamination.clean ? 'no eval overlap' : 'eval overlap'}` : r.status), numeric: false},
     {label: board.size_column, value: (r) => r.subset_size, numeric: true},
     ...board.columns.map((c) => ({label: c.label, value: (r: RankedRow) => formatScore(r.aggregates[c.key]), numeric: true})),
   ]
