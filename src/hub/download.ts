@@ -6,7 +6,7 @@ import {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import type {ReadableStream as WebReadableStream} from 'node:stream/web'
 
-import {datasetInfo, downloadFile, listFiles, type ListFileEntry} from '@huggingface/hub'
+import {datasetInfo, downloadFile, listFiles} from '@huggingface/hub'
 
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
@@ -55,6 +55,34 @@ export interface DownloadSnapshotOptions {
   /** Only files under these folders/paths (default: the whole repo). */
   include?: (path: string) => boolean
   onProgress?: (event: DownloadProgress) => void
+  /** What planSnapshot found (saves asking the hub again); planned with the same options. */
+  plan?: SnapshotPlan
+}
+
+/** One file of a snapshot as the hub lists it. */
+export interface SnapshotFile {
+  path: string
+  size: number
+  /** huggingface_hub's blob name: the LFS sha256, else the git blob id. */
+  etag: string
+  /** The sha256 the hub lists for an LFS file. */
+  lfsSha256?: string
+}
+
+/** What a snapshot download will fetch, known before any file is downloaded. */
+export interface SnapshotPlan {
+  repo: string
+  revision: string
+  /** The commit `revision` points at. */
+  commit: string
+  /** The hub's access gate: false, or 'auto' / 'manual' (terms to accept before files download). */
+  gated: false | 'auto' | 'manual'
+  files: SnapshotFile[]
+  /** Paths of the repo's files that `include` left out. */
+  skipped: string[]
+  totalBytes: number
+  /** Bytes not yet in the cache (a partial file counts only its missing part). */
+  missingBytes: number
 }
 
 export interface DownloadSnapshotResult {
@@ -69,9 +97,15 @@ export interface DownloadSnapshotResult {
   reusedBytes: number
 }
 
-function hubError(repo: string, what: string, error: unknown): DcbError {
+/** The one line that says what a gated dataset needs. */
+function gatedMessage(repo: string, what: string, hubUrl: string | undefined): string {
+  return `${repo} is gated on the Hugging Face hub and ${what}: set HF_TOKEN to a token of an account that has accepted the dataset's terms at ${hubUrl ?? 'https://huggingface.co'}/datasets/${repo}`
+}
+
+function hubError(repo: string, what: string, error: unknown, gated: SnapshotPlan['gated'] = false, hubUrl?: string): DcbError {
   const status = (error as {statusCode?: number}).statusCode
   const message = (error as Error).message ?? String(error)
+  if ((status === 401 || status === 403) && gated) return new DcbError('DCB_HUB_GATED', gatedMessage(repo, `${what} was refused (HTTP ${status})`, hubUrl))
   if (status === 401 || status === 403) {
     return new DcbError('DCB_HUB_AUTH', `${repo}: ${what} refused by the hub (HTTP ${status}: ${message})`, {suggestions: ['set HF_TOKEN to a token that can read the dataset']})
   }
@@ -88,42 +122,74 @@ async function hashPrefix(file: string): Promise<ReturnType<typeof createHash>> 
   return hash
 }
 
+/** Bytes of `file` already in the cache: its complete blob, or the part of an interrupted download. */
+function cachedBytes(cacheDir: string, repo: string, file: SnapshotFile): number {
+  const blob = join(repoCacheDir(cacheDir, repo), 'blobs', file.etag)
+  if (existsSync(blob) && statSync(blob).size === file.size) return file.size
+  const partial = statSync(`${blob}.incomplete`, {throwIfNoEntry: false})?.size ?? 0
+  return partial <= file.size ? partial : 0
+}
+
+/**
+ * Asks the hub what a snapshot download would fetch — the commit, the files and their sizes, how
+ * many bytes are not in the cache yet, and whether the dataset is gated — without downloading.
+ * A gated dataset without a token is refused here, in one line.
+ */
+export async function planSnapshot(options: Omit<DownloadSnapshotOptions, 'plan' | 'onProgress'>): Promise<SnapshotPlan> {
+  const {repo, cacheDir} = options
+  const revision = options.revision ?? 'main'
+  let commit: string
+  let gated: SnapshotPlan['gated']
+  try {
+    const info = await datasetInfo<'sha'>({name: repo, revision, hubUrl: options.hubUrl, accessToken: options.accessToken, additionalFields: ['sha']})
+    commit = info.sha
+    gated = info.gated === 'auto' || info.gated === 'manual' ? info.gated : false
+  } catch (error) {
+    throw hubError(repo, `reading revision ${revision}`, error, false, options.hubUrl)
+  }
+  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub gave no commit sha for revision ${revision}`)
+  if (gated && !options.accessToken) throw new DcbError('DCB_HUB_GATED', gatedMessage(repo, 'no HF_TOKEN is set', options.hubUrl))
+
+  const files: SnapshotFile[] = []
+  const skipped: string[] = []
+  try {
+    for await (const entry of listFiles({repo: {type: 'dataset', name: repo}, hubUrl: options.hubUrl, accessToken: options.accessToken, revision: commit, recursive: true})) {
+      if (entry.type !== 'file') continue
+      if (!(options.include?.(entry.path) ?? true)) {
+        skipped.push(entry.path)
+        continue
+      }
+      // huggingface_hub names blobs by the LFS sha256, else by the git blob id.
+      const etag = entry.lfs?.oid ?? entry.oid
+      if (!etag || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(etag)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub listed ${entry.path} without a valid oid`)
+      files.push({path: entry.path, size: entry.lfs?.size ?? entry.size, etag, ...(entry.lfs ? {lfsSha256: entry.lfs.oid} : {})})
+    }
+  } catch (error) {
+    if (error instanceof DcbError) throw error
+    throw hubError(repo, 'listing files', error, gated, options.hubUrl)
+  }
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0)
+  const missingBytes = files.reduce((sum, f) => sum + f.size - cachedBytes(cacheDir, repo, f), 0)
+  return {repo, revision, commit, gated, files, skipped, totalBytes, missingBytes}
+}
+
 /**
  * Downloads a dataset repo's snapshot into the cache (resuming partial files) and returns where it
  * is. Files already complete in the cache are not fetched again.
  */
 export async function downloadSnapshot(options: DownloadSnapshotOptions): Promise<DownloadSnapshotResult> {
   const {repo, cacheDir} = options
-  const revision = options.revision ?? 'main'
+  const plan = options.plan ?? (await planSnapshot(options))
+  const {commit, revision, gated} = plan
   const hub = {repo: {type: 'dataset' as const, name: repo}, hubUrl: options.hubUrl, accessToken: options.accessToken}
-  let commit: string
-  try {
-    const info = await datasetInfo<'sha'>({name: repo, revision, hubUrl: options.hubUrl, accessToken: options.accessToken, additionalFields: ['sha']})
-    commit = info.sha
-  } catch (error) {
-    throw hubError(repo, `reading revision ${revision}`, error)
-  }
-  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub gave no commit sha for revision ${revision}`)
-
-  const entries: ListFileEntry[] = []
-  try {
-    for await (const entry of listFiles({...hub, revision: commit, recursive: true})) {
-      if (entry.type === 'file' && (options.include?.(entry.path) ?? true)) entries.push(entry)
-    }
-  } catch (error) {
-    throw hubError(repo, 'listing files', error)
-  }
   const root = repoCacheDir(cacheDir, repo)
   const snapshotDir = join(root, 'snapshots', commit)
-  const total = entries.reduce((sum, e) => sum + (e.lfs?.size ?? e.size), 0)
+  const total = plan.totalBytes
   let done = 0
   let downloadedBytes = 0
   let reusedBytes = 0
-  for (const entry of entries) {
-    const size = entry.lfs?.size ?? entry.size
-    // huggingface_hub names blobs by the LFS sha256, else by the git blob id.
-    const etag = entry.lfs?.oid ?? entry.oid
-    if (!etag) throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: the hub listed ${entry.path} without an oid`)
+  for (const entry of plan.files) {
+    const {size, etag} = entry
     const blob = join(root, 'blobs', etag)
     const pointer = join(snapshotDir, entry.path)
     await mkdir(dirname(blob), {recursive: true})
@@ -135,7 +201,7 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
         await rm(incomplete, {force: true})
         have = 0
       }
-      const hash = entry.lfs && have > 0 ? await hashPrefix(incomplete) : createHash('sha256')
+      const hash = entry.lfsSha256 && have > 0 ? await hashPrefix(incomplete) : createHash('sha256')
       reusedBytes += have
       if (have < size) {
         let body: WebReadableStream
@@ -146,12 +212,12 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
           body = (have > 0 ? file.slice(have) : file).stream() as unknown as WebReadableStream
         } catch (error) {
           if (error instanceof DcbError) throw error
-          throw hubError(repo, `downloading ${entry.path}`, error)
+          throw hubError(repo, `downloading ${entry.path}`, error, gated, options.hubUrl)
         }
         let got = have
         const counter = new Transform({
           transform(chunk: Buffer, _encoding, callback) {
-            if (entry.lfs) hash.update(chunk)
+            if (entry.lfsSha256) hash.update(chunk)
             got += chunk.length
             downloadedBytes += chunk.length
             options.onProgress?.({repo, file: entry.path, done: done + got, total})
@@ -169,11 +235,11 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
       if (got !== size) {
         throw new DcbError('DCB_HUB_DOWNLOAD', `${repo}: ${entry.path}: ${got} bytes received, the hub lists ${size}; run again to resume`)
       }
-      if (entry.lfs) {
+      if (entry.lfsSha256) {
         const digest = hash.digest('hex')
-        if (digest !== entry.lfs.oid) {
+        if (digest !== entry.lfsSha256) {
           await rm(incomplete, {force: true})
-          throw new DcbError('DCB_HUB_CHECKSUM', `${repo}: ${entry.path}: sha256 ${digest} differs from the hub's ${entry.lfs.oid}; the partial file was removed, run again`)
+          throw new DcbError('DCB_HUB_CHECKSUM', `${repo}: ${entry.path}: sha256 ${digest} differs from the hub's ${entry.lfsSha256}; the partial file was removed, run again`)
         }
       }
       await rename(incomplete, blob)
@@ -188,5 +254,5 @@ export async function downloadSnapshot(options: DownloadSnapshotOptions): Promis
   await mkdir(join(root, 'refs'), {recursive: true})
   // Written last: a ref means every file of the snapshot is in place.
   await writeFileAtomic(join(root, 'refs', revision), commit)
-  return {repo, commit, snapshotDir, files: entries.map((e) => ({path: e.path, size: e.lfs?.size ?? e.size})), downloadedBytes, reusedBytes}
+  return {repo, commit, snapshotDir, files: plan.files.map((e) => ({path: e.path, size: e.size})), downloadedBytes, reusedBytes}
 }
