@@ -269,6 +269,13 @@ export interface EvalFetchOptions<R, D> {
   hubUrl?: string
   accessToken?: string
   revision: string
+  /** Base URL of a benchmark's non-hub data source (DCLM: GitHub's raw file layout); default: the adapter's. */
+  sourceUrl?: string
+  /**
+   * Shown the download sizes before anything is downloaded (not called when nothing is to be
+   * fetched); throwing refuses the fetch.
+   */
+  confirm?: (plan: DownloadPlan) => Promise<void>
   /** Bytes of the task being fetched; `task` names it for the display (a new task starts a new line). */
   onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
 }
@@ -284,6 +291,14 @@ export interface ScalingSpec<R, D> {
    * had no loss step) and the accuracy of every task. Refuses another benchmark's file.
    */
   readEval(file: string): Promise<{loss: number | null; accuracies: Record<string, number>}>
+}
+
+/** What `bench eval fetch` will download: per task, its source and the bytes not in the data folder yet. */
+export interface DownloadPlan {
+  tasks: {key: string; source: string; bytes: number}[]
+  totalBytes: number
+  /** What a row is (default `task`; DCLM plans files). */
+  unit?: 'task' | 'file'
 }
 
 /** How boards show this benchmark's entries. */

@@ -9,7 +9,7 @@ import type {Benchmark} from './benchmark.js'
 import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
-import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
+import {fetchDclmSuite, recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
@@ -126,6 +126,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     },
     run: runDclmEval,
     aggregateFile: recheckDclmResults,
+    fetch: fetchDclmSuite,
   },
   leaderboard: {sizeColumn: 'Documents'},
   scaling: dclmScaling,

@@ -19,6 +19,7 @@ beforeAll(async () => {
 
 interface EvalJson {
   suite: string
+  data_source?: {repo: string; commit: string; files_as_recorded: number; files_different: string[]}
   evalFile: string
   tasks: {label: string; accuracy: number; cached: boolean; categories?: Record<string, number>}[]
   missing: {label: string}[]
@@ -75,6 +76,8 @@ describe('bench eval --benchmark dclm', () => {
     expect(result.json.tasks.map((t) => t.label)).toEqual(['copa', 'winograd'])
     expect(result.json.missing.map((m) => m.label)).toEqual(['boolq'])
     expect(String(result.json.headline.value)).toMatch(/^N\/A due to missing tasks: \['hellaswag_zeroshot', 'jeopardy',/)
+    // the output records which llm-foundry commit's files these are (DCLM itself reads its unpinned head)
+    expect(result.json.data_source).toEqual({repo: 'mosaicml/llm-foundry', commit: '8c8dd48f72168c5d51e2f7b151595892a8fba43d', files_as_recorded: 2, files_different: []})
     // the written file passes DCLM's own aggregate re-check
     const recheck = await runBench(['eval', 'aggregate', result.json.evalFile, '--benchmark', 'dclm'])
     expect(recheck.exitCode, recheck.stdout + recheck.stderr).toBe(0)
@@ -83,6 +86,7 @@ describe('bench eval --benchmark dclm', () => {
     expect(plain.exitCode).toBe(0)
     expect(plain.stderr).toContain(`boolq: MISSING data file ${join(data, 'reading_comprehension/boolq.jsonl')}`)
     expect(plain.stdout).toContain('MISSING: 1 task(s) without data: boolq')
+    expect(plain.stdout).toContain('data: mosaicml/llm-foundry@8c8dd48f72168c5d51e2f7b151595892a8fba43d scripts/eval/local_data · 2 file(s) as recorded')
   }, 300_000)
 
   it('refuses a folder that is not an LM model directory, naming the file', async () => {
