@@ -6,12 +6,17 @@ import {buildEntry, defaultSuites} from '../leaderboard/index.js'
 export default class Submit extends BenchCommand {
   static override summary = 'Build and sign a leaderboard entry from a finished run and its evaluation.'
   static override description =
-    "Reads RUN/run.json (benchmark, scale, track, recipe hash, subset fingerprint and size, image digest, times) and the eval output, recomputes the aggregates with the suite's own aggregator, records the hashes of run.json, the eval output and the pool index, signs the entry with your ed25519 key, and writes it. Send the entry to the organizers; anyone can check it with 'bench verify'."
+    "Reads RUN/run.json (benchmark, scale, track, recipe hash, subset fingerprint and size, image digest, times) — or, with --model and --subset, a model exported from a checkpoint trained elsewhere (entry format 2, shown as external on the board) — and the eval output, recomputes the aggregates with the suite's own aggregator, records the hashes of run.json, the eval output and the pool index, signs the entry with your ed25519 key, and writes it. Send the entry to the organizers; anyone can check it with 'bench verify'."
   static override examples = [
+    '<%= config.bin %> submit --model models/small --subset subset.npy --pool-index pool.uidx --scale small --eval models/small/eval/eval_results.jsonl --key ~/.dcbench/keys/dcbench-signing.key --out entry.json --submitter "Team A" --method "CLIP score top 30%"',
     '<%= config.bin %> submit --run runs/small --eval runs/small/eval/eval_results.jsonl --key ~/.dcbench/keys/dcbench-signing.key --out entry.json --submitter "Team A" --method "CLIP score top 30%"',
   ]
   static override flags = {
-    run: Flags.string({description: "Run folder written by 'bench train'.", required: true}),
+    run: Flags.string({description: "Run folder written by 'bench train' (a smoke run is refused)."}),
+    model: Flags.string({description: "Instead of --run: a model folder 'bench export' wrote from a checkpoint trained outside dcbench; the entry is marked external."}),
+    subset: Flags.string({description: 'With --model: the subset file the checkpoint was trained on.'}),
+    scale: Flags.string({description: "With --model: the scale (default: the exported model.json's)."}),
+    track: Flags.string({description: 'With --model: the track (default filtering).'}),
     eval: Flags.string({description: 'Eval output: DataComp eval_results.jsonl or DCLM eval JSON.', required: true}),
     key: Flags.string({description: "Your private key (NAME.key from 'bench keys generate').", required: true}),
     out: Flags.string({description: 'Entry file to write.', required: true}),
@@ -27,6 +32,10 @@ export default class Submit extends BenchCommand {
     const {flags} = await this.parse(Submit)
     const result = await buildEntry({
       run: flags.run,
+      model: flags.model,
+      subset: flags.subset,
+      scale: flags.scale,
+      track: flags.track,
       evalFile: flags.eval,
       keyFile: flags.key,
       out: flags.out,

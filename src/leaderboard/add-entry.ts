@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {DcbError} from '../errors.js'
 import {BOARD_KEYRING_DIR, updateBoard, type BoardRecord, type RerunRecord} from './board.js'
-import type {SignedEntry} from './entry-schema.js'
+import {entryOrigin, type SignedEntry} from './entry-schema.js'
 import {loadKeyring} from './keyring.js'
 import type {SuiteResolver} from './suites.js'
 import {assertVerified, verifyEntry, type VerifyReport} from './verify-entry.js'
@@ -65,9 +65,10 @@ export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult
     (records) => {
       const boardKey = {benchmark: entry.benchmark, scale: entry.scale, track: entry.track}
       const same = records.find((r) => r.entry_id === report.entryId)
+      const origin = entryOrigin(entry)
       const sameRun = records.find(
         (r) =>
-          r.entry.run.manifest_sha256 === entry.run.manifest_sha256 &&
+          entryOrigin(r.entry).sha256 === origin.sha256 &&
           r.entry.benchmark === entry.benchmark &&
           r.entry.scale === entry.scale &&
           r.entry.track === entry.track,
@@ -81,7 +82,7 @@ export async function addEntry(options: AddEntryOptions): Promise<AddEntryResult
             result: {entryId: report.entryId, status: 'verified', action: 'upgraded', board: boardKey, records: records.length, report},
           }
         }
-        const what = same ? `this entry (${report.entryId.slice(0, 12)}…) is already on the board` : `entry ${existing.entry_id.slice(0, 12)}… by '${existing.signer.name}' already reports the same run (run.manifest_sha256 ${entry.run.manifest_sha256.slice(0, 12)}…)`
+        const what = same ? `this entry (${report.entryId.slice(0, 12)}…) is already on the board` : `entry ${existing.entry_id.slice(0, 12)}… by '${existing.signer.name}' already reports the same ${origin.kind === 'run' ? `run (run.manifest_sha256 ${origin.sha256.slice(0, 12)}…)` : `external model (external_model.model_json_sha256 ${origin.sha256.slice(0, 12)}…)`}`
         throw new DcbError('DCB_ENTRY_DUPLICATE', `${options.entryFile}: rejected: duplicate: ${what}, added ${existing.added_at}`)
       }
       const record: BoardRecord = {
@@ -117,7 +118,8 @@ function checkRerun(entry: SignedEntry, rerunReport: VerifyReport & {entry: Sign
   for (const field of ['subset_fingerprint', 'subset_size', 'pool_index_sha256'] as const) {
     if (rerun.data[field] !== entry.data[field]) fail(`data.${field}: re-run has ${rerun.data[field]}, entry has ${entry.data[field]}`)
   }
-  if (rerun.run.manifest_sha256 === entry.run.manifest_sha256) fail('it reports the same run as the entry; a re-run is the organizer\'s own training run')
+  if (!rerun.run) fail('it reports an external model; a re-run is the organizer\'s own dcbench training run')
+  if (entryOrigin(rerun).sha256 === entryOrigin(entry).sha256) fail('it reports the same run as the entry; a re-run is the organizer\'s own training run')
   const headlineName = headlineOf(entry)
   const submitted = entry.eval.aggregates[headlineName]
   const again = rerun.eval.aggregates[headlineName]

@@ -4,8 +4,15 @@ import {isBenchmark} from '../benchmarks/registry.js'
 
 /** The `format` field every leaderboard entry carries. */
 export const ENTRY_FORMAT = 'dcbench-leaderboard-entry'
-/** The entry schema version this dcbench writes and reads. Bump it for any change to the fields. */
+/** The entry schema version of entries of dcbench runs. Bump it for any change to the fields. */
 export const ENTRY_FORMAT_VERSION = 1
+/**
+ * Version 2 adds the entries of checkpoints trained outside dcbench (`bench export` → `bench submit
+ * --model`): `run` is null and `external_model` says which exported model the scores are of. This
+ * dcbench reads both versions and writes 1 for runs, 2 for external models.
+ */
+export const EXTERNAL_ENTRY_FORMAT_VERSION = 2
+export const ENTRY_FORMAT_VERSIONS: readonly number[] = [ENTRY_FORMAT_VERSION, EXTERNAL_ENTRY_FORMAT_VERSION]
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (a sha256)')
 const isoTime = z.iso.datetime({offset: true, message: 'expected an ISO 8601 date-time such as 2025-01-31T12:00:00Z'})
@@ -50,6 +57,20 @@ export const EntryRun = z.strictObject({
   finished_at: isoTime,
 })
 
+/**
+ * A model trained outside dcbench (DataComp's train.py, DCLM's training) and exported by `bench export`:
+ * no dcbench run.json binds it, so the entry binds the exported model folder instead. The board shows
+ * such entries as external.
+ */
+export const EntryExternalModel = z.strictObject({
+  /** sha256 of the canonical JSON of the exported model.json (which records the graphs' torch-vs-onnxruntime check). */
+  model_json_sha256: sha256Hex,
+  /** sha256 of the upstream checkpoint file the graphs were exported from. */
+  checkpoint_sha256: sha256Hex,
+  /** `sha256:<hex>` of the official image that exported it. */
+  export_image_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex>'),
+})
+
 /** The evaluation results: the per-task main metrics and the aggregates derived from them. */
 export const EntryEval = z.strictObject({
   /** The eval suite name, as the scale's recipe names it (`eval_suite`). */
@@ -73,10 +94,11 @@ export const Signature = z.strictObject({
   value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected the base64 of a 64-byte ed25519 signature'),
 })
 
-/** Everything an entry states, before it is signed. */
-export const UnsignedEntry = z.strictObject({
+/** Everything an entry states, before it is signed (the fields; `originRule` ties `run` to the version). */
+const entryFields = {
   format: z.literal(ENTRY_FORMAT),
-  format_version: z.literal(ENTRY_FORMAT_VERSION),
+  /** 1: a dcbench run (`run` set); 2: also an external model (`run` null, `external_model` set). */
+  format_version: z.union([z.literal(ENTRY_FORMAT_VERSION), z.literal(EXTERNAL_ENTRY_FORMAT_VERSION)]),
   /** A registered benchmark's id. */
   benchmark: z.string().refine(isBenchmark, {message: 'not a registered benchmark'}),
   scale: z.string().min(1),
@@ -86,19 +108,44 @@ export const UnsignedEntry = z.strictObject({
   data: EntryData,
   /** The scale's frozen-recipe hash (`bench tracks show`). */
   recipe_hash: sha256Hex,
-  run: EntryRun,
+  /** The dcbench training run behind the scores; null for an external model (format_version 2). */
+  run: EntryRun.nullable(),
+  /** Format version 2: the exported external model the scores are of. */
+  external_model: EntryExternalModel.optional(),
   eval: EntryEval,
-  /** dcbench version that trained and evaluated (from run.json). */
+  /** dcbench version that trained and evaluated (from run.json), or that exported and evaluated. */
   harness_version: z.string().min(1),
   /** When the entry was built and signed. */
   created_at: isoTime,
-})
+}
 
-/** A signed leaderboard entry (format version 1). */
-export const SignedEntry = UnsignedEntry.extend({signature: Signature})
+/** Version 1 entries report a run; an external model (no run) needs version 2 and its `external_model`. */
+function originRule(entry: {format_version: number; run: unknown; external_model?: unknown}, ctx: z.RefinementCtx): void {
+  const external = entry.run === null
+  if (external && entry.external_model === undefined) ctx.addIssue({code: 'custom', path: ['external_model'], message: 'run is null, so the entry must name its external_model'})
+  if (!external && entry.external_model !== undefined) ctx.addIssue({code: 'custom', path: ['external_model'], message: 'an entry of a dcbench run has no external_model'})
+  if (external && entry.format_version !== EXTERNAL_ENTRY_FORMAT_VERSION) ctx.addIssue({code: 'custom', path: ['format_version'], message: `an external model's entry is format_version ${EXTERNAL_ENTRY_FORMAT_VERSION}`})
+  if (!external && entry.format_version !== ENTRY_FORMAT_VERSION) ctx.addIssue({code: 'custom', path: ['format_version'], message: `an entry of a dcbench run is format_version ${ENTRY_FORMAT_VERSION}`})
+}
+
+/** Everything an entry states, before it is signed. */
+export const UnsignedEntry = z.strictObject(entryFields).superRefine(originRule)
+
+/** A signed leaderboard entry (format versions 1 and 2). */
+export const SignedEntry = z.strictObject({...entryFields, signature: Signature}).superRefine(originRule)
 
 export type UnsignedEntry = z.infer<typeof UnsignedEntry>
 export type SignedEntry = z.infer<typeof SignedEntry>
 export type EntryData = z.infer<typeof EntryData>
 export type EntryRun = z.infer<typeof EntryRun>
 export type EntryEval = z.infer<typeof EntryEval>
+export type EntryExternalModel = z.infer<typeof EntryExternalModel>
+
+/**
+ * What an entry's scores are of: the dcbench run (`run.manifest_sha256`) or the external model
+ * (`external_model.model_json_sha256`) — the key by which a board refuses the same result twice.
+ */
+export function entryOrigin(entry: Pick<SignedEntry, 'run' | 'external_model'>): {kind: 'run' | 'external'; sha256: string} {
+  if (entry.run) return {kind: 'run', sha256: entry.run.manifest_sha256}
+  return {kind: 'external', sha256: (entry.external_model as EntryExternalModel).model_json_sha256}
+}

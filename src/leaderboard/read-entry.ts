@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import {DcbError} from '../errors.js'
 import {describeZodError} from '../util/zod-issue.js'
-import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, SignedEntry} from './entry-schema.js'
+import {ENTRY_FORMAT, ENTRY_FORMAT_VERSIONS, SignedEntry} from './entry-schema.js'
 
 /** An entry file as read: the raw JSON object (what the signature covers) and, when valid, the typed entry. */
 export interface ReadEntry {
@@ -55,8 +55,8 @@ function versionProblem(object: Record<string, unknown>): string | undefined {
   if (object.format !== ENTRY_FORMAT) {
     return `format: received ${JSON.stringify(object.format) ?? 'nothing'}, expected "${ENTRY_FORMAT}" (not a dcbench leaderboard entry)`
   }
-  if (object.format_version !== ENTRY_FORMAT_VERSION) {
-    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads version ${ENTRY_FORMAT_VERSION}`
+  if (!ENTRY_FORMAT_VERSIONS.includes(object.format_version as number)) {
+    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads versions ${ENTRY_FORMAT_VERSIONS.join(' and ')}`
   }
   return undefined
 }

@@ -7,6 +7,7 @@ import type {Check, FileChecker} from './verify-entry.js'
 /** Checks that a run folder is the one the entry reports. */
 export function runChecker(run: string): FileChecker {
   return async (entry: SignedEntry): Promise<Check[]> => {
+    if (!entry.run) return [{name: 'run', ok: false, detail: `${run}: the entry reports an external model (run: null), not a dcbench run`}]
     const {file, stored} = await readRunManifest(run)
     const hash = runManifestHash(stored)
     if (hash !== entry.run.manifest_sha256) {

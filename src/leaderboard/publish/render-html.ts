@@ -71,7 +71,7 @@ function renderBoardSection(board: RankedBoard): string {
           const name = row.method_link ? `<a href="${escapeHtml(row.method_link)}" rel="nofollow noopener">${escapeHtml(row.method)}</a>` : escapeHtml(row.method)
           return `<td${cls} data-value="${escapeHtml(row.method)}" title="${escapeHtml(row.description)}">${name}</td>`
         }
-        if (c.label === 'Status') return `<td data-value="${row.status}"><span class="status ${row.status}">${row.status}</span></td>`
+        if (c.label === 'Status') return `<td data-value="${row.status}"><span class="status ${row.status}">${row.status}</span>${row.origin === 'external' ? ' <span class="origin external">external checkpoint</span>' : ''}</td>`
         if (c.label === 'Dataset size' || c.label === 'Documents') return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
         return `<td${cls}>${escapeHtml(String(value))}</td>`
       })

@@ -11,10 +11,15 @@ export function summaryColumns(board: RankedBoard): {label: string; value: (row:
     {label: 'Rank', value: (r) => r.rank, numeric: true},
     {label: 'Method', value: (r) => r.method, numeric: false},
     {label: 'Submitter', value: (r) => r.submitter, numeric: false},
-    {label: 'Status', value: (r) => r.status, numeric: false},
+    {label: 'Status', value: statusText, numeric: false},
     {label: board.size_column, value: (r) => r.subset_size, numeric: true},
     ...board.columns.map((c) => ({label: c.label, value: (r: RankedRow) => formatScore(r.aggregates[c.key]), numeric: true})),
   ]
+}
+
+/** A row's status as boards print it; an external checkpoint's entry says so. */
+export function statusText(row: RankedRow): string {
+  return row.origin === 'external' ? `${row.status} (external checkpoint)` : row.status
 }
 
 /** RFC 4180 CSV: one header line, then one line per ranked entry with every aggregate and task score. */
@@ -29,7 +34,7 @@ export function renderCsv(board: RankedBoard): string {
   for (const row of board.rows) {
     lines.push(
       [
-        row.rank, row.method, row.submitter, row.status, row.subset_size,
+        row.rank, row.method, row.submitter, statusText(row), row.subset_size,
         ...board.columns.map((c) => numberField(row.aggregates[c.key])),
         ...board.tasks.map((t) => numberField(row.tasks[t.key])),
         row.method_link ?? '', row.created_at, row.entry_id,

@@ -177,7 +177,12 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('an unsupported schema version', async () => {
-    expectRejected(await verifySigned((e) => ((e as any).format_version = 2)), /format_version: received 2, this dcbench reads version 1/)
+    expectRejected(await verifySigned((e) => ((e as any).format_version = 3)), /format_version: received 3, this dcbench reads versions 1 and 2/)
+  })
+
+  it('a run entry claiming version 2, and an external entry without its model', async () => {
+    expectRejected(await verifySigned((e) => ((e as any).format_version = 2)), /format_version: an entry of a dcbench run is format_version 1/)
+    expectRejected(await verifySigned((e) => ((e as any).run = null)), /external_model: run is null, so the entry must name its external_model/)
   })
 
   it('a file that is not a dcbench entry', async () => {
@@ -197,11 +202,11 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('a docker run without an image digest', async () => {
-    expectRejected(await verifySigned((e) => (e.run.container_image_digest = null)), /run.container_image_digest: null, but a docker run/)
+    expectRejected(await verifySigned((e) => (e.run!.container_image_digest = null)), /run.container_image_digest: null, but a docker run/)
   })
 
   it('a run that finished before it started', async () => {
-    expectRejected(await verifySigned((e) => (e.run.finished_at = '2024-12-31T00:00:00Z')), /run.finished_at .* is before run.started_at/)
+    expectRejected(await verifySigned((e) => (e.run!.finished_at = '2024-12-31T00:00:00Z')), /run.finished_at .* is before run.started_at/)
   })
 
   it('results of another suite than the scale\'s', async () => {
