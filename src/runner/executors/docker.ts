@@ -56,8 +56,18 @@ export interface DockerRun extends ExecutorRun {
   image: string
 }
 
+/** A container's environment: the run's variables plus the contract's fixed paths (docs/containers.md). */
+export function containerEnvironment(env: Record<string, string>): Record<string, string> {
+  return {...env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp'}
+}
+
+/** The bind mounts of a container: data read-only at /data, the run folder at /out, and any extra ones. */
+export function containerBinds(run: Pick<ExecutorRun, 'dataDir' | 'runDir' | 'extraBinds'>): string[] {
+  return [`${run.dataDir}:${CONTAINER_DATA}:ro`, `${run.runDir}:${CONTAINER_OUT}:rw`, ...(run.extraBinds ?? [])]
+}
+
 export async function runInDocker(run: DockerRun, docker: Docker = dockerClient()): Promise<ExecutorOutcome> {
-  const env = {...run.env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp'}
+  const env = containerEnvironment(run.env)
   let container: Docker.Container
   try {
     container = await docker.createContainer({
@@ -65,13 +75,13 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
       Cmd: run.command,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       User: callerUser(),
-      WorkingDir: '/tmp',
+      ...(run.workingDir === null ? {} : {WorkingDir: run.workingDir ?? '/tmp'}),
       Labels: run.labels,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
       HostConfig: {
-        Binds: [`${run.dataDir}:${CONTAINER_DATA}:ro`, `${run.runDir}:${CONTAINER_OUT}:rw`],
+        Binds: containerBinds(run),
         NetworkMode: 'none',
         Memory: run.memoryBytes,
         MemorySwap: run.memoryBytes,

@@ -1,6 +1,6 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
 import {readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
@@ -8,6 +8,7 @@ import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
+import type {OfficialPlan} from './official-plan.js'
 
 /**
  * Step 1 of `train()`: the run folder. A new folder, or an earlier run of the same recipe on the same
@@ -15,7 +16,7 @@ import {writeFileAtomic} from '../../util/atomic-write.js'
  */
 
 /** The previous run.json when RUN holds a run of the same recipe on the same data; undefined for a new run. */
-export async function previousRun(runDir: string, recipe: ScaleRecipe, data: TrainingDataFacts): Promise<RunManifest | undefined> {
+export async function previousRun(runDir: string, recipe: ScaleRecipe, data: TrainingDataFacts, smoke = false): Promise<RunManifest | undefined> {
   if (!existsSync(runDir)) return undefined
   if (!statSync(runDir).isDirectory()) throw new DcbError('DCB_RUN_DIR', `run ${runDir}: exists and is not a folder`)
   const previous = (await readRunManifestIfExists(runDir))?.manifest
@@ -25,7 +26,8 @@ export async function previousRun(runDir: string, recipe: ScaleRecipe, data: Tra
   }
   const mismatch = previous.benchmark !== recipe.benchmark || previous.scale !== recipe.scale ? `${previous.benchmark} ${previous.scale}`
     : previous.recipe_hash !== recipe.hash ? `recipe ${previous.recipe_hash.slice(0, 12)}…`
-      : previous.subset_fingerprint !== data.subsetFingerprint ? `subset ${previous.subset_fingerprint.slice(0, 12)}…` : undefined
+      : previous.subset_fingerprint !== data.subsetFingerprint ? `subset ${previous.subset_fingerprint.slice(0, 12)}…`
+        : Boolean(previous.smoke) !== smoke ? (previous.smoke ? 'a smoke run' : 'a full (non-smoke) run') : undefined
   if (mismatch) {
     throw new DcbError('DCB_RUN_DIR', `run ${runDir}: holds a run of ${mismatch}, not this ${recipe.benchmark} ${recipe.scale} run; a run folder resumes only the same recipe on the same data`, {
       suggestions: ['choose a new --out folder'],
@@ -34,10 +36,22 @@ export async function previousRun(runDir: string, recipe: ScaleRecipe, data: Tra
   return previous
 }
 
-/** Creates RUN/logs and writes RUN/recipe.json: the frozen recipe, its hash and this run's infrastructure split. */
-export async function prepareRunFolder(runDir: string, recipe: ScaleRecipe, track: string, infra: InfraPlan): Promise<void> {
+/**
+ * Creates RUN/logs and writes RUN/recipe.json — the frozen recipe, its hash, this run's infrastructure
+ * split and, for a smoke run, its overrides — and the files a smoke run needs (its tiny model config).
+ */
+export async function prepareRunFolder(runDir: string, recipe: ScaleRecipe, track: string, infra: InfraPlan, official: OfficialPlan | null = null): Promise<void> {
   await mkdir(join(runDir, 'logs'), {recursive: true})
-  const recipeDoc = {
+  for (const [path, content] of Object.entries(official?.files ?? {})) {
+    await mkdir(dirname(join(runDir, path)), {recursive: true})
+    await writeFileAtomic(join(runDir, path), content)
+  }
+  await writeFileAtomic(join(runDir, 'recipe.json'), `${JSON.stringify(recipeDocument(recipe, track, infra, official), null, 2)}\n`)
+}
+
+/** RUN/recipe.json (docs/containers.md): what the trainer is told — the frozen recipe, the split, a smoke run's overrides. */
+export function recipeDocument(recipe: ScaleRecipe, track: string, infra: InfraPlan, official: OfficialPlan | null = null): Record<string, unknown> {
+  return {
     format: 'dcbench.recipe/1',
     benchmark: recipe.benchmark,
     scale: recipe.scale,
@@ -46,6 +60,6 @@ export async function prepareRunFolder(runDir: string, recipe: ScaleRecipe, trac
     recipe: recipe.recipe,
     derived: recipe.derived,
     infra,
+    smoke: official?.smoke ?? null,
   }
-  await writeFileAtomic(join(runDir, 'recipe.json'), `${JSON.stringify(recipeDoc, null, 2)}\n`)
 }
