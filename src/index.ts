@@ -19,7 +19,7 @@ export type {InfraPlan, RecipeBase, ScaleRecipe} from './tracks/recipe.js'
 
 // Filters (docs/filters.md).
 export type {DataFilter, DocumentRecord, FilterContext, FilterDecision, FilterRecord, ImageTextRecord, PoolRecord} from './filters/filter.js'
-export {applyFilter, builtinFilterNames, loadFilter, type ApplyFilterOptions, type ApplyFilterResult} from './filters/index.js'
+export {applyFilter, builtinFilterNames, closeFilter, loadFilter, type ApplyFilterOptions, type ApplyFilterResult, type LoadFilterOptions} from './filters/index.js'
 
 // Pools and subsets (docs/pools-and-subsets.md).
 export {indexPool, readUidIndexHeader, synthesizePool, type IndexPoolOptions, type SynthPoolOptions} from './pool/index.js'
@@ -27,6 +27,9 @@ export {convertSubset, loadSubset, validateSubset, type SubsetValidationReport, 
 
 // Training and evaluation (docs/contracts.md, docs/containers.md).
 export {reshard, train, validateOutputs, type ReshardOptions, type ReshardResult, type TrainOptions, type TrainResult} from './runner/index.js'
+
+// Scaling-law fits and predictions (Gadre et al.; README "Predicting larger scales").
+export {fitFromFiles, fitScalingLaws, predictAt, predictGrid, readLawFile, readRowsFile, rowsFromRuns, type LawFile, type Prediction, type ScalingRow} from './predict/index.js'
 
 // The files that pass between modules: one reader each.
 export {readRunManifest, RunManifest, runManifestHash, writeRunManifest} from './contracts/run-manifest.js'

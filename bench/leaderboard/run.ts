@@ -41,7 +41,7 @@ const TARGET_S = 2
 const datacomp = defaultSuites('datacomp-38') as SuiteScoring
 
 /** A DataComp entry with real task keys and aggregates from the real aggregator, spread over 4 scales × 2 tracks. */
-function makeEntry(i: number): UnsignedEntry {
+function makeEntry(i: number, keyId: string): UnsignedEntry {
   const tasks: Record<string, number> = {}
   datacomp.tasks.forEach((task, t) => (tasks[task.key] = ((i * 7919 + t * 104729) % 10000) / 10000))
   const hex = (s: string): string => canonicalHash(s)
@@ -49,15 +49,16 @@ function makeEntry(i: number): UnsignedEntry {
   const track = i % 5 === 0 ? 'byod' : 'filtering'
   return {
     format: 'dcbench-leaderboard-entry',
-    format_version: 1,
+    format_version: 2,
     benchmark: 'datacomp',
     scale,
     track,
-    submitter: {name: `Team ${i % 300}`},
+    submitter: {key_id: keyId},
     method: {name: `method-${i}`, description: `benchmark entry ${i}`, link: `https://example.org/${i}`},
     data: {subset_fingerprint: hex(`subset ${i}`), subset_size: 1000 + ((i * 37) % 100_000) * 100, pool_index_sha256: hex(`pool ${scale}`)},
     recipe_hash: getRecipe({benchmark: 'datacomp', scale, track}).hash,
     run: {manifest_sha256: hex(`run ${i}`), executor: 'docker', container_image_digest: `sha256:${hex('image')}`, started_at: '2025-01-01T00:00:00Z', finished_at: '2025-01-01T05:00:00Z'},
+    model: {sha256: hex(`model ${i}`), files: {'model.json': hex(`model ${i} json`)}},
     eval: {suite: datacomp.suite, suite_version: datacomp.version, results_sha256: hex(`eval ${i}`), tasks, aggregates: datacomp.aggregate(tasks)},
     harness_version: '0.1.0',
     created_at: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const keyring: Keyring = {dir: '(bench)', keys: new Map([[id, {keyId: id, name: 'bench', role: 'participant', publicKey, file: '(bench)'}]])}
 
   process.stderr.write(`signing ${count} entries…\n`)
-  const entries = Array.from({length: count}, (_, i) => signEntry(makeEntry(i), privateKey))
+  const entries = Array.from({length: count}, (_, i) => signEntry(makeEntry(i, id), privateKey))
   // What a verifier starts from: the entries as parsed from their files.
   const parsed = entries.map((e) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>)
 

@@ -4,7 +4,8 @@
 //   npx tsx bench/train-overhead/run.ts [--image TAG] [--benchmark dclm|datacomp] [--steps 20] [--repeats 3]
 //
 // Both sides start the trainer of the image (`python3 -m dcbench_trainers`) with the same env, mounts
-// (data read-only, run folder), --network none, CPU and memory limits, on a fresh run folder holding
+// (data read-only, run folder), --network none, CPU and memory limits, the same user and hardening
+// (no capabilities, no new privileges, PID limit, read-only root, tmpfs /tmp), on a fresh run folder holding
 // the same recipe.json, stopped by DCBENCH_MAX_STEPS. The harness adds: reading the data manifest,
 // container create/attach/wait/remove through dockerode, log streaming + parsing, run.json, and the
 // post-run checks (final.json, metrics.jsonl, every ONNX graph loaded in onnxruntime-node and run).
@@ -18,6 +19,8 @@ import {execa} from 'execa'
 
 import '../../src/benchmarks/builtins.js'
 import {ensureCpuImage} from '../../src/runner/cpu-image.js'
+import {containerUser, shareRunDir} from '../../src/runner/executors/container-user.js'
+import {CONTAINER_PIDS_LIMIT} from '../../src/runner/executors/docker.js'
 import {reshard} from '../../src/runner/reshard/index.js'
 import {train} from '../../src/runner/train/index.js'
 import {getRecipe, resolveInfra} from '../../src/tracks/index.js'
@@ -53,7 +56,12 @@ async function main(): Promise<void> {
       mkdirSync(out)
       writeFileSync(join(out, 'recipe.json'), recipeJson)
       const t = performance.now()
-      await execa('docker', ['run', '--rm', '--network', 'none', '--user', `${process.getuid?.()}:${process.getgid?.()}`, `--cpus=${threads}`, `--memory=${memory}`,
+      // the container settings of src/runner/executors/docker.ts, RUN shared the same way under root
+      const user = containerUser()
+      await shareRunDir(out, user)
+      await execa('docker', ['run', '--rm', '--network', 'none', '--user', `${user.uid}:${user.gid}`, `--cpus=${threads}`, `--memory=${memory}`,
+        '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', `--pids-limit=${CONTAINER_PIDS_LIMIT}`, '--read-only',
+        '--tmpfs', `/tmp:rw,nosuid,nodev,mode=1777,uid=${user.uid},gid=${user.gid}`,
         '-v', `${data}:/data:ro`, '-v', `${out}:/out`, '-e', 'DCBENCH_DATA=/data', '-e', 'DCBENCH_OUT=/out', '-e', 'DCBENCH_RECIPE=/out/recipe.json',
         '-e', `DCBENCH_THREADS=${threads}`, '-e', 'DCBENCH_GPUS=0', '-e', `DCBENCH_MAX_STEPS=${steps}`, '-e', 'HOME=/tmp', image, 'python3', '-m', 'dcbench_trainers'])
       return (performance.now() - t) / 1000

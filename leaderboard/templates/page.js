@@ -52,6 +52,13 @@
     })
   })
 
+  // Tooltips are HTML: every string from the data (entry methods, task names, labels) is escaped.
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]
+    })
+  }
+
   // Plots.
   var echarts = window.echarts
   var dataElement = document.getElementById('board-data')
@@ -87,7 +94,7 @@
       tooltip: {
         trigger: 'item',
         formatter: function (p) {
-          return p.data[2] + '<br>' + board.size_label + ': ' + p.data[0].toLocaleString() + '<br>' + board.headline_label + ': ' + p.data[1].toFixed(4)
+          return escapeHtml(p.data[2]) + '<br>' + escapeHtml(board.size_label) + ': ' + escapeHtml(p.data[0].toLocaleString()) + '<br>' + escapeHtml(board.headline_label) + ': ' + escapeHtml(p.data[1].toFixed(4))
         },
       },
       xAxis: {type: positive ? 'log' : 'value', name: board.size_label, nameLocation: 'middle', nameGap: 28, scale: true},
@@ -120,7 +127,8 @@
       title: {text: 'Per-task scores, top ' + board.heatmap.rows.length, left: 'center', textStyle: {fontSize: 13}},
       tooltip: {
         formatter: function (p) {
-          return board.heatmap.rows[p.data[1]].label + '<br>' + board.heatmap.tasks[p.data[0]] + ': ' + p.data[2].toFixed(4)
+          var score = typeof p.data[2] === 'number' ? p.data[2].toFixed(4) : '—'
+          return escapeHtml(board.heatmap.rows[p.data[1]].label) + '<br>' + escapeHtml(board.heatmap.tasks[p.data[0]]) + ': ' + escapeHtml(score)
         },
       },
       grid: {left: 150, right: 20, top: 36, bottom: 120},

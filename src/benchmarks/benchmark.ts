@@ -1,9 +1,11 @@
 import type {z} from 'zod'
 
+import type {ContaminationSpec} from '../contamination/spec.js'
 import type {DcbError} from '../errors.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
 import type {ModelCheck} from '../runner/model-checks.js'
 import type {EpochReport} from '../subset/epochs.js'
+import type {SubsetRecordLimit} from '../subset/record-limit.js'
 import type {InfraPlan, RecipeBase, ScaleRecipe} from '../tracks/recipe.js'
 import type {ProgressListener} from '../ui/progress.js'
 
@@ -32,6 +34,9 @@ export interface Benchmark<R extends RecipeBase = RecipeBase, D extends object =
   readonly training?: TrainingSpec<R, D>
   readonly eval: EvalSpec<R, D>
   readonly leaderboard: LeaderboardSpec
+  readonly scaling?: ScalingSpec<R, D>
+  /** Overlap of a pool or training data with the eval suite (`bench subset contamination`). */
+  readonly contamination?: ContaminationSpec
 }
 
 /** How messages and tables name the things of a pool. */
@@ -113,6 +118,12 @@ export interface SubsetSpec<R, D> {
   declaredPoolSize(scale: ScaleRecipe<R, D>): number | undefined
   /** Passes over a subset of `samplesPerPass` records that the scale's budget implies. */
   epochs(scale: ScaleRecipe<R, D>, samplesPerPass: number, index: PoolIndexSummary | undefined): EpochReport
+  /**
+   * The most records (repeats counted) a subset of this scale can have trained on: its budget in
+   * records. Readers refuse a file, a row's repeat count or a running total past it before reading
+   * or allocating more (issue 17: the cap comes from the recipe).
+   */
+  recordBudget(scale: ScaleRecipe<R, D>): {records: number; /** The budget in the recipe's words: `samples_seen 64000`. */ budget: string}
 }
 
 /** What a pool's uid index (`.uidx`) says of the pool's size. */
@@ -145,6 +156,8 @@ export interface ReshardRunOptions<R, D> {
   tokenizerFile?: string
   /** Records (DataComp samples) or sequences (DCLM) per output shard; default: upstream's. */
   shardSize?: number
+  /** The most records the subset may hold (the scale's budget, or without a scale the largest of the benchmark's). */
+  recordLimit: SubsetRecordLimit
   onProgress?: ProgressListener
 }
 
@@ -156,8 +169,10 @@ export interface ReshardOutcome {
   subset_size: number
   /** Records written, repeats counted. */
   output_count: number
-  /** Subset records not found in the pool. */
+  /** Subset records whose id no pool record has. */
   missing: number
+  /** Pool records the subset selects whose id an earlier pool record already had (each is used too). */
+  pool_duplicates: number
   shards: number
   /** Token-based benchmarks: sequences of seq_len + 1 tokens and the tokens in them. */
   sequences?: number
@@ -245,6 +260,8 @@ export interface EvalRunOptions<R, D> {
   decodeThreads?: number
   /** Token benchmarks: largest model batch in tokens. */
   batchTokens?: number
+  /** Token benchmarks: a tokenized validation set (tokshuf's layout) for the held-out loss step. */
+  heldoutDir?: string
   onProgress?: (event: EvalRunEvent) => void
 }
 
@@ -289,8 +306,36 @@ export interface EvalFetchOptions<R, D> {
   hubUrl?: string
   accessToken?: string
   revision: string
+  /** Base URL of a benchmark's non-hub data source (DCLM: GitHub's raw file layout); default: the adapter's. */
+  sourceUrl?: string
+  /**
+   * Shown the download sizes before anything is downloaded (not called when nothing is to be
+   * fetched); throwing refuses the fetch.
+   */
+  confirm?: (plan: DownloadPlan) => Promise<void>
   /** Bytes of the task being fetched; `task` names it for the display (a new task starts a new line). */
   onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** Scaling-law fits and predictions (`bench predict`, src/predict/): what a scale and a run measure. */
+export interface ScalingSpec<R, D> {
+  /** N (parameters, embeddings included) and D (training tokens) of a scale, from its frozen recipe. */
+  size(scale: ScaleRecipe<R, D>): {params: number; tokens: number}
+  /** Named task sets of the scale's eval suite that an average top-1 error can be taken over (`--tasks`). */
+  errorTaskSets(scale: ScaleRecipe<R, D>): Readonly<Record<string, readonly string[]>>
+  /**
+   * What an eval output of this benchmark measured: the held-out validation loss (null when the eval
+   * had no loss step) and the accuracy of every task. Refuses another benchmark's file.
+   */
+  readEval(file: string): Promise<{loss: number | null; accuracies: Record<string, number>}>
+}
+
+/** What `bench eval fetch` will download: per task, its source and the bytes not in the data folder yet. */
+export interface DownloadPlan {
+  tasks: {key: string; source: string; bytes: number}[]
+  totalBytes: number
+  /** What a row is (default `task`; DCLM plans files). */
+  unit?: 'task' | 'file'
 }
 
 /** How boards show this benchmark's entries. */
@@ -311,8 +356,8 @@ export interface SuiteScoring {
   suite: string
   /** The version of the suite definition the harness carries. */
   version: string
-  /** The scored tasks, in the suite's order, with their display names. */
-  tasks: {key: string; name: string; group?: string}[]
+  /** The scored tasks, in the suite's order, with their display names and example counts (for re-run tolerances). */
+  tasks: {key: string; name: string; group?: string; examples?: number}[]
   /** Recomputes the aggregates from per-task main metrics with the eval module's aggregator. */
   aggregate(tasks: Record<string, number>): Record<string, number>
   /** The aggregate that ranks a board (DataComp: `Average`; DCLM: CORE). */
@@ -321,6 +366,16 @@ export interface SuiteScoring {
   columns: {key: string; label: string}[]
   /** Reads an eval output file (the eval module's format) into per-task main metrics. */
   readResults(file: string): Promise<Record<string, number>>
+  /**
+   * The model hash (src/contracts/model-folder.ts) of the model folder an eval output file was made
+   * from, as the evaluation recorded it; undefined when the file does not say (not written by dcbench).
+   */
+  readModelHash(file: string): Promise<string | undefined>
+  /**
+   * Files beside an eval output that belong with it (read by `readModelHash` or `readResults`): a
+   * submission bundle carries them too. DataComp: `eval_info.json`; none for a self-contained file.
+   */
+  companionFiles(file: string): string[]
 }
 
 /** Finds the scoring of a suite by name; undefined when dcbench has no such suite. */

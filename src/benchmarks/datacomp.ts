@@ -7,6 +7,7 @@ import type {SuiteScoring} from './benchmark.js'
 import {packageRoot} from '../util/paths.js'
 import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
+import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
@@ -64,6 +65,8 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
       const budget = scale.recipe.samples_seen
       return {budgetKind: 'samples_seen', budget, epochs: samplesPerPass > 0 ? budget / samplesPerPass : null, estimated: false}
     },
+    // Training draws samples_seen samples: of a subset with more records, some are never drawn.
+    recordBudget: (scale) => ({records: scale.recipe.samples_seen, budget: `samples_seen ${scale.recipe.samples_seen}`}),
   },
   filter: {
     records: iterateImageTextRecords,
@@ -72,11 +75,11 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   reshard: {
     async run(options) {
       const result = await reshardDataComp({
-        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, scale: options.scale?.scale, shardSize: options.shardSize, onProgress: options.onProgress,
+        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, scale: options.scale?.scale, shardSize: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
       })
       const m = result.manifest
       return {
-        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing,
+        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete,
       }
     },
@@ -109,4 +112,5 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
     fetch: fetchDataCompSuite,
   },
   leaderboard: {sizeColumn: 'Dataset size'},
+  contamination: dataCompContamination,
 }

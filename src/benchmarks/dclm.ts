@@ -6,12 +6,14 @@ import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
 import type {Benchmark} from './benchmark.js'
+import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
-import {recheckDclmResults, runDclmEval} from './dclm/eval.js'
+import {fetchDclmSuite, recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
+import {dclmScaling} from './dclm/scaling.js'
 import {reshardDclm, TOKENIZED_FORMAT, type TokenizedManifest} from './dclm/reshard.js'
 import {dclmScoring} from './dclm/scoring.js'
 import {dclmSmoke} from './dclm/smoke.js'
@@ -71,6 +73,8 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     // The pool is what the participant downloaded: its size is the index's distinct documents.
     declaredPoolSize: () => undefined,
     epochs: dclmEpochs,
+    // Every document adds at least one token (its EOT): more documents than budget tokens are never all trained on.
+    recordBudget: (scale) => ({records: scale.derived.tokens, budget: `tokens ${scale.derived.tokens}, each document at least its EOT token`}),
   },
   filter: {
     records: iterateDocumentRecords,
@@ -85,11 +89,11 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
       }
       const result = await reshardDclm({
         subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
-        sequencesPerShard: options.shardSize, onProgress: options.onProgress,
+        sequencesPerShard: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
       })
       const m = result.manifest
       return {
-        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing,
+        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
       }
     },
@@ -132,6 +136,9 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     },
     run: runDclmEval,
     aggregateFile: recheckDclmResults,
+    fetch: fetchDclmSuite,
   },
   leaderboard: {sizeColumn: 'Documents'},
+  scaling: dclmScaling,
+  contamination: dclmContamination,
 }

@@ -3,16 +3,19 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag} from '../cli/flags.js'
 import {getBenchmark} from '../benchmarks/registry.js'
-import {applyFilter, builtinFilterNames, loadFilter, type ApplyFilterResult} from '../filters/index.js'
+import {applyFilter, builtinFilterNames, closeFilter, loadFilter, type ApplyFilterResult} from '../filters/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
 
 export default class Filter extends BenchCommand {
   static override summary = 'Run a data filter over a candidate pool and write the subset it keeps as a .npy.'
-  static override description = `--filter is a built-in (${builtinFilterNames().join(', ')}) or your own TypeScript/JavaScript module whose default export is a DataFilter (docs/filters.md). The output is sorted and byte-identical to numpy's np.save of the uid array, ready for bench subset validate and bench reshard.`
+  static override description = `--filter is a built-in (${builtinFilterNames().join(', ')}) or your own TypeScript/JavaScript module whose default export is a DataFilter (docs/filters.md). The output is sorted and byte-identical to numpy's np.save of the uid array, ready for bench subset validate and bench reshard.
+
+A filter module is code, and runs with your rights except what its sandbox removes: bench runs it in a child process under Node's permission model, where it may read only the pool, its own file and --allow-read paths, may write no file (bench writes the subset from its decisions), may start no process, thread or native addon, and sees none of your environment variables. The permission model does not restrict network access: a filter can send what it reads over the network. Node calls the model a seat belt for trusted code, not a barrier against malicious code; run a filter you do not trust in a container or VM (docs/security.md).`
   static override examples = [
     '<%= config.bin %> filter --benchmark datacomp --filter heuristic --pool pools/datacomp-tiny --out heuristic.npy',
     '<%= config.bin %> filter --benchmark dclm --filter ./my-filter.ts --pool pools/dclm-tiny --out mine.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter random --size 9000 --seed 1 --pool pools/datacomp-tiny --out random.npy',
+    '<%= config.bin %> filter --benchmark datacomp --filter ./by-embedding.ts --allow-read embeddings.npy --pool pools/datacomp-tiny --out mine.npy',
   ]
   static override flags = {
     benchmark: benchmarkFlag({required: true}),
@@ -22,16 +25,24 @@ export default class Filter extends BenchCommand {
     size: Flags.integer({description: 'Keep exactly this many samples (scoring filters such as random).', min: 0}),
     fraction: Flags.string({description: 'Keep this share of the pool (scoring filters), e.g. 0.3.'}),
     seed: Flags.integer({description: 'Seed for filters that draw random numbers.', default: 0, min: 0}),
+    'allow-read': Flags.string({description: 'A file or folder a filter module may read besides the pool and its own file (repeatable).', multiple: true}),
   }
 
   async run(): Promise<ApplyFilterResult> {
     const {flags} = await this.parse(Filter)
     const benchmark = getBenchmark(flags.benchmark).id
     const fraction = flags.fraction === undefined ? undefined : Number(flags.fraction)
-    const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool})
+    // a filter's own output goes to stderr, also under --json (whose stdout is one JSON document)
+    const onOutput = (line: string): void => void process.stderr.write(`${line}\n`)
+    const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
-    const result = await applyFilter({filter, benchmark, pool: flags.pool, out: flags.out, size: flags.size, fraction, onProgress: progress.update})
-    progress.stop()
+    let result: ApplyFilterResult
+    try {
+      result = await applyFilter({filter, benchmark, pool: flags.pool, out: flags.out, size: flags.size, fraction, onProgress: progress.update})
+    } finally {
+      progress.stop()
+      await closeFilter(filter)
+    }
     if (!this.jsonEnabled()) {
       const share = result.poolRecords ? ((100 * result.kept) / result.poolRecords).toFixed(1) : '0'
       this.log(`${result.filter}: kept ${result.kept} of ${result.poolRecords} (${share}%) in ${result.seconds.toFixed(1)} s → ${result.out}`)

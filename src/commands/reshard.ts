@@ -43,6 +43,7 @@ export default class Reshard extends BenchCommand {
       const what = `${result.output_count} ${benchmark.nouns.records}${tokenized}`
       this.log(`${result.benchmark}${result.scale ? ` ${result.scale}` : ''}: ${what} in ${result.shards} shards → ${result.out} (${result.seconds.toFixed(1)} s${result.resumed_shards ? `, resumed after ${result.resumed_shards} shards` : ''})`)
       if (result.missing > 0) this.warn(`${result.missing} of the subset's ${result.subset_size} records were not found in the pool`)
+      if (result.pool_duplicates > 0) this.warn(`${result.pool_duplicates} pool ${benchmark.nouns.records} the subset selects repeat an ${benchmark.nouns.id} an earlier one had; each was used too, as the official resharder uses them`)
     }
     return result
   }

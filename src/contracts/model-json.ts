@@ -1,10 +1,10 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {z} from 'zod'
 
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {readFileInsideSync, UnsafePathError} from '../util/no-follow.js'
 import {describeZodError} from '../util/zod-issue.js'
 
 /**
@@ -32,6 +32,15 @@ export const OnnxCheck = z.looseObject({
   max_abs_diff: z.record(z.string(), z.number().nonnegative()),
 })
 
+/**
+ * A file of the model folder, named relative to it: no absolute path, no `..`, no backslash or NUL.
+ * A model folder comes from a trainer or a submitter, neither trusted to name files elsewhere
+ * (`../../other-run/model/text_encoder.onnx`) for the harness to load as this model's.
+ */
+const modelFile = z.string().refine((name) => name !== '' && !name.startsWith('/') && !/[\\\0]/.test(name) && !name.split('/').includes('..'), {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a file name inside the model folder`,
+})
+
 /** What every model.json says of where the model comes from. */
 const provenance = {
   benchmark: z.string().optional(),
@@ -39,13 +48,13 @@ const provenance = {
   /** Model (config) name; an LM's is written as `model` into the eval JSON. */
   model: z.string(),
   /** torch's outputs on recorded inputs (the trainers write it): every graph must reproduce them. */
-  reference: z.string().optional(),
+  reference: modelFile.optional(),
   provenance: ModelProvenance.optional(),
   /** A smoke run's model (`bench train --smoke`): a tiny stand-in, never a leaderboard entry. */
   smoke: z.boolean().optional(),
   onnx_check: OnnxCheck.optional(),
   /** Graph file → its ONNX external-data file (graphs over the export's size threshold). */
-  onnx_external_data: z.record(z.string(), z.string()).optional(),
+  onnx_external_data: z.record(modelFile, modelFile).optional(),
 }
 
 /** A CLIP model directory: two ONNX towers, the CLIP BPE tokenizer, and the eval preprocessing. */
@@ -57,8 +66,8 @@ export const ClipModelJson = z.looseObject({
   context_length: z.literal(77),
   vocab_size: z.literal(49408),
   logit_scale: z.number().optional(),
-  onnx: z.looseObject({image: z.string(), text: z.string()}),
-  tokenizer: z.looseObject({type: z.literal('clip-bpe'), file: z.string()}),
+  onnx: z.looseObject({image: modelFile, text: modelFile}),
+  tokenizer: z.looseObject({type: z.literal('clip-bpe'), file: modelFile}),
   preprocess: z.looseObject({
     resize: z.literal('shortest-side'),
     interpolation: z.literal('bicubic'),
@@ -88,8 +97,8 @@ export const LmModelJson = z
     seq_len: z.int().positive(),
     eot_token_id: z.int().nonnegative(),
     pad_token_id: z.int().nonnegative().nullable().optional(),
-    tokenizer: z.string().default('tokenizer.json'),
-    onnx: z.looseObject({model: z.string()}),
+    tokenizer: modelFile.default('tokenizer.json'),
+    onnx: z.looseObject({model: modelFile}),
   })
   .refine((m) => m.eot_token_id < m.vocab_size, {path: ['eot_token_id'], message: 'must be below vocab_size'})
   .refine((m) => m.pad_token_id === null || m.pad_token_id === undefined || m.pad_token_id < m.vocab_size, {path: ['pad_token_id'], message: 'must be below vocab_size'})
@@ -109,13 +118,18 @@ export interface ReadModelJsonOptions {
   whenMissing?: string
 }
 
+/** A model.json is a page of settings; anything near this size is not one. */
+const MODEL_JSON_MAX_BYTES = 1 << 20
+
 /** Reads and checks `DIR/model.json` of a model kind; every problem is a one-line DcbError naming the file. */
 export function readModelJson<K extends ModelKind>(dir: string, kind: K, options: ReadModelJsonOptions = {}): ModelJsonOf<K> {
   const file = join(dir, 'model.json')
   let raw: unknown
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
+    // not through a link (or a FIFO) its writer left: the files it names are read relative to dir
+    raw = JSON.parse(readFileInsideSync(dir, 'model.json', MODEL_JSON_MAX_BYTES).toString('utf8'))
   } catch (error) {
+    if (error instanceof UnsafePathError) throw new DcbError('DCB_MODEL_DIR', error.message)
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new DcbError('DCB_MODEL_DIR', `${file}: ${options.whenMissing ?? WHAT[kind].missing}`)
     throw new DcbError('DCB_MODEL_DIR', `${file}: ${code ? `cannot read (${code})` : `not valid JSON (${(error as Error).message})`}`)
@@ -126,12 +140,26 @@ export function readModelJson<K extends ModelKind>(dir: string, kind: K, options
 }
 
 /**
+ * Reads `DIR/model.json` of whichever kind it declares (`kind: "lm"`, else a CLIP model), checked as
+ * readModelJson checks it — for readers that take any model folder (`bench submit --model`, verify).
+ */
+export function readAnyModelJson(dir: string, options: ReadModelJsonOptions = {}): ModelJsonOf<ModelKind> {
+  let kind: ModelKind = 'clip'
+  try {
+    kind = (JSON.parse(readFileInsideSync(dir, 'model.json', MODEL_JSON_MAX_BYTES).toString('utf8')) as {kind?: unknown}).kind === 'lm' ? 'lm' : 'clip'
+  } catch {
+    // readModelJson reports the same problem in its own words
+  }
+  return readModelJson(dir, kind, options)
+}
+
+/**
  * Records the harness's torch-vs-onnxruntime comparison (src/runner/onnx-reference.ts) in DIR/model.json
  * as `onnx_check` {tolerance, max_abs_diff: {graph: diff}}; every other field is kept as written.
  */
 export async function recordOnnxCheck(dir: string, results: readonly {graph: string; maxAbsDiff: number; tolerance: number}[]): Promise<void> {
   const file = join(dir, 'model.json')
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  const raw = JSON.parse(readFileInsideSync(dir, 'model.json', MODEL_JSON_MAX_BYTES).toString('utf8')) as Record<string, unknown>
   raw.onnx_check = {
     tolerance: Math.max(...results.map((r) => r.tolerance)),
     max_abs_diff: Object.fromEntries(results.map((r) => [r.graph, r.maxAbsDiff])),

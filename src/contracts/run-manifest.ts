@@ -6,7 +6,9 @@ import {z} from 'zod'
 import {DcbError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalHash} from '../util/canonical-json.js'
+import {readFileInsideSync, UnsafePathError} from '../util/no-follow.js'
 import {describeZodError} from '../util/zod-issue.js'
+import {ModelFiles} from './model-folder.js'
 
 /**
  * `RUN/run.json` (docs/contracts.md, "A run directory"): written by `bench train` (atomically, when an
@@ -14,7 +16,12 @@ import {describeZodError} from '../util/zod-issue.js'
  * entry and by `bench verify` to check one. This module is its only reader and writer.
  */
 
-export const RUN_MANIFEST_FORMAT = 'dcbench.run/1'
+/**
+ * The run.json this dcbench writes. Version 2 adds `model` (the sha256 of every model file); version 1
+ * files (no model named) are still read, and `bench train` on a finished version-1 run records it.
+ */
+export const RUN_MANIFEST_FORMAT = 'dcbench.run/2'
+export const RUN_MANIFEST_FORMATS = ['dcbench.run/1', RUN_MANIFEST_FORMAT] as const
 
 /**
  * `running`, `complete` (finished and outputs accepted), `stopped_at_max_steps`, `interrupted`
@@ -64,7 +71,7 @@ export type SmokeRun = z.infer<typeof SmokeRun>
 
 /** The whole of run.json. Unknown fields are kept (and covered by the manifest hash). */
 export const RunManifest = z.looseObject({
-  format: z.literal(RUN_MANIFEST_FORMAT),
+  format: z.enum(RUN_MANIFEST_FORMATS),
   /** A registered benchmark's id. */
   benchmark: z.string(),
   scale: z.string(),
@@ -98,6 +105,8 @@ export const RunManifest = z.looseObject({
   steps_total: count.nullable(),
   final_loss: z.number().nullable(),
   validation: z.looseObject({ok: z.boolean(), problems: z.array(z.string())}).nullable(),
+  /** The model the run produced (RUN/model/, src/contracts/model-folder.ts), once its outputs were accepted; absent in version 1. */
+  model: ModelFiles.nullable().optional(),
   harness_version: z.string(),
   /**
    * The official image's upstream pins (absent or null: the tiny trainers, or an --image of one's own).
@@ -132,13 +141,32 @@ export async function readRunManifest(run: string): Promise<ReadRunManifest> {
   return read
 }
 
-/** As readRunManifest, but undefined for a folder without run.json (a new run). */
+/** The most a run.json may hold: a few kilobytes per attempt. */
+const RUN_MANIFEST_MAX_BYTES = 4 << 20
+
+/**
+ * A path in a run folder that is a link, a FIFO or the like — left there by a trainer, which can
+ * write the folder — as the one-line error that stops bench before it reads or writes through it.
+ */
+export function plantedError(error: UnsafePathError): DcbError {
+  return new DcbError('DCB_RUN_PLANTED', `${error.message}; bench follows no links and opens nothing but regular files in a run folder`, {
+    suggestions: ['a trainer may have left it there: see where it points (it may be a file of yours), remove it, and run the same command again'],
+  })
+}
+
+/**
+ * As readRunManifest, but undefined for a folder without run.json (a new run). In a run folder,
+ * which its trainer could write, run.json is read without following a link or waiting on a FIFO left
+ * in its place (DCB_RUN_PLANTED); a run.json named directly is the caller's own choice of file.
+ */
 export async function readRunManifestIfExists(run: string): Promise<ReadRunManifest | undefined> {
   const file = await runManifestFile(run)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = file === run ? await readBounded(file) : readFileInsideSync(run, 'run.json', RUN_MANIFEST_MAX_BYTES).toString('utf8')
   } catch (error) {
+    if (error instanceof DcbError) throw error
+    if (error instanceof UnsafePathError) throw plantedError(error)
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
     throw new DcbError('DCB_RUN_DIR', `${file}: cannot read (${code})`)
@@ -155,6 +183,13 @@ export async function readRunManifestIfExists(run: string): Promise<ReadRunManif
     throw new DcbError('DCB_RUN_DIR', `${file}: ${describeZodError(parsed.error)}`, {suggestions: ["run.json is written by 'bench train'"]})
   }
   return {file, manifest: parsed.data, stored: stored as Record<string, unknown>}
+}
+
+async function readBounded(file: string): Promise<string> {
+  const info = await stat(file)
+  if (!info.isFile()) throw new DcbError('DCB_RUN_DIR', `${file}: not a regular file`)
+  if (info.size > RUN_MANIFEST_MAX_BYTES) throw new DcbError('DCB_RUN_DIR', `${file}: ${info.size} bytes; a run.json is at most ${RUN_MANIFEST_MAX_BYTES}`)
+  return readFile(file, 'utf8')
 }
 
 /** Writes run.json atomically (temp file + rename), so a reader never sees half a manifest. */

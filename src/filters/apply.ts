@@ -9,6 +9,7 @@ import {writeAtomically} from '../util/atomic-write.js'
 import {sha256Hex} from '../util/canonical-json.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import type {DataFilter, FilterDecision, PoolRecord} from './filter.js'
+import {isBatchDecider} from './sandbox.js'
 
 export interface ApplyFilterOptions {
   filter: DataFilter<PoolRecord>
@@ -61,9 +62,8 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
   const scored: {score: number; uid: string}[] = []
   let style: 'keep' | 'score' | undefined
   let poolRecords = 0
-  for await (const record of records(options.pool)) {
+  for await (const [record, decision] of decisions(filter, records(options.pool))) {
     poolRecords++
-    const decision = await decideSafely(filter, record)
     const kind = typeof decision === 'number' ? 'score' : 'keep'
     if (style && style !== kind) throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned both scores and keep decisions (at sample ${record.uid}); return one kind`)
     style = kind
@@ -127,6 +127,44 @@ function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => numb
     return (poolRecords) => Math.round(fraction * poolRecords)
   }
   return undefined
+}
+
+/** Records in a batch sent to a sandboxed filter (src/filters/sandbox.ts): large enough to make the IPC cheap per record. */
+const BATCH_RECORDS = 256
+
+/**
+ * Each record with its decision, in pool order. A filter is called one record at a time (it may keep
+ * state); a sandboxed one gets batches, the next read while the last is decided.
+ */
+async function* decisions(filter: DataFilter<PoolRecord>, records: AsyncIterable<PoolRecord>): AsyncGenerator<[PoolRecord, FilterDecision]> {
+  if (!isBatchDecider(filter)) {
+    for await (const record of records) yield [record, await decideSafely(filter, record)]
+    return
+  }
+  let inFlight: {records: PoolRecord[]; decisions: Promise<FilterDecision[]>} | undefined
+  let batch: PoolRecord[] = []
+  /** Sends `next` (if any), then waits for the batch sent before it and returns its pairs. */
+  const take = async (next: PoolRecord[] | undefined): Promise<[PoolRecord, FilterDecision][]> => {
+    const done = inFlight
+    inFlight = undefined
+    if (next && next.length > 0) {
+      const decided = filter.decideBatch(next)
+      // awaited below, after the batch before it; until then a rejection must not count as unhandled
+      decided.catch(() => {})
+      inFlight = {records: next, decisions: decided}
+    }
+    if (!done) return []
+    const decided = await done.decisions
+    return done.records.map((record, i) => [record, decided[i] as FilterDecision])
+  }
+  for await (const record of records) {
+    batch.push(record)
+    if (batch.length < BATCH_RECORDS) continue
+    yield* await take(batch)
+    batch = []
+  }
+  yield* await take(batch)
+  yield* await take(undefined)
 }
 
 /** A participant's filter that throws is their bug, reported in one line naming the sample. */

@@ -2,19 +2,35 @@ import {existsSync} from 'node:fs'
 import {extname, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {benchmarkIds, isBenchmark} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
 import {BUILTIN_FILTERS, builtinFilterNames} from './builtin.js'
 import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
+import {isBatchDecider, startSandboxedFilter} from './sandbox.js'
+import {checkFilterShape} from './shape.js'
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
+
+/** How a filter module is run. */
+export interface LoadFilterOptions {
+  /**
+   * Run a module file in this process (compiled with tsx) instead of the sandbox: only for code
+   * trusted as bench itself is (a library caller's own filter, measurements of the sandbox). Default false.
+   */
+  inProcess?: boolean
+  /** More files or folders a sandboxed filter may read (`bench filter --allow-read`). */
+  allowRead?: readonly string[]
+  /** Each line a sandboxed filter prints; without it, its output is dropped. */
+  onOutput?: (line: string) => void
+}
 
 /**
  * A filter by built-in name (`none`, `random`, `heuristic`, `oracle`) or from a module file. A module's
  * default export is a `DataFilter` or a factory `(context) => DataFilter`; TypeScript modules are
- * compiled on the fly with tsx, so participants write filters without a build step.
+ * compiled on the fly, so participants write filters without a build step. A module is code: it runs
+ * in a child process under Node's permission model (src/filters/sandbox.ts, docs/security.md); the
+ * filter returned then holds that process — release it with `closeFilter`.
  */
-export async function loadFilter(spec: string, context: FilterContext): Promise<DataFilter<PoolRecord>> {
+export async function loadFilter(spec: string, context: FilterContext, options: LoadFilterOptions = {}): Promise<DataFilter<PoolRecord>> {
   const builtin = BUILTIN_FILTERS[spec]
   if (builtin && !existsSync(spec)) return builtin.create(context)
   const file = resolve(spec)
@@ -22,6 +38,7 @@ export async function loadFilter(spec: string, context: FilterContext): Promise<
     throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
   }
   if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
+  if (!options.inProcess) return startSandboxedFilter({file, context: {...context, pool: resolve(context.pool)}, allowRead: options.allowRead, onOutput: options.onOutput})
   let exported: unknown
   try {
     const module = (await importModule(file)) as {default?: unknown}
@@ -40,6 +57,11 @@ export async function loadFilter(spec: string, context: FilterContext): Promise<
   return checkFilterShape(filter, file)
 }
 
+/** Ends the process a sandboxed filter holds; nothing for any other filter. */
+export async function closeFilter(filter: DataFilter<PoolRecord>): Promise<void> {
+  if (isBatchDecider(filter)) await filter.close()
+}
+
 async function importModule(file: string): Promise<unknown> {
   if (/\.[mc]?ts$/.test(file)) {
     const {tsImport} = await import('tsx/esm/api')
@@ -55,20 +77,4 @@ async function importModule(file: string): Promise<unknown> {
 function unwrapDefault(value: unknown): unknown {
   if (value && typeof value === 'object' && (value as {__esModule?: unknown}).__esModule) return (value as {default?: unknown}).default
   return value
-}
-
-function checkFilterShape(value: unknown, file: string): DataFilter<PoolRecord> {
-  const f = value as Partial<DataFilter<PoolRecord>> | null
-  const problem =
-    !f || typeof f !== 'object'
-      ? `its default export is ${f === null ? 'null' : typeof f}, not a filter object`
-      : typeof f.name !== 'string' || f.name.length === 0
-        ? "the filter has no 'name' string"
-        : typeof f.decide !== 'function'
-          ? "the filter has no 'decide(record)' function"
-          : !Array.isArray(f.benchmarks) || f.benchmarks.length === 0 || f.benchmarks.some((b) => !isBenchmark(b))
-            ? `'benchmarks' must be a non-empty list of benchmark ids (${benchmarkIds().join(', ')})`
-            : undefined
-  if (problem) throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: ${problem}`)
-  return f as DataFilter<PoolRecord>
 }

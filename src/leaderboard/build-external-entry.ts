@@ -1,11 +1,8 @@
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-
-import {readModelJson, type ModelKind} from '../contracts/model-json.js'
+import {hashModelFolder, type ModelFiles} from '../contracts/model-folder.js'
+import {readAnyModelJson} from '../contracts/model-json.js'
 import {DcbError} from '../errors.js'
 import {validateSubset} from '../subset/validate.js'
 import {getRecipe} from '../tracks/registry.js'
-import {canonicalHash} from '../util/canonical-json.js'
 import {harnessVersion} from '../util/paths.js'
 import type {EntryData, EntryExternalModel} from './entry-schema.js'
 
@@ -19,29 +16,25 @@ export interface EntrySource {
   recipe_hash: string
   harness_version: string
   data: EntryData
-  /** The entry's `run` block (checked by the entry schema); null for an external model. */
+  /** The entry's `run` block (the entry schema checks it); null for an external model. */
   run: Record<string, unknown> | null
   external_model?: EntryExternalModel
+  /** The model folder's files, checked against what binds them (run.json; for an external model, the folder as it is now). */
+  model: ModelFiles
 }
 
 /**
  * `bench submit --model DIR`: a model `bench export` wrote from a checkpoint trained outside dcbench.
  * Only such a model (model.json `provenance.source: external`, not a smoke model) is accepted; the
- * entry binds the exported model.json, the checkpoint's sha256 and the exporting image instead of a
- * run, and the subset file the participant names gives the data facts (validated against the pool
- * index when one is given).
+ * entry has `run: null`, an `external_model` block (the checkpoint's sha256, the exporting image) and
+ * the folder's files as its `model`; the subset file the participant names gives the data facts
+ * (validated against the pool index when one is given).
  */
 export async function externalModelFacts(options: {model: string; subset?: string; scale?: string; track?: string; poolIndex?: string; tracksDir?: string}): Promise<EntrySource> {
-  const file = join(options.model, 'model.json')
-  let raw: Record<string, unknown>
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw new DcbError('DCB_MODEL_DIR', `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (--model takes a folder written by bench export)' : 'not valid JSON'}`)
-  }
-  const meta = readModelJson(options.model, (raw.kind === 'lm' ? 'lm' : 'clip') satisfies ModelKind)
+  const file = `${options.model}/model.json`
+  const meta = readAnyModelJson(options.model, {whenMissing: 'not found (--model takes a folder written by bench export)'})
   if (meta.smoke) throw new DcbError('DCB_SUBMIT_SMOKE', `${file}: the model of a smoke run (bench train --smoke), never a leaderboard entry`)
-  const provenance = meta.provenance as (typeof meta.provenance & {exported_by?: {image_digest?: string}}) | undefined
+  const provenance = meta.provenance as (typeof meta.provenance & {exported_by?: {image_digest?: unknown}}) | undefined
   if (provenance?.source !== 'external') {
     throw new DcbError('DCB_SUBMIT_MODEL', `${file}: provenance.source is ${JSON.stringify(provenance?.source ?? null)}; --model takes a model bench export wrote from a checkpoint trained elsewhere (submit a dcbench run with --run)`)
   }
@@ -63,6 +56,7 @@ export async function externalModelFacts(options: {model: string; subset?: strin
     harness_version: harnessVersion(),
     data: {subset_fingerprint: report.fingerprint, subset_size: report.samplesPerPass, pool_index_sha256: null},
     run: null,
-    external_model: {model_json_sha256: canonicalHash(raw), checkpoint_sha256: provenance.checkpoint_sha256, export_image_digest: digest},
+    external_model: {checkpoint_sha256: provenance.checkpoint_sha256, export_image_digest: digest},
+    model: await hashModelFolder(options.model),
   }
 }

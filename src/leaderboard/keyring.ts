@@ -41,9 +41,17 @@ export async function loadKeyring(dir: string): Promise<Keyring> {
       const publicKey = parsePublicKey(await readFile(file, 'utf8'), file)
       const id = keyId(publicKey)
       const existing = keys.get(id)
+      const name = basename(file, '.pub')
+      // A name is what boards show for a key: two keys may not share one.
+      const namesake = [...keys.values()].find((k) => k.name === name && k.keyId !== id)
+      if (namesake) {
+        throw new DcbError('DCB_KEYRING', `keyring ${dir}: two keys named '${name}' (${namesake.file} and ${file}); a name must stand for one key`, {
+          suggestions: ['rename one of the files (the name is the file stem)'],
+        })
+      }
       // The same key listed twice keeps the stronger role.
       if (existing && existing.role === 'organizer') continue
-      keys.set(id, {keyId: id, name: basename(file, '.pub'), role, publicKey, file})
+      keys.set(id, {keyId: id, name, role, publicKey, file})
     }
   }
   return {dir, keys}

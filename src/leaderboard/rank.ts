@@ -21,6 +21,19 @@ export interface RankedRow {
   aggregates: Record<string, number>
   tasks: Record<string, number>
   created_at: string
+  /** An organizer's signed contamination check of the entry's data, when one is attached. */
+  contamination?: RankedContamination
+}
+
+/** What a board shows of a contamination record (contamination-record.ts). */
+export interface RankedContamination {
+  clean: boolean
+  suite: string
+  records_checked: number
+  records_flagged: number
+  found: {task: string; kind: string; found: number; total: number}[]
+  checked_at: string
+  key_id: string
 }
 
 /** One leaderboard: a benchmark, scale and track, ranked by the suite's headline aggregate. */
@@ -44,7 +57,7 @@ export interface RankedBoard {
 
 /**
  * Groups records into boards per benchmark/scale/track and ranks each by its official headline
- * (DataComp: the 38-task Average; DCLM: CORE), best first; ties keep the earlier submission first.
+ * (DataComp: the 38-task Average; DCLM: CORE), best first; ties keep the entry the organizers added first.
  */
 export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolver): RankedBoard[] {
   const groups = new Map<string, BoardRecord[]>()
@@ -64,7 +77,8 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
     const headline = suite?.headline ?? (columns[0]?.key as string)
     const tasks = suite?.tasks.map(({key, name}) => ({key, name})) ?? Object.keys(first.entry.eval.tasks).map((key) => ({key, name: key}))
     const score = (r: BoardRecord): number => r.entry.eval.aggregates[headline] ?? Number.NEGATIVE_INFINITY
-    const sorted = [...group].sort((a, b) => score(b) - score(a) || a.entry.created_at.localeCompare(b.entry.created_at))
+    // Ties break by when the organizer added the entry: the entry's own created_at is the participant's to set.
+    const sorted = [...group].sort((a, b) => score(b) - score(a) || a.added_at.localeCompare(b.added_at))
     const rows: RankedRow[] = []
     sorted.forEach((record, i) => {
       const previous = rows[i - 1]
@@ -76,13 +90,15 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
         method: entry.method.name,
         ...(entry.method.link ? {method_link: entry.method.link} : {}),
         description: entry.method.description,
-        submitter: entry.submitter.name,
+        // The signing key's name in the organizers' keyring, not the free-text submitter of the entry.
+        submitter: record.signer.name,
         status: record.status,
         origin: entryOrigin(entry).kind,
         subset_size: entry.data.subset_size,
         aggregates: Object.fromEntries(columns.map((c) => [c.key, entry.eval.aggregates[c.key] as number])),
         tasks: entry.eval.tasks,
         created_at: entry.created_at,
+        ...(record.contamination ? {contamination: rankedContamination(record.contamination)} : {}),
       })
     })
     const benchmark = isBenchmark(first.entry.benchmark) ? getBenchmark(first.entry.benchmark) : undefined
@@ -92,6 +108,10 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
     })
   }
   return boards.sort((a, b) => boardOrder(a) - boardOrder(b) || a.id.localeCompare(b.id))
+}
+
+function rankedContamination(c: NonNullable<BoardRecord['contamination']>): RankedContamination {
+  return {clean: c.clean, suite: c.suite, records_checked: c.records_checked, records_flagged: c.records_flagged, found: c.found, checked_at: c.checked_at, key_id: c.signature.key_id}
 }
 
 /** Boards in the order `bench tracks list` shows scales (benchmark, then scale, then track as in tracks/*.yaml). */

@@ -1,8 +1,9 @@
 import {readFile} from 'node:fs/promises'
 
 import {DcbError} from '../errors.js'
+import {parseStrictJson, StrictJsonError} from '../util/strict-json.js'
 import {describeZodError} from '../util/zod-issue.js'
-import {ENTRY_FORMAT, ENTRY_FORMAT_VERSIONS, SignedEntry} from './entry-schema.js'
+import {ENTRY_FORMAT, ENTRY_FORMAT_VERSION, READABLE_ENTRY_VERSIONS, SignedEntry} from './entry-schema.js'
 
 /** An entry file as read: the raw JSON object (what the signature covers) and, when valid, the typed entry. */
 export interface ReadEntry {
@@ -33,9 +34,12 @@ export async function readEntryFile(file: string): Promise<ReadEntry> {
 export function parseEntryText(text: string, file: string): ReadEntry {
   let raw: unknown
   try {
-    raw = JSON.parse(text)
+    // Strict: what the signature covers is the one reading every reader sees (no duplicate keys, no
+    // prototype keys, no numbers beyond the double range).
+    raw = parseStrictJson(text)
   } catch (error) {
-    throw new DcbError('DCB_ENTRY_FILE', `${file}: not valid JSON (${(error as Error).message})`, {
+    if (!(error instanceof StrictJsonError)) throw error
+    throw new DcbError('DCB_ENTRY_FILE', `${file}: not valid JSON: ${error.message}`, {
       suggestions: ["an entry is the JSON file written by 'bench submit'"],
     })
   }
@@ -55,8 +59,8 @@ function versionProblem(object: Record<string, unknown>): string | undefined {
   if (object.format !== ENTRY_FORMAT) {
     return `format: received ${JSON.stringify(object.format) ?? 'nothing'}, expected "${ENTRY_FORMAT}" (not a dcbench leaderboard entry)`
   }
-  if (!ENTRY_FORMAT_VERSIONS.includes(object.format_version as number)) {
-    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads versions ${ENTRY_FORMAT_VERSIONS.join(' and ')}`
+  if (!(READABLE_ENTRY_VERSIONS as readonly unknown[]).includes(object.format_version)) {
+    return `format_version: received ${JSON.stringify(object.format_version) ?? 'nothing'}, this dcbench reads versions ${READABLE_ENTRY_VERSIONS.join(' and ')} (writes ${ENTRY_FORMAT_VERSION})`
   }
   return undefined
 }

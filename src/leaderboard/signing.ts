@@ -69,6 +69,9 @@ function prepare(raw: Record<string, unknown>, keyring: Keyring): Prepared {
   if (typeof signature.value !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(signature.value)) {
     return {ok: false, reason: 'signature.value: expected the base64 of a 64-byte ed25519 signature'}
   }
+  if (Buffer.from(signature.value, 'base64').toString('base64') !== signature.value) {
+    return {ok: false, reason: 'signature.value: not the canonical base64 of the signature (its padding bits are set), so not the form that was signed'}
+  }
   try {
     return {ok: true, signer, payload: signedPayload(raw), signature: Buffer.from(signature.value, 'base64')}
   } catch (error) {

@@ -1,6 +1,6 @@
 import {DcbError, isDcbError} from '../errors.js'
 import {getRecipe} from '../tracks/index.js'
-import type {SignedEntry} from './entry-schema.js'
+import {isBound, type SignedEntry} from './entry-schema.js'
 import type {Keyring, TrustedKey} from './keyring.js'
 import {readEntryFile, type ReadEntry} from './read-entry.js'
 import {checkSignature, entryId} from './signing.js'
@@ -104,6 +104,15 @@ function checkRules(entry: SignedEntry, options: VerifyEntryOptions): Check[] {
   } catch (error) {
     if (!isDcbError(error)) throw error
     checks.push({name: 'recipe', ok: false, detail: `benchmark/scale/track: ${error.message}`})
+  }
+
+  if (isBound(entry) && entry.submitter.key_id !== entry.signature.key_id) {
+    checks.push({name: 'signature', ok: false, detail: `submitter.key_id ${entry.submitter.key_id.slice(0, 16)}… is not the key that signed (${entry.signature.key_id.slice(0, 16)}…): an entry is its signing key's`})
+  }
+  if (isBound(entry)) {
+    checks.push({name: 'model', ok: true, detail: `bound to model ${entry.model.sha256.slice(0, 16)}… (${Object.keys(entry.model.files).length} files)`})
+  } else {
+    checks.push({name: 'model', ok: true, detail: 'not bound to a model (entry format version 1): what produced these scores cannot be checked'})
   }
 
   if (entry.track === 'filtering' && entry.data.pool_index_sha256 === null) {

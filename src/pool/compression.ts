@@ -1,5 +1,5 @@
 import {createReadStream} from 'node:fs'
-import {pipeline, Transform, type Readable} from 'node:stream'
+import {pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 
 import {compress as zstdCompressWasm, init as initZstdWasm} from '@bokuweb/zstd-wasm'
@@ -18,46 +18,57 @@ export function compressionOf(file: string): 'zstd' | 'gzip' | 'none' {
   return 'none'
 }
 
-/** A stream of a file's decompressed bytes (by its extension: .zst/.zstd, .gz, or plain). */
-export function openDecompressed(file: string): Readable {
+/**
+ * Compressed bytes fed to the zstd decoder per step. A zstd block of one repeated byte takes 4 bytes
+ * and stands for 128 KiB, so one step yields at most 1 KiB / 4 × 128 KiB = 32 MiB — a decompression
+ * bomb is read a bounded piece at a time, as fast as its reader takes it, never all at once.
+ */
+const ZSTD_STEP_BYTES = 1024
+
+/**
+ * A file's decompressed bytes (by its extension: .zst/.zstd, .gz, or plain), as chunks pulled by the
+ * reader: nothing is decompressed ahead of what the reader asks for beyond a bounded step.
+ */
+export async function* readDecompressed(file: string): AsyncGenerator<Buffer> {
   const raw = createReadStream(file, {highWaterMark: 1 << 20})
   const kind = compressionOf(file)
-  if (kind === 'none') return raw
-  const decoder = kind === 'gzip' ? createGunzip() : zstdDecompressStream()
-  // pipeline destroys the decoder with any read error, so whoever consumes it sees the error
-  pipeline(raw, decoder, () => {})
-  return decoder
+  try {
+    if (kind === 'none') {
+      for await (const chunk of raw) yield chunk as Buffer
+    } else if (kind === 'gzip') {
+      const gunzip = createGunzip()
+      // pipeline destroys the decoder with any read error, so the loop below sees the error
+      pipeline(raw, gunzip, () => {})
+      for await (const chunk of gunzip) yield chunk as Buffer
+    } else {
+      yield* zstdDecompress(raw)
+    }
+  } finally {
+    raw.destroy()
+  }
 }
 
-/** A Transform that decompresses a zstd stream (one or more frames). */
-export function zstdDecompressStream(): Transform {
-  const pending: Uint8Array[] = []
+/** Decompresses a zstd stream (one or more frames), ZSTD_STEP_BYTES of input at a time. */
+export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const pending: Buffer[] = []
   const decoder = new ZstdDecompress((chunk) => {
     pending.push(Buffer.from(chunk))
   })
-  const drain = (stream: Transform): void => {
-    for (const chunk of pending.splice(0)) stream.push(chunk)
+  const step = (piece: Uint8Array, final: boolean): void => {
+    try {
+      decoder.push(piece, final)
+    } catch (error) {
+      throw asError(error, 'zstd')
+    }
   }
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      try {
-        decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        drain(this)
-        callback()
-      } catch (error) {
-        callback(asError(error, 'zstd'))
-      }
-    },
-    flush(callback) {
-      try {
-        decoder.push(new Uint8Array(0), true)
-        drain(this)
-        callback()
-      } catch (error) {
-        callback(asError(error, 'zstd'))
-      }
-    },
-  })
+  for await (const chunk of source) {
+    for (let at = 0; at < chunk.length; at += ZSTD_STEP_BYTES) {
+      step(chunk.subarray(at, at + ZSTD_STEP_BYTES), false)
+      while (pending.length > 0) yield pending.shift() as Buffer
+    }
+  }
+  step(new Uint8Array(0), true)
+  while (pending.length > 0) yield pending.shift() as Buffer
 }
 
 let zstdReady: Promise<void> | undefined

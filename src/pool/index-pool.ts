@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import type {Benchmark, PoolSourceType} from '../benchmarks/benchmark.js'
 import {getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
+import {fileKind} from '../util/regular-file.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {UID_RECORD_WORDS, writeUidHex} from './uid.js'
 import {writeUidIndex, type UidIndexHeader} from './uid-index.js'
@@ -35,6 +36,7 @@ export async function resolvePoolSources(paths: readonly string[]): Promise<Pool
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined)
     if (!info) throw new DcbError('DCB_POOL_INPUT', `pool input ${path}: no such file or directory`)
+    if (!info.isDirectory() && !info.isFile()) throw new DcbError('DCB_POOL_INPUT', `pool input ${path}: not a regular file (${fileKind(info)})`)
     if (!info.isDirectory()) {
       const source = classify(path)
       if (!source) throw new DcbError('DCB_POOL_INPUT', `pool input ${path}: unknown file type; expected ${describeSourceTypes()}`)

@@ -5,7 +5,7 @@ import {getBenchmark} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
 import {getRecipe} from '../tracks/registry.js'
 import type {ProgressListener} from '../ui/progress.js'
-import {tempPathFor} from '../util/atomic-write.js'
+import {removeStaleTemps, tempPathFor} from '../util/atomic-write.js'
 import {harnessVersion} from '../util/paths.js'
 
 export interface SynthPoolOptions {
@@ -57,6 +57,7 @@ export async function synthesizePool(options: SynthPoolOptions): Promise<SynthPo
     throw new DcbError('DCB_OUTPUT_EXISTS', `output ${options.out} already exists and is not an empty folder`, {suggestions: ['choose a new --out folder or remove this one']})
   }
   const started = Date.now()
+  await removeStaleTemps(options.out)
   const temp = tempPathFor(options.out)
   await mkdir(temp, {recursive: true})
   try {

@@ -3,7 +3,7 @@ import {open, stat} from 'node:fs/promises'
 
 import {benchmarkOfIndexKind, getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
-import {writeAtomically} from '../util/atomic-write.js'
+import {removeStaleTemps, writeAtomically} from '../util/atomic-write.js'
 import {assertLittleEndianHost, compareUids, UID_RECORD_BYTES, UID_RECORD_WORDS} from './uid.js'
 
 /**
@@ -60,6 +60,8 @@ export interface WriteUidIndexOptions {
 export async function writeUidIndex(options: WriteUidIndexOptions): Promise<UidIndexHeader> {
   assertLittleEndianHost()
   let header: UidIndexHeader | undefined
+  // what a killed earlier index run left: never renamed, never read; only in the way
+  await removeStaleTemps(options.out)
   await writeAtomically(options.out, async (temp) => {
     const handle = await open(temp, 'w')
     try {
@@ -131,6 +133,19 @@ export async function readUidIndexHeader(path: string): Promise<UidIndexHeader> 
   const expected = UID_INDEX_HEADER_BYTES + count * UID_RECORD_BYTES
   if (size !== expected) throw bad(`size ${size} bytes but the header declares ${count} records (${expected} bytes); the file is truncated or not an index`)
   return {path, version, kind, count, unique: Number(buf.readBigUInt64LE(56)), sha256: buf.toString('hex', 24, 56), dataOffset: UID_INDEX_HEADER_BYTES}
+}
+
+/**
+ * Checks the sha256 of an index's records, computed by the caller as it read them (`actual`), against
+ * the one its header stores: a flipped bit in any record is refused, not read as another pool.
+ */
+export function checkUidIndexDigest(header: UidIndexHeader, actual: string): void {
+  if (actual === header.sha256) return
+  throw new DcbError(
+    'DCB_POOL_INDEX',
+    `pool index ${header.path}: the sha256 of its records (${actual.slice(0, 16)}…) differs from the ${header.sha256.slice(0, 16)}… its header stores; the file is corrupt`,
+    {suggestions: ['rebuild it with `bench pool index`']},
+  )
 }
 
 /** Streams an index's records in chunks of `chunkRecords` (default 262,144 = 4 MiB). */

@@ -5,6 +5,7 @@ import {asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, t
 import {compressors} from 'hyparquet-compressors'
 
 import {DcbError, type ErrorCode} from '../errors.js'
+import {regularFileSize} from '../util/regular-file.js'
 
 /**
  * Reads the id column (and optionally a repeat column) of a table file: Parquet (hyparquet, with
@@ -12,6 +13,19 @@ import {DcbError, type ErrorCode} from '../errors.js'
  * pool metadata (`uid` column, datacomp spec §2.2) and participants' parquet/CSV subsets go through
  * here; values are returned as read, callers check them.
  */
+
+/**
+ * Longest CSV record (header or row) read, in characters. Subset rows hold a uid and a repeat count
+ * and pool metadata rows a caption and a URL; a record longer than this is refused, so a file
+ * without line ends (a sparse 10 GiB file of NUL bytes) is not read into one endless field.
+ */
+export const CSV_MAX_RECORD_CHARS = 1 << 20
+/**
+ * Largest parquet row group read, in rows, and in uncompressed bytes of the columns read: a group is
+ * decoded whole, one object per row. DataComp's metadata files hold ~490,000 rows each (spec §2.1).
+ */
+export const PARQUET_MAX_GROUP_ROWS = 1 << 21
+export const PARQUET_MAX_GROUP_BYTES = 256 << 20
 
 /** A table format dcbench reads. */
 export type TableFormat = 'parquet' | 'csv'
@@ -56,16 +70,31 @@ export interface TableColumns {
   columns: string[]
   idColumn: string
   repeatColumn?: string
+  /** Data rows, when the file says before it is read (parquet metadata). */
+  rows?: number
 }
 
-/** Opens a table: checks its format and columns, then yields its rows in batches. */
+/**
+ * Opens a table: checks that it is a regular file (a FIFO would block), its format and its columns
+ * (each name once), then yields its rows in batches.
+ */
 export async function openTable(options: ReadTableOptions): Promise<TableColumns & {batches: () => AsyncGenerator<TableBatch>}> {
   const format = tableFormatOf(options.file)
   if (!format) throw new DcbError(options.errorCode, `${options.role} ${options.file}: not a table file; expected .parquet or .csv`)
+  await regularFileSize(options.file, {code: options.errorCode, what: `${options.role} ${options.file}`})
   return format === 'parquet' ? openParquet(options) : openCsv(options)
 }
 
 function pickColumns(options: ReadTableOptions, format: TableFormat, columns: string[]): TableColumns {
+  // a name twice would leave the reader to pick one reading of the row: refuse, as pandas would rename
+  const first = new Map<string, number>()
+  for (const [i, name] of columns.entries()) {
+    const before = first.get(name)
+    if (before !== undefined) {
+      throw new DcbError(options.errorCode, `${options.role} ${options.file}: column '${name}' appears twice (columns ${before + 1} and ${i + 1}); every column name must be unique`)
+    }
+    first.set(name, i)
+  }
   const idColumn = options.idColumns.find((c) => columns.includes(c))
   if (!idColumn) {
     throw new DcbError(
@@ -90,6 +119,19 @@ async function openParquet(options: ReadTableOptions): Promise<TableColumns & {b
   const columns = parquetSchema(metadata).children.map((child) => child.element.name)
   const picked = pickColumns(options, 'parquet', columns)
   const wanted = picked.repeatColumn ? [picked.idColumn, picked.repeatColumn] : [picked.idColumn]
+  let rowStart = 0
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows)
+    const bytes = group.columns.filter((c) => wanted.includes(c.meta_data?.path_in_schema[0] ?? '')).reduce((sum, c) => sum + Number(c.meta_data?.total_uncompressed_size ?? 0), 0)
+    if (rows > PARQUET_MAX_GROUP_ROWS || bytes > PARQUET_MAX_GROUP_BYTES) {
+      throw new DcbError(
+        options.errorCode,
+        `${options.role} ${options.file}: row group at row ${rowStart} holds ${rows} rows (${bytes} bytes of ${wanted.join(', ')}); dcbench reads groups of at most ${PARQUET_MAX_GROUP_ROWS} rows and ${PARQUET_MAX_GROUP_BYTES} bytes`,
+        {suggestions: ['write the file again with smaller row groups (pyarrow: row_group_size=…)']},
+      )
+    }
+    rowStart += rows
+  }
   async function* batches(): AsyncGenerator<TableBatch> {
     let rowStart = 0
     for (const group of metadata.row_groups) {
@@ -119,15 +161,18 @@ async function openParquet(options: ReadTableOptions): Promise<TableColumns & {b
       rowStart += rows
     }
   }
-  return {...picked, batches}
+  return {...picked, rows: Number(metadata.num_rows), batches}
 }
 
 async function openCsv(options: ReadTableOptions): Promise<TableColumns & {batches: () => AsyncGenerator<TableBatch>}> {
-  const rows = createReadStream(options.file).pipe(parseCsv({bom: true, skip_empty_lines: true, relax_column_count: false}))
+  const rows = createReadStream(options.file).pipe(parseCsv({bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: CSV_MAX_RECORD_CHARS}))
   const iterator = rows[Symbol.asyncIterator]() as AsyncIterator<string[]>
   const fail = (error: unknown): never => {
     const e = error as NodeJS.ErrnoException & {lines?: number}
     if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') throw new DcbError(options.errorCode, `${options.role} ${options.file}: cannot read (${e.code})`)
+    if (e.code === 'CSV_MAX_RECORD_SIZE') {
+      throw new DcbError(options.errorCode, `${options.role} ${options.file}: line ${e.lines ?? '?'} is longer than ${CSV_MAX_RECORD_CHARS} characters; a CSV record of dcbench's is a uid, a repeat count and short fields`)
+    }
     throw new DcbError(options.errorCode, `${options.role} ${options.file}: malformed CSV${e.lines ? ` at line ${e.lines}` : ''} (${firstLine(error)})`)
   }
   let header: string[]

@@ -143,7 +143,6 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         evalFile: evaluated.file,
         keyFile: signer.privateKeyFile,
         out: entryFile,
-        submitter: {name: 'quickstart'},
         method: {name: filterName, description: FILTER_DESCRIPTIONS[filterName]},
         poolIndex,
         suites: defaultSuites,

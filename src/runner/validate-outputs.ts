@@ -1,9 +1,9 @@
-import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {getBenchmark} from '../benchmarks/registry.js'
 import {DcbError, isDcbError} from '../errors.js'
 import {recordOnnxCheck} from '../contracts/model-json.js'
+import {checkTreeInside, readFileInsideSync, UnsafePathError} from '../util/no-follow.js'
 import {checkOnnxReference} from './onnx-reference.js'
 import type {FinalJson, StepMetrics} from './trainer-events.js'
 
@@ -11,7 +11,8 @@ import type {FinalJson, StepMetrics} from './trainer-events.js'
  * The harness's checks after a run (docs/containers.md, "What the harness checks after a run"):
  * `final.json`, `metrics.jsonl` and `model/` — every ONNX graph loaded in onnxruntime-node and run
  * once on a small input, with the contract's names and shapes and finite outputs. Each problem is one
- * line naming the file.
+ * line naming the file. The trainer is not trusted: a link, FIFO or oversized file it left in place of
+ * an output is a problem, never followed, waited on or read whole (src/util/no-follow.ts).
  */
 
 export interface ValidateOutputsOptions {
@@ -33,14 +34,36 @@ export interface ValidationReport {
   model?: {kind: string; files: string[]}
 }
 
+/** The most final.json and metrics.jsonl may hold: far above what any recipe's run writes (one line per logged step). */
+export const FINAL_JSON_MAX_BYTES = 1 << 20
+const METRICS_MAX_BYTES = 64 << 20
+
+/**
+ * A file the trainer wrote, read without following a link or waiting on a FIFO it left instead
+ * (src/util/no-follow.ts); undefined with the problem recorded when it is missing or refused.
+ */
+function readOutput(runDir: string, name: string, maxBytes: number, problems: string[], whenMissing: string): string | undefined {
+  try {
+    return readFileInsideSync(runDir, name, maxBytes).toString('utf8')
+  } catch (error) {
+    if (error instanceof UnsafePathError) problems.push(error.message)
+    else if ((error as NodeJS.ErrnoException).code === 'ENOENT') problems.push(`${join(runDir, name)}: ${whenMissing}`)
+    else problems.push(`${join(runDir, name)}: cannot read (${(error as NodeJS.ErrnoException).code})`)
+    return undefined
+  }
+}
+
 export async function validateOutputs(options: ValidateOutputsOptions): Promise<ValidationReport> {
   const problems: string[] = []
   const finalFile = join(options.runDir, 'final.json')
   let final: FinalJson | undefined
-  try {
-    final = JSON.parse(readFileSync(finalFile, 'utf8')) as FinalJson
-  } catch (error) {
-    problems.push(`${finalFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (the trainer writes it last)' : 'not valid JSON'}`)
+  const finalText = readOutput(options.runDir, 'final.json', FINAL_JSON_MAX_BYTES, problems, 'missing (the trainer writes it last)')
+  if (finalText !== undefined) {
+    try {
+      final = JSON.parse(finalText) as FinalJson
+    } catch {
+      problems.push(`${finalFile}: not valid JSON`)
+    }
   }
   if (final) {
     for (const [field, want] of [['benchmark', options.benchmark], ['scale', options.scale], ['recipe_hash', options.recipeHash]] as const) {
@@ -56,10 +79,9 @@ export async function validateOutputs(options: ValidateOutputsOptions): Promise<
 
   const metricsFile = join(options.runDir, 'metrics.jsonl')
   let lastMetrics: StepMetrics | undefined
-  if (!existsSync(metricsFile)) {
-    problems.push(`${metricsFile}: missing`)
-  } else {
-    const lines = readFileSync(metricsFile, 'utf8').split('\n')
+  const metricsText = readOutput(options.runDir, 'metrics.jsonl', METRICS_MAX_BYTES, problems, 'missing')
+  if (metricsText !== undefined) {
+    const lines = metricsText.split('\n')
     let previous = 0
     for (const [i, line] of lines.entries()) {
       if (line.trim() === '') continue
@@ -92,10 +114,25 @@ export async function validateOutputs(options: ValidateOutputsOptions): Promise<
   const modelDir = join(options.runDir, 'model')
   const training = getBenchmark(options.benchmark).training
   if (!training) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${options.benchmark}' has no trainer, so no run outputs to check`)
-  const checked = await training.checkModel(modelDir, problems)
+  // Only real folders and regular files: the model checks and onnxruntime then open paths the trainer
+  // cannot redirect any more (its container is gone).
+  const safeModel = modelTreeProblem(options.runDir, problems)
+  const checked = safeModel ? await training.checkModel(modelDir, problems) : undefined
   if (checked?.reference !== undefined && problems.length === 0) await checkReference(modelDir, checked.reference, problems)
   const model = checked && {kind: checked.kind, files: checked.files}
   return {ok: problems.length === 0, problems, final, lastMetrics, model}
+}
+
+/** False, with the problem recorded, when RUN/model holds a link, a FIFO or the like, or is one. */
+function modelTreeProblem(runDir: string, problems: string[]): boolean {
+  try {
+    checkTreeInside(runDir, 'model')
+    return true
+  } catch (error) {
+    if (!(error instanceof UnsafePathError)) throw error
+    problems.push(error.message)
+    return false
+  }
 }
 
 /**

@@ -5,6 +5,8 @@ import {sortUidStream} from '../pool/index.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {readRecordChunks} from './chunks.js'
 import {inspectSubset, readSubsetRecords, type SubsetFileInfo, type SubsetFormat} from './read.js'
+import type {SubsetRecordLimit} from './record-limit.js'
+import {largestRecordLimit} from './scale-limit.js'
 import {OutOfOrder, subsetFormatForPath, writeSubset, type WriteSubsetResult} from './write.js'
 
 /**
@@ -21,6 +23,11 @@ export interface ConvertSubsetOptions {
   format?: SubsetFormat
   /** Tables: id column name; default the input's (tables) or `uid`. */
   idColumn?: string
+  /**
+   * The most records the input may hold (default: the largest budget of any scale, `largestRecordLimit`):
+   * conversion writes every record, so a repeat count of 2^53 would otherwise never end.
+   */
+  recordLimit?: SubsetRecordLimit
   /** Memory for sorting an unsorted input (default 1 GiB). */
   memoryBytes?: number
   tmpDir?: string
@@ -38,7 +45,7 @@ export const SUBSET_FORMATS: readonly SubsetFormat[] = ['npy', 'raw', 'parquet',
 
 /** Converts a subset file; see the module comment. */
 export async function convertSubset(options: ConvertSubsetOptions): Promise<ConvertSubsetResult> {
-  const info = await inspectSubset(options.input)
+  const info = await inspectSubset(options.input, {recordLimit: options.recordLimit ?? largestRecordLimit()})
   if (resolve(options.input) === resolve(options.out)) {
     throw new DcbError('DCB_SUBSET_OUTPUT', `subset convert: output ${options.out} is the input file; write to another path`)
   }

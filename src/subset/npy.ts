@@ -21,8 +21,42 @@ export interface NpyHeader {
   dataOffset: number
 }
 
-/** A parsed Python literal. Tuples become arrays. */
-export type PyValue = string | number | boolean | null | PyValue[] | {[key: string]: PyValue}
+/**
+ * A parsed Python literal. Python ints become numbers and floats `PyFloat`s, so `(500.0,)` is not
+ * read as the shape `(500,)` (numpy refuses a float in a shape); tuples and lists become arrays, and
+ * `isPyTuple` tells them apart.
+ */
+export type PyValue = string | number | boolean | null | PyFloat | PyValue[] | {[key: string]: PyValue}
+
+/** A Python float literal: its value and how it was written. */
+export class PyFloat {
+  constructor(
+    readonly value: number,
+    readonly literal: string,
+  ) {}
+}
+
+const tuples = new WeakSet<PyValue[]>()
+
+/** Whether an array was a Python tuple (`(…)`) rather than a list (`[…]`). */
+export function isPyTuple(value: PyValue): boolean {
+  return Array.isArray(value) && tuples.has(value)
+}
+
+/** A parsed literal written back as Python's repr would: `(3.0,)`, `[('f0', '<u8')]`, `True`. */
+export function formatPyValue(value: PyValue): string {
+  if (value === null) return 'None'
+  if (value === true) return 'True'
+  if (value === false) return 'False'
+  if (value instanceof PyFloat) return value.literal
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  if (Array.isArray(value)) {
+    const items = value.map(formatPyValue)
+    return isPyTuple(value) ? `(${items.join(', ')}${items.length === 1 ? ',' : ''})` : `[${items.join(', ')}]`
+  }
+  return `{${Object.entries(value).map(([k, v]) => `'${k}': ${formatPyValue(v)}`).join(', ')}}`
+}
 
 /** How a problem in a subset file is reported: exit 2, naming the file (and offset). */
 function unusable(file: string, problem: string): DcbError {
@@ -59,8 +93,9 @@ export function parseNpyHeader(file: string, head: Uint8Array, fileSize: number)
   if (keys.join(',') !== 'descr,fortran_order,shape') throw unusable(file, `npy header keys are ${keys.map((k) => `'${k}'`).join(', ')}; expected 'descr', 'fortran_order', 'shape'`)
   const {descr, fortran_order: fortranOrder, shape} = dict as {descr: PyValue; fortran_order: PyValue; shape: PyValue}
   if (typeof fortranOrder !== 'boolean') throw unusable(file, `npy header fortran_order is ${JSON.stringify(fortranOrder)}; expected True or False`)
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw unusable(file, `npy header shape ${JSON.stringify(shape)} is not a tuple of non-negative integers`)
+  // numpy: `isinstance(d['shape'], tuple) and all(isinstance(x, int) for x in d['shape'])`
+  if (!isPyTuple(shape) || !(shape as PyValue[]).every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw unusable(file, `npy header shape ${formatPyValue(shape)} is not a tuple of non-negative integers`)
   }
   return {version: [major, minor], descr, fortranOrder, shape: shape as number[], dataOffset}
 }
@@ -174,15 +209,19 @@ export function parsePythonLiteral(text: string): PyValue {
       const close = ch === '[' ? ']' : ')'
       i++
       const out: PyValue[] = []
+      if (ch === '(') tuples.add(out)
+      let comma = false
       for (;;) {
         skip()
         if (text[i] === close) {
           i++
-          return out
+          // `(x)` without a comma is x in parentheses, not a tuple
+          return ch === '(' && out.length === 1 && !comma ? (out[0] as PyValue) : out
         }
         out.push(value())
         skip()
-        if (text[i] === ',') i++
+        comma = text[i] === ','
+        if (comma) i++
         else if (text[i] !== close) throw new Error(`expected ',' or '${close}' at character ${i}`)
       }
     }
@@ -210,6 +249,7 @@ export function parsePythonLiteral(text: string): PyValue {
     if (w === 'True') return true
     if (w === 'False') return false
     if (w === 'None') return null
+    if (/[.eE]/.test(w)) return new PyFloat(Number(w), w)
     return Number(w.replace(/L$/, ''))
   }
   const result = value()

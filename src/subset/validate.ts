@@ -1,11 +1,12 @@
 import {DcbError} from '../errors.js'
-import {readUidIndexHeader, sortUidStream, UID_RECORD_BYTES, type UidIndexHeader} from '../pool/index.js'
+import {checkUidIndexDigest, readUidIndexHeader, sortUidStream, UID_RECORD_BYTES, type UidIndexHeader} from '../pool/index.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {getRecipe} from '../tracks/registry.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {readRecordChunks} from './chunks.js'
 import {FileRangeDigest, worthParallelDigest} from './file-digest.js'
 import {inspectSubset, readSubsetRecords, type InvalidRepeat, type SubsetFileInfo} from './read.js'
+import {recordLimitOf} from './scale-limit.js'
 import type {RecordBufferPair} from './scan-kernel.js'
 import {SubsetScanner, type Descent, type ScanResult} from './scan.js'
 import {buildReport, type SubsetValidationReport} from './validation-report.js'
@@ -59,8 +60,23 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
   const started = performance.now()
   const benchmark = getBenchmark(options.benchmark)
   const recipe = getRecipe({benchmark: options.benchmark, scale: options.scale, tracksDir: options.tracksDir})
-  const info = await inspectSubset(options.file)
   const index = options.poolIndex === undefined ? undefined : await readUidIndexHeader(options.poolIndex)
+  // Every record of the index against the sha256 its header stores, hashed by a worker beside the
+  // scan: the merge-join may stop reading the index early, the check never does.
+  const indexDigest = index && new FileRangeDigest({path: index.path, offset: index.dataOffset, length: index.count * UID_RECORD_BYTES})
+  try {
+    return await validateAgainst(options, {benchmark, recipe, index, indexDigest, started})
+  } finally {
+    await indexDigest?.cancel()
+  }
+}
+
+async function validateAgainst(
+  options: ValidateSubsetOptions,
+  context: {benchmark: ReturnType<typeof getBenchmark>; recipe: ReturnType<typeof getRecipe>; index: UidIndexHeader | undefined; indexDigest: FileRangeDigest | undefined; started: number},
+): Promise<SubsetValidationReport> {
+  const {benchmark, recipe, index, started} = context
+  const info = await inspectSubset(options.file, {recordLimit: recordLimitOf(recipe)})
   if (index && index.kind !== benchmark.id) {
     const held = getBenchmark(index.kind)
     throw new DcbError(
@@ -110,6 +126,7 @@ export async function validateSubset(options: ValidateSubsetOptions): Promise<Su
     scan = await pass(sorted, newScanner(), () => new Error('sorted stream out of order'))
   }
 
+  if (index && context.indexDigest) checkUidIndexDigest(index, await context.indexDigest.digest())
   return buildReport({sortOut: options.sortOut, info, benchmark, recipe, index, scan, descent, invalidRepeats, invalidRepeatCount, seconds: (performance.now() - started) / 1000})
 }
 

@@ -6,7 +6,7 @@ import {ByteWriter, ParquetWriter} from 'hyparquet-writer'
 
 import {DcbError} from '../errors.js'
 import {assertLittleEndianHost, readUidHex, UID_RECORD_WORDS} from '../pool/index.js'
-import {writeAtomically} from '../util/atomic-write.js'
+import {removeStaleTemps, writeAtomically} from '../util/atomic-write.js'
 import {uidNpyHeader} from './npy.js'
 import type {SubsetFormat} from './read.js'
 
@@ -59,6 +59,8 @@ export async function writeSubset(options: WriteSubsetOptions): Promise<WriteSub
   const format = options.format ?? subsetFormatForPath(options.out)
   const idColumn = options.idColumn ?? 'uid'
   let result: WriteSubsetResult | undefined
+  // what a killed earlier write of this file left: never renamed, never read; only in the way
+  await removeStaleTemps(options.out)
   await writeAtomically(options.out, async (temp) => {
     const handle = await open(temp, 'w').catch((error: unknown) => {
       throw subsetOutputError(options.out, error)

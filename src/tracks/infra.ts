@@ -71,13 +71,22 @@ function fmt(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(3)
 }
 
-/** Parses `key=value` pairs from the command line. */
+/**
+ * Parses `key=value` pairs from the command line into an object without a prototype, so that every
+ * key — `__proto__` too, which on a plain object would set its prototype and vanish — is an own key
+ * that `resolveInfra` checks and refuses. A key given twice is refused rather than the last kept.
+ */
 export function parseOverridePairs(pairs: readonly string[]): Record<string, string> {
-  const result: Record<string, string> = {}
+  const result = Object.create(null) as Record<string, string>
+  const given = new Map<string, string>()
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new DcbError('DCB_OVERRIDE_SYNTAX', `override '${pair}' is not key=value`)
-    result[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim()
+    const key = pair.slice(0, eq).trim()
+    const before = given.get(key)
+    if (before !== undefined) throw new DcbError('DCB_OVERRIDE_SYNTAX', `override '${key}' is given twice ('${before}', '${pair}'); give each field once`)
+    given.set(key, pair)
+    result[key] = pair.slice(eq + 1).trim()
   }
   return result
 }

@@ -10,7 +10,7 @@ import type {AddressInfo} from 'node:net'
  */
 export interface FakeHub {
   url: string
-  /** path in repo → bytes, per repo id (`datasets/ns/name`). */
+  /** path in repo → bytes, per repo id (`datasets/ns/name` or `models/ns/name`). */
   repos: Map<string, Map<string, Buffer>>
   commits: {repo: string; title: string; files: string[]}[]
   /** Files sent through LFS rather than inline. */
@@ -41,12 +41,13 @@ export async function startFakeHub(token: string): Promise<FakeHub> {
       return reply(200, {})
     }
     if (req.headers.authorization !== `Bearer ${token}`) return reply(401, {error: 'Invalid credentials in Authorization header'})
-    let m = url.pathname.match(/^\/api\/datasets\/([^/]+\/[^/]+)\/preupload\/main$/)
+    let m = url.pathname.match(/^\/api\/(?:datasets|models)\/([^/]+\/[^/]+)\/preupload\/main$/)
     if (m && req.method === 'POST') {
       const payload = JSON.parse(body.toString()) as {files: {path: string; size: number}[]}
       return reply(200, {files: payload.files.map((f) => ({path: f.path, uploadMode: f.size > LFS_THRESHOLD ? 'lfs' : 'regular', shouldIgnore: false}))})
     }
-    m = url.pathname.match(/^\/datasets\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/)
+    // Model repos have no type prefix here (as on the hub).
+    m = url.pathname.match(/^\/(?:datasets\/)?([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/)
     if (m && req.method === 'POST') {
       const payload = JSON.parse(body.toString()) as {objects: {oid: string; size: number}[]}
       return reply(
@@ -55,9 +56,9 @@ export async function startFakeHub(token: string): Promise<FakeHub> {
         {'Content-Type': 'application/vnd.git-lfs+json'},
       )
     }
-    m = url.pathname.match(/^\/api\/datasets\/([^/]+\/[^/]+)\/commit\/main$/)
+    m = url.pathname.match(/^\/api\/(datasets|models)\/([^/]+\/[^/]+)\/commit\/main$/)
     if (m && req.method === 'POST') {
-      const repoId = `datasets/${m[1]}`
+      const repoId = `${m[1]}/${m[2]}`
       const repo = repos.get(repoId) ?? new Map<string, Buffer>()
       repos.set(repoId, repo)
       const lines = body.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as {key: string; value: Record<string, string>})

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -134,6 +134,8 @@ async function ensureFakeTrainers(): Promise<{dir: string; key: string}> {
 /** Makes the trainers folder in a temp folder of its own, then renames it into place (other test processes may race). */
 async function makeFakeTrainers(dir: string, inputs: FakeTrainersInputs): Promise<void> {
   const temp = mkdtempSync(`${dir}.tmp-`)
+  // mkdtemp makes it 0700; the image copies it, and its trainer runs as a user other than root
+  chmodSync(temp, 0o755)
   try {
     cpSync(join(FIXTURE, 'dcbench_trainers'), join(temp, 'dcbench_trainers'), {recursive: true, filter: (src) => !src.endsWith('/__pycache__')})
     const {embed_dim, image_size, vocab_size, seq_len} = inputs.models
@@ -204,6 +206,7 @@ export async function fakeTrainerImage(): Promise<string> {
 /** `docker import` of a root filesystem holding the host's python and the trainers folder. */
 async function importFakeTrainerImage(tag: string, trainers: string, host: HostRootfs): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'dcbench-fake-rootfs-'))
+  chmodSync(root, 0o755)
   try {
     const {python, version} = host
     for (const d of ['usr/bin', 'usr/lib/x86_64-linux-gnu', 'usr/lib64', 'tmp', 'opt/dcbench', 'proc', 'sys', 'dev', 'etc']) mkdirSync(join(root, d), {recursive: true})

@@ -30,6 +30,10 @@ export function standInSuite(suite: string, benchmark: 'datacomp' | 'dclm', task
     async readResults(file) {
       return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>
     },
+    async readModelHash() {
+      return undefined
+    },
+    companionFiles: () => [],
   }
 }
 
@@ -69,11 +73,12 @@ export function unsignedEntry(options: EntryFixtureOptions = {}): UnsignedEntry 
   const tasks = Object.fromEntries(suite.tasks.map((t, i) => [t.key, 0.05 + (((seed * 7919 + i * 104729) % 9000) / 10000)]))
   return {
     format: 'dcbench-leaderboard-entry',
-    format_version: 1,
+    format_version: 2,
     benchmark,
     scale,
     track,
-    submitter: {name: `Team ${seed}`},
+    // signWith puts the signing key's id here.
+    submitter: {key_id: '0'.repeat(64)},
     method: {name: options.method ?? `method-${seed}`, description: `filter number ${seed}`, link: `https://example.org/method/${seed}`},
     data: {subset_fingerprint: hex(`subset-${seed}`), subset_size: options.subsetSize ?? 1000 * seed + 17, pool_index_sha256: hex(`pool-${scale}`)},
     recipe_hash: recipe.hash,
@@ -84,6 +89,7 @@ export function unsignedEntry(options: EntryFixtureOptions = {}): UnsignedEntry 
       started_at: '2025-01-01T00:00:00.000Z',
       finished_at: '2025-01-01T02:00:00.000Z',
     },
+    model: fixtureModel(`model-${seed}`),
     eval: {suite: suite.suite, suite_version: suite.version, results_sha256: hex(`eval-${seed}`), tasks, aggregates: suite.aggregate(tasks)},
     harness_version: '0.1.0',
     created_at: `2025-01-02T00:00:${String(seed % 60).padStart(2, '0')}.000Z`,
@@ -103,8 +109,15 @@ export async function makeSigner(dir: string, name = 'alice'): Promise<SignerFix
   return {dir, keyFile: keys.privateKeyFile, pubFile: keys.publicKeyFile, keyId: keys.keyId}
 }
 
+/** Signs an entry as its submitter: the entry names the signing key (`submitter.key_id`). */
 export async function signWith(signer: SignerFixture, entry: UnsignedEntry): Promise<SignedEntry> {
-  return signEntry(entry, await loadPrivateKey(signer.keyFile))
+  return signEntry({...entry, submitter: {...entry.submitter, key_id: signer.keyId}}, await loadPrivateKey(signer.keyFile))
+}
+
+/** A model block naming made-up files (entries for tests that bring no model folder). */
+export function fixtureModel(seed: string): {sha256: string; files: Record<string, string>} {
+  const files = {'model.json': hex(`${seed}/model.json`), 'model.onnx': hex(`${seed}/model.onnx`)}
+  return {sha256: createHash('sha256').update(JSON.stringify(files)).digest('hex'), files}
 }
 
 /** Writes an entry as `bench submit` does (pretty JSON). */

@@ -40,3 +40,35 @@ export async function syntheticImage(seed: number, width: number, height: number
   if (format === 'webp') return img.webp({quality: 80}).toBuffer()
   return img.jpeg({quality: 90}).toBuffer()
 }
+
+/**
+ * A "dead leaves" image (Matheron; the standard model of natural-image statistics): discs of random
+ * colour and power-law radii dropped on top of one another, with a little texture. Detailed, and
+ * unrelated from seed to seed like different photographs: the near-duplicate tests use them.
+ */
+export function deadLeavesPixels(seed: number, width: number, height: number): Buffer {
+  const r = rng(seed)
+  const out = Buffer.alloc(width * height * 3)
+  const size = Math.max(width, height)
+  for (let leaf = 0; leaf < 300; leaf++) {
+    const radius = size * 0.02 * (1 / (0.05 + r() * 0.95)) ** 0.8
+    const cx = r() * width
+    const cy = r() * height
+    const colour = [r() * 255, r() * 255, r() * 255]
+    const stripe = 0.05 + r() * 0.3
+    for (let y = Math.max(0, Math.floor(cy - radius)); y < Math.min(height, Math.ceil(cy + radius)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - radius)); x < Math.min(width, Math.ceil(cx + radius)); x++) {
+        if ((x - cx) ** 2 + (y - cy) ** 2 > radius * radius) continue
+        const shade = 0.85 + 0.15 * Math.sin((x + y) * stripe)
+        for (let c = 0; c < 3; c++) out[(y * width + x) * 3 + c] = Math.round((colour[c] as number) * shade)
+      }
+    }
+  }
+  return out
+}
+
+/** A dead-leaves image encoded as jpg (quality 92) or png. */
+export async function deadLeavesImage(seed: number, width: number, height: number, format: 'jpg' | 'png' = 'jpg'): Promise<Buffer> {
+  const img = sharp(deadLeavesPixels(seed, width, height), {raw: {width, height, channels: 3}})
+  return format === 'png' ? img.png().toBuffer() : img.jpeg({quality: 92}).toBuffer()
+}

@@ -3,6 +3,7 @@ import {aggregateDataCompFile} from '../../eval/datacomp/aggregate-file.js'
 import {evaluateDataComp} from '../../eval/datacomp/evaluate.js'
 import {fetchDataCompData} from '../../eval/datacomp/fetch.js'
 import {renderAggregates} from '../../ui/eval-report.js'
+import {formatBytes} from '../../ui/bytes.js'
 import {renderTable} from '../../ui/table.js'
 import type {AggregateFileOptions, EvalFetchOptions, EvalRunOptions, EvalRunOutcome, ReportOutcome} from '../benchmark.js'
 import type {DataCompDerived, DataCompRecipe} from './recipe.js'
@@ -84,17 +85,29 @@ export async function fetchDataCompSuite(options: EvalFetchOptions<DataCompRecip
     hubUrl: options.hubUrl,
     accessToken: options.accessToken,
     revision: options.revision,
+    confirm: options.confirm,
     onProgress: (event) => options.onProgress?.({task: `${event.task} (${event.repo})`, done: event.done, total: event.total, detail: event.file}),
   })
   const text = [
-    renderTable(['task', 'state', 'samples', 'note'], result.tasks.map((t) => [t.key, t.state, `${t.samples ?? '—'}/${t.expected}`, t.problem ?? ''])),
-    `data: ${result.dataDir} · downloaded ${(result.downloadedBytes / 1e6).toFixed(1)} MB`,
+    renderTable(['task', 'state', 'samples', 'fetched', 'note'], result.tasks.map((t) => [t.key, t.state, `${t.samples ?? '—'}/${t.expected}`, t.downloadedBytes === undefined ? '' : formatBytes(t.downloadedBytes), t.problem ?? ''])),
+    `data: ${result.dataDir} · ${result.tasks.length - result.unusable.length} of ${result.tasks.length} tasks ready · downloaded ${formatBytes(result.downloadedBytes)}`,
   ].join('\n')
   const failure =
     result.unusable.length === 0
       ? undefined
-      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state}: ${t.repo})`).join(', ')}`, {
+      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state === 'refused' ? t.problem : `${t.state}: ${t.repo}`})`).join(', ')}`, {
           suggestions: options.offline ? ['run without --offline to download them'] : ['see the note of each task above'],
         })
-  return {json: {offline: options.offline, ...result}, text, ok: failure === undefined, failure}
+  return {
+    json: {
+      offline: options.offline,
+      ...result,
+      tasks: result.tasks.map(({plannedBytes, ...t}) => ({...t, ready: !result.unusable.includes(t.key), ...(plannedBytes === undefined ? {} : {planned_bytes: plannedBytes})})),
+      plan: {tasks: result.plan.tasks, total_bytes: result.plan.totalBytes},
+      ready: result.tasks.length - result.unusable.length,
+    },
+    text,
+    ok: failure === undefined,
+    failure,
+  }
 }

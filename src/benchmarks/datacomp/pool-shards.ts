@@ -1,8 +1,11 @@
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
-import {readTarSamples, TarFormatError} from '../../contracts/webdataset.js'
+import {readTarSamples, TarFormatError, type ReadTarOptions} from '../../contracts/webdataset.js'
 import {DcbError} from '../../errors.js'
+import {asJsonObject, readJsonFile} from '../../util/json-file.js'
+import {fileKind, regularFileSize} from '../../util/regular-file.js'
+import {parseStrictJsonBytes, StrictJsonError} from '../../util/strict-json.js'
 
 /**
  * Reading DataComp pool shards: img2dataset's webdataset output (datacomp spec §2.4–2.5),
@@ -22,6 +25,9 @@ export interface DataCompSample {
   /** The members by extension (`jpg`, `txt`, `json`, …), bytes as stored. */
   members: Record<string, Buffer>
 }
+
+/** img2dataset's `{shard}_stats.json` is a few hundred bytes; a larger one is refused unread. */
+const MAX_STATS_BYTES = 1 << 16
 
 /** A shard and what its stats file says. */
 export interface DataCompShard {
@@ -44,17 +50,16 @@ export async function listDataCompShards(paths: string | readonly string[]): Pro
       const names = (await readdir(shardsDir)).filter((n) => n.endsWith('.tar')).sort()
       if (names.length === 0) throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: no .tar shards in ${shardsDir}`)
       tars.push(...names.map((n) => join(shardsDir, n)))
-    } else {
+    } else if (info.isFile()) {
       tars.push(path)
+    } else {
+      throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: not a regular file (${fileKind(info)})`)
     }
   }
   const shards: DataCompShard[] = []
   for (const file of tars) {
     const statsFile = file.replace(/\.tar$/, '_stats.json')
-    const stats = await readFile(statsFile, 'utf8').then(
-      (text) => JSON.parse(text) as {successes?: number},
-      () => undefined,
-    )
+    const stats = asJsonObject(await readJsonFile(statsFile, {code: 'DCB_POOL_INPUT', what: `DataComp shard stats ${statsFile}`, maxBytes: MAX_STATS_BYTES, allowMissing: true}))
     shards.push({tar: file, successes: typeof stats?.successes === 'number' ? stats.successes : undefined})
   }
   return shards
@@ -69,16 +74,21 @@ export async function* iterateDataCompSamples(pool: string | readonly string[]):
   for (const shard of await listDataCompShards(pool)) yield* iterateShardSamples(shard.tar)
 }
 
-/** The samples of one shard tar. */
-export async function* iterateShardSamples(tarFile: string): AsyncGenerator<DataCompSample> {
+/**
+ * The samples of one shard tar. `options.keep` limits the members held (the others are read past);
+ * the `json` member is always held, for the uid.
+ */
+export async function* iterateShardSamples(tarFile: string, options: ReadTarOptions = {}): AsyncGenerator<DataCompSample> {
+  const keep = options.keep
+  await regularFileSize(tarFile, {code: 'DCB_POOL_INPUT', what: `DataComp shard ${tarFile}`})
   try {
-    for await (const sample of readTarSamples(tarFile)) {
+    for await (const sample of readTarSamples(tarFile, {...options, keep: keep && ((ext) => ext === 'json' || keep(ext))})) {
       yield {shard: tarFile, key: sample.key, uid: uidOf(tarFile, sample.key, sample.members.get('json')), members: Object.fromEntries(sample.members)}
     }
   } catch (error) {
     if (error instanceof DcbError) throw error
     const e = error as NodeJS.ErrnoException
-    const problem = e.code === 'ENOENT' ? 'no such file' : error instanceof TarFormatError ? e.message : `not a readable tar (${e.message.split('\n')[0]})`
+    const problem = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : error instanceof TarFormatError ? e.message : `not a readable tar (${e.message.split('\n')[0]})`
     throw new DcbError('DCB_POOL_INPUT', `DataComp shard ${tarFile}: ${problem}`)
   }
 }
@@ -88,9 +98,10 @@ function uidOf(tarFile: string, key: string, json: Buffer | undefined): string {
   if (!json) throw new DcbError('DCB_POOL_INPUT', `${where}: no .json member, so no uid`)
   let meta: unknown
   try {
-    meta = JSON.parse(json.toString('utf8'))
-  } catch {
-    throw new DcbError('DCB_POOL_INPUT', `${where}: .json member is not valid JSON`)
+    meta = parseStrictJsonBytes(json)
+  } catch (error) {
+    if (!(error instanceof StrictJsonError)) throw error
+    throw new DcbError('DCB_POOL_INPUT', `${where}: .json member is not valid JSON (${error.message})`)
   }
   const uid = (meta as {uid?: unknown} | null)?.uid
   if (typeof uid !== 'string') throw new DcbError('DCB_POOL_INPUT', `${where}: .json has no string "uid" field`)

@@ -32,7 +32,8 @@ const shard: PoolSourceType = {
   description: '.tar (DataComp shard)',
   matches: (file) => /\.tar$/i.test(file),
   async *ids(file) {
-    for await (const sample of iterateShardSamples(file)) {
+    // only the json member names the uid: images are read past, never held
+    for await (const sample of iterateShardSamples(file, {keep: (ext) => ext === 'json'})) {
       if (!isUidHex(sample.uid)) throw new DcbError('DCB_POOL_INPUT', `DataComp shard ${file}, sample ${sample.key}: uid ${JSON.stringify(sample.uid)} is not 1–32 hex digits`)
       yield sample.uid
     }

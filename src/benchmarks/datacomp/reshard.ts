@@ -1,4 +1,4 @@
-import {copyFile, rm, writeFile} from 'node:fs/promises'
+import {copyFile, open, readFile, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
 import {DcbError} from '../../errors.js'
@@ -6,6 +6,7 @@ import {readUidHex, recordBytes, uidRecord, UID_RECORD_WORDS} from '../../pool/u
 import {iterateShardSamples, listDataCompShards} from './pool-shards.js'
 import {loadSubset, type SubsetLookup} from '../../subset/lookup.js'
 import {uidNpyHeader} from '../../subset/npy.js'
+import type {SubsetRecordLimit} from '../../subset/record-limit.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {writeAtomically, writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -29,6 +30,12 @@ import {pad8, poolIndexSha256, prepareDir, readJsonIfExists, removePartials} fro
 export const DATACOMP_SHARD_SIZE = 10_000
 export const DATACOMP_MANIFEST_FORMAT = 'dcbench.datacomp-shards/1'
 const STATE_FILE = '.reshard-state.json'
+/**
+ * The subset uids found in the pool so far, as their `SubsetLookup` positions (float64, little-endian),
+ * appended at each finished shard; the state records how many bytes of it are final, so a resumed
+ * run knows which uids the pool shards before its start point had (for `missing` and duplicates).
+ */
+const FOUND_FILE = '.reshard-found.bin'
 
 /** One output shard in the manifest. */
 export interface ShardRecord {
@@ -47,8 +54,13 @@ export interface DataCompManifest {
   pool: {dir: string; shards: number; processed_count: number; index_sha256: string | null}
   /** Samples written (repeats counted). */
   output_count: number
-  /** Subset records with no sample in the pool (the resharder's "K images … were not found"). */
+  /**
+   * Subset records whose uid no pool sample has (the resharder's "K images … were not found" — which
+   * it computes as subset size − output count, negative when the pool repeats a uid; dcbench counts).
+   */
   missing: number
+  /** Pool samples the subset selects whose uid an earlier pool sample already had; written too, as the resharder writes them. */
+  pool_duplicates: number
   shard_size: number
   shards: ShardRecord[]
   harness_version: string
@@ -60,6 +72,8 @@ export interface ReshardDataCompOptions {
   outDir: string
   scale?: string
   shardSize?: number
+  /** The most records the subset may hold (see subset/record-limit.ts). */
+  recordLimit: SubsetRecordLimit
   onProgress?: ProgressListener
 }
 
@@ -71,15 +85,20 @@ interface Position {
 }
 
 interface State {
-  format: 'dcbench.reshard-state/1'
+  format: typeof STATE_FORMAT
   subset_fingerprint: string
   pool_shards: string[]
   shard_size: number
   next: Position
   processed_count: number
   output_count: number
+  pool_duplicates: number
+  /** Bytes of FOUND_FILE written when this state was. */
+  found_bytes: number
   shards: ShardRecord[]
 }
+
+const STATE_FORMAT = 'dcbench.reshard-state/2'
 
 export interface ReshardDataCompResult {
   manifest: DataCompManifest
@@ -92,7 +111,7 @@ export interface ReshardDataCompResult {
 export async function reshardDataComp(options: ReshardDataCompOptions): Promise<ReshardDataCompResult> {
   const shardSize = options.shardSize ?? DATACOMP_SHARD_SIZE
   const outDir = resolve(options.outDir)
-  const subset = await loadSubset(options.subsetFile)
+  const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const poolShards = await listDataCompShards(options.poolDir)
   const poolNames = poolShards.map((s) => s.tar)
 
@@ -108,23 +127,36 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
   }
   let state = await readJsonIfExists<State>(join(outDir, STATE_FILE))
   if (state) {
+    if (state.format !== STATE_FORMAT) {
+      throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: holds an interrupted reshard in state format ${JSON.stringify(state.format)}; this dcbench resumes ${STATE_FORMAT}`, {suggestions: ['choose an empty --out folder, or delete this one and reshard again']})
+    }
     const same = state.subset_fingerprint === subset.fingerprint && state.shard_size === shardSize && JSON.stringify(state.pool_shards) === JSON.stringify(poolNames)
     if (!same) {
       throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: holds an interrupted reshard of another subset, pool or shard size; cannot resume it with these inputs`, {
         suggestions: ['run the same command as before to resume it, or choose an empty --out folder'],
       })
     }
-  } else if (names.length > 0) {
+  } else if (names.some((name) => !isTemporary(name))) {
+    // only the temporaries of a run killed before it wrote its first state: nothing to resume, start over
     throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: not empty (${names.length} entries) and not a dcbench reshard to resume`, {suggestions: ['choose an empty or new --out folder']})
   }
   await removePartials(outDir, names)
   const resumedShards = state?.shards.length ?? 0
-  state ??= {format: 'dcbench.reshard-state/1', subset_fingerprint: subset.fingerprint, pool_shards: poolNames, shard_size: shardSize, next: {shard: 0, sample: 0, copy: 0}, processed_count: 0, output_count: 0, shards: []}
+  if (state) {
+    for (const position of await readFoundLog(join(outDir, FOUND_FILE), state.found_bytes, subset.size)) subset.markFound(position)
+  } else {
+    state = {format: STATE_FORMAT, subset_fingerprint: subset.fingerprint, pool_shards: poolNames, shard_size: shardSize, next: {shard: 0, sample: 0, copy: 0}, processed_count: 0, output_count: 0, pool_duplicates: 0, found_bytes: 0, shards: []}
+    await rm(join(outDir, FOUND_FILE), {force: true})
+    // written before any shard, so a run killed at any moment leaves a folder the next run resumes
+    await writeFileAtomic(join(outDir, STATE_FILE), `${JSON.stringify(state)}\n`)
+  }
 
   const total = poolShards.every((s) => s.successes !== undefined) ? poolShards.reduce((sum, s) => sum + (s.successes ?? 0), 0) : undefined
   const start = state.next
   let processed = state.processed_count
   let output = state.output_count
+  let duplicates = state.pool_duplicates
+  let foundSince: number[] = []
   let writer: TarShardWriter | undefined
   let inShard = 0
   let lastReport = 0
@@ -140,7 +172,10 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
     state.next = next
     state.processed_count = processedAtNext
     state.output_count = output
+    state.pool_duplicates = duplicates
     inShard = 0
+    state.found_bytes = await appendFoundLog(join(outDir, FOUND_FILE), state.found_bytes, foundSince)
+    foundSince = []
     await writeFileAtomic(join(outDir, STATE_FILE), `${JSON.stringify(state)}\n`)
     report()
   }
@@ -155,8 +190,13 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
           continue
         }
         const uidHex = canonicalUid(sample.uid, sample.shard, sample.key)
-        const count = subset.count(uidHex)
         const firstCopy = atStart && sampleIndex === start.sample ? start.copy : 0
+        // a sample resumed mid-way through its copies was taken (and logged) before the interruption
+        const {count, again, position} = firstCopy > 0 ? {count: subset.count(uidHex), again: false, position: -1} : subset.take(uidHex)
+        if (position >= 0) {
+          if (again) duplicates++
+          else foundSince.push(position)
+        }
         for (let j = firstCopy; j < count; j++) {
           writer ??= new TarShardWriter(join(outDir, `${pad8(state.shards.length)}.tar`))
           for (const [ext, data] of Object.entries(sample.members)) await writer.add(`${uidHex}-${j}.${ext}`, data)
@@ -205,14 +245,48 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
     subset: {file: resolve(options.subsetFile), format: subset.format, fingerprint: subset.fingerprint, size: subset.size, unique: subset.unique},
     pool: {dir: resolve(options.poolDir), shards: poolShards.length, processed_count: processed, index_sha256: await poolIndexSha256(options.poolDir)},
     output_count: output,
-    missing: subset.size - output,
+    missing: subset.missing(),
+    pool_duplicates: duplicates,
     shard_size: shardSize,
     shards: state.shards,
     harness_version: harnessVersion(),
   }
   await writeFileAtomic(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   await rm(join(outDir, STATE_FILE), {force: true})
+  await rm(join(outDir, FOUND_FILE), {force: true})
   return {manifest, resumedShards, alreadyComplete: false}
+}
+
+/** A name `tempPathFor` or the resharder's own bookkeeping gives: what a killed run leaves besides finished shards. */
+function isTemporary(name: string): boolean {
+  return (name.startsWith('.') && name.endsWith('.partial')) || name === FOUND_FILE
+}
+
+/** Appends positions to the found log (after truncating it to the `bytes` the last state recorded); returns its new length. */
+async function appendFoundLog(file: string, bytes: number, positions: readonly number[]): Promise<number> {
+  const handle = await open(file, bytes === 0 ? 'w' : 'r+')
+  try {
+    await handle.truncate(bytes)
+    const data = Buffer.alloc(positions.length * 8)
+    positions.forEach((p, i) => data.writeDoubleLE(p, i * 8))
+    await handle.write(data, 0, data.length, bytes)
+    return bytes + data.length
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The first `bytes` bytes of the found log as positions below `size`; anything else is a damaged folder. */
+async function readFoundLog(file: string, bytes: number, size: number): Promise<number[]> {
+  if (bytes === 0) return []
+  const damaged = (what: string): DcbError => new DcbError('DCB_RESHARD_OUT', `${file}: ${what}; the interrupted reshard's folder is damaged`, {suggestions: ['delete the folder and reshard again']})
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes % 8 !== 0) throw damaged(`the state records ${bytes} bytes of it`)
+  const data = await readFile(file).catch(() => Buffer.alloc(0))
+  if (data.length < bytes) throw damaged(`${data.length} bytes, but the state records ${bytes}`)
+  const positions = Array.from({length: bytes / 8}, (_, i) => data.readDoubleLE(i * 8))
+  const bad = positions.find((p) => !Number.isInteger(p) || p < 0 || p >= size)
+  if (bad !== undefined) throw damaged(`position ${bad} is not a record of the ${size}-record subset`)
+  return positions
 }
 
 /** The uid as the resharder keys it: `int(uid, 16)` written as 32 lowercase hex digits. */

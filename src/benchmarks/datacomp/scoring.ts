@@ -1,5 +1,7 @@
 import {aggregateDataComp} from '../../eval/datacomp/aggregate.js'
-import {readResultsFile, type DataCompResultRow} from '../../eval/datacomp/results-file.js'
+import {dirname, join} from 'node:path'
+
+import {EVAL_INFO_FILE, readEvalInfo, readResultsFile, type DataCompResultRow} from '../../eval/datacomp/results-file.js'
 import {loadSuite, scoredTasks} from '../../eval/datacomp/suite.js'
 import type {SuiteScoring} from '../benchmark.js'
 
@@ -12,7 +14,7 @@ export function dataCompScoring(benchmark: string, id: string): SuiteScoring {
     benchmark,
     suite: suite.suite,
     version: suite.version,
-    tasks: scored.map((t) => ({key: t.key, name: t.name, ...(t.group ? {group: t.group} : {})})),
+    tasks: scored.map((t) => ({key: t.key, name: t.name, ...(t.group ? {group: t.group} : {}), examples: t.size})),
     aggregate(tasks) {
       // Rows in suite order, as evaluate.py writes them (the Average is numpy's pairwise sum in file order).
       const rows: DataCompResultRow[] = scored.filter((t) => t.key in tasks).map((t) => ({key: t.key, dataset: t.name, metrics: {main_metric: tasks[t.key] as number}}))
@@ -21,6 +23,11 @@ export function dataCompScoring(benchmark: string, id: string): SuiteScoring {
     },
     headline: 'Average',
     columns: [...suite.groups.map((g) => ({key: g, label: g})), {key: 'Average', label: average}],
+    // evaluate.py's results line format has no room for it: eval_info.json beside the file says.
+    async readModelHash(file) {
+      return readEvalInfo(join(dirname(file), EVAL_INFO_FILE))?.model_hash
+    },
+    companionFiles: (file) => [join(dirname(file), EVAL_INFO_FILE)],
     async readResults(file) {
       const rows = await readResultsFile(file)
       // Validates names, keys and duplicates the way aggregation does (completeness is checked later).

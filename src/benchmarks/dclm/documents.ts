@@ -1,10 +1,11 @@
 import {createHash} from 'node:crypto'
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import {DcbError} from '../../errors.js'
-import {openDecompressed} from '../../pool/compression.js'
+import {readDecompressed} from '../../pool/compression.js'
+import {fileKind, regularFileSize} from '../../util/regular-file.js'
+import {parseStrictJsonBytes, StrictJsonError} from '../../util/strict-json.js'
 
 /**
  * Reading DCLM pools: JSONL documents, plain or compressed (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`,
@@ -61,6 +62,7 @@ export async function listDclmDocumentFiles(paths: string | readonly string[]): 
     const info = await stat(path).catch(() => undefined)
     if (!info) throw new DcbError('DCB_POOL_INPUT', `DCLM pool ${path}: no such file or directory`)
     if (!info.isDirectory()) {
+      if (!info.isFile()) throw new DcbError('DCB_POOL_INPUT', `DCLM pool ${path}: not a regular file (${fileKind(info)})`)
       files.push(path)
       continue
     }
@@ -73,6 +75,13 @@ export async function listDclmDocumentFiles(paths: string | readonly string[]): 
 }
 
 /**
+ * The longest document line read, in bytes: 64 MiB. Common Crawl truncates every fetched payload at
+ * 1 MiB, so no text extracted from it (the DCLM pool) comes near; a longer line is refused before it
+ * is held, so a hostile file cannot make a reader hold gigabytes.
+ */
+export const DCLM_MAX_LINE_BYTES = 64 << 20
+
+/**
  * Every document of a pool, file by file, line by line (blank lines skipped). A line that is not a
  * JSON object with a string `text` is an error naming file and line.
  */
@@ -80,19 +89,27 @@ export async function* iterateDclmDocuments(pool: string | readonly string[]): A
   for (const file of await listDclmDocumentFiles(pool)) yield* iterateDocumentFile(file)
 }
 
-/** The documents of one JSONL file. */
+/**
+ * The documents of one JSONL file. Lines are split from the decompressed stream here, never longer
+ * than DCLM_MAX_LINE_BYTES, and parsed by the strict JSON reader: invalid UTF-8 and a key twice in a
+ * record (`text` twice: which is the document?) are refused, as tokshuf-rs's serde_json refuses them.
+ */
 export async function* iterateDocumentFile(file: string): AsyncGenerator<DclmDocument> {
-  const lines = createInterface({input: openDecompressed(file), crlfDelay: Infinity})
+  await regularFileSize(file, {code: 'DCB_POOL_INPUT', what: `DCLM documents ${file}`})
   let line = 0
   try {
-    for await (const text of lines) {
+    for await (const bytes of splitLines(readDecompressed(file), DCLM_MAX_LINE_BYTES, (at) => {
+      throw new DcbError('DCB_POOL_INPUT', `DCLM documents ${file}, line ${at}: longer than ${DCLM_MAX_LINE_BYTES} bytes; a DCLM document is at most a few MiB (Common Crawl truncates pages at 1 MiB)`)
+    })) {
       line++
-      if (text.trim() === '') continue
+      const text = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes
+      if (isBlank(text)) continue
       let record: unknown
       try {
-        record = JSON.parse(text)
-      } catch {
-        throw new DcbError('DCB_POOL_INPUT', `DCLM documents ${file}, line ${line}: not valid JSON (starts ${JSON.stringify(text.slice(0, 40))})`)
+        record = parseStrictJsonBytes(text)
+      } catch (error) {
+        if (!(error instanceof StrictJsonError)) throw error
+        throw new DcbError('DCB_POOL_INPUT', `DCLM documents ${file}, line ${line}: not valid JSON (${error.reason}; starts ${JSON.stringify(text.subarray(0, 40).toString('utf8'))})`)
       }
       if (typeof record !== 'object' || record === null || Array.isArray(record)) {
         throw new DcbError('DCB_POOL_INPUT', `DCLM documents ${file}, line ${line}: a JSON ${Array.isArray(record) ? 'array' : typeof record}; expected an object with a "text" string`)
@@ -107,7 +124,38 @@ export async function* iterateDocumentFile(file: string): AsyncGenerator<DclmDoc
     if (error instanceof DcbError) throw error
     const e = error as NodeJS.ErrnoException
     throw new DcbError('DCB_POOL_INPUT', `DCLM documents ${file}: ${e.code === 'ENOENT' ? 'no such file' : `cannot decompress or read (${e.message.split('\n')[0]})`}`)
-  } finally {
-    lines.close()
   }
+}
+
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return false
+  return true
+}
+
+/**
+ * The lines of a byte stream (without their '\n'), each at most `maxBytes`: a longer one calls
+ * `tooLong(line number)`, which throws, as soon as the bytes pass the limit — before the rest of it is read.
+ */
+async function* splitLines(input: AsyncIterable<Buffer>, maxBytes: number, tooLong: (line: number) => never): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = []
+  let partBytes = 0
+  let line = 0
+  for await (const buffer of input) {
+    let start = 0
+    for (let end = buffer.indexOf(0x0a); end !== -1; end = buffer.indexOf(0x0a, start)) {
+      line++
+      if (partBytes + end - start > maxBytes) tooLong(line)
+      const piece = buffer.subarray(start, end)
+      yield partBytes === 0 ? piece : Buffer.concat([...parts, piece])
+      parts = []
+      partBytes = 0
+      start = end + 1
+    }
+    if (start < buffer.length) {
+      if (partBytes + buffer.length - start > maxBytes) tooLong(line + 1)
+      parts.push(buffer.subarray(start))
+      partBytes += buffer.length - start
+    }
+  }
+  if (partBytes > 0) yield Buffer.concat(parts)
 }

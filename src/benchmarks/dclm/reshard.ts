@@ -8,10 +8,11 @@ import {DcbError} from '../../errors.js'
 import {compressionOf} from '../../pool/compression.js'
 import {iterateDocumentFile, listDclmDocumentFiles} from './documents.js'
 import {loadSubset} from '../../subset/lookup.js'
+import type {SubsetRecordLimit} from '../../subset/record-limit.js'
 import {loadTokenizer, shippedTokenizerFile} from '../../tokenizers/index.js'
 import type {DclmScaleRecipe} from './recipe.js'
 import type {ProgressListener} from '../../ui/progress.js'
-import {tempPathFor} from '../../util/atomic-write.js'
+import {removeStaleTemps, tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {createRng, type Rng} from '../../util/rng.js'
 import {pad8, poolIndexSha256, readJsonIfExists} from '../../runner/reshard/out-dir.js'
@@ -54,6 +55,8 @@ export interface TokenizedManifest {
   /** Documents used (repeats counted) and subset records with no document in the pool. */
   documents: number
   missing: number
+  /** Pool documents the subset selects whose id an earlier document already had (both are used). */
+  pool_duplicates: number
   /** Tokens of the documents including their EOT, and padding tokens added. */
   tokens: number
   padding_tokens: number
@@ -71,6 +74,8 @@ export interface ReshardDclmOptions {
   /** A tokenizer.json for recipes whose tokenizer dcbench does not ship (the official gpt-neox-20b). */
   tokenizerFile?: string
   sequencesPerShard?: number
+  /** The most records the subset may hold (see subset/record-limit.ts). */
+  recordLimit: SubsetRecordLimit
   /** Bytes of contexts per local cell (memory for the shuffle). */
   cellBytes?: number
   onProgress?: ProgressListener
@@ -99,7 +104,7 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
   const pad = tokenizer.tokenToId('<|padding|>') ?? eot
   const seed = recipe.recipe.seed
 
-  const subset = await loadSubset(options.subsetFile)
+  const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const files = await listDclmDocumentFiles(options.poolDir)
 
   const existing = await readJsonIfExists<TokenizedManifest>(join(outDir, 'tokenized.json'))
@@ -115,6 +120,8 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
   }
 
   await mkdir(dirname(outDir), {recursive: true})
+  // the temporary folder of a killed run is never resumed (this resharder starts over): remove it
+  await removeStaleTemps(outDir)
   const temp = tempPathFor(outDir)
   await mkdir(join(temp, 'cells'), {recursive: true})
   try {
@@ -127,6 +134,7 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
     const cells = Array.from({length: cellCount}, (_, i) => createWriteStream(join(temp, 'cells', `${pad8(i)}.bin`)))
     const cellCounts = new Array<number>(cellCount).fill(0)
     let documentsRead = 0
+    let duplicates = 0
     let documents = 0
     let tokens = 0
     let padding = 0
@@ -144,7 +152,8 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
       let used = 0
       for await (const doc of iterateDocumentFile(file)) {
         documentsRead++
-        const times = subset.count(doc.id)
+        const {count: times, again} = subset.take(doc.id)
+        if (again) duplicates++
         if (times > 0) {
           const ids = tokenizer.encode(doc.text)
           for (let t = 0; t < times; t++) {
@@ -230,7 +239,8 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
       subset: {file: resolve(options.subsetFile), format: subset.format, fingerprint: subset.fingerprint, size: subset.size, unique: subset.unique},
       pool: {dir: resolve(options.poolDir), files: files.length, documents_read: documentsRead, index_sha256: await poolIndexSha256(options.poolDir)},
       documents,
-      missing: subset.size - documents,
+      missing: subset.missing(),
+      pool_duplicates: duplicates,
       tokens,
       padding_tokens: padding,
       sequences,

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import {applyAggregation, BASELINE_VERSIONS} from '../../eval/dclm/aggregate.js'
-import {readDclmEvalFile} from '../../eval/dclm/eval-file.js'
+import {evaluatedModelHash, readDclmEvalFile} from '../../eval/dclm/eval-file.js'
 import {loadLmSuite} from '../../eval/lm/suite.js'
 import type {SuiteScoring} from '../benchmark.js'
 import {sha256Hex} from '../../util/canonical-json.js'
@@ -22,7 +22,7 @@ export function dclmScoring(benchmark: string, id: string): SuiteScoring {
     suite: suite.name,
     // The DCLM suite file has no version field: its content hash versions it.
     version: `sha256:${sha256Hex(readFileSync(suite.file)).slice(0, 16)}`,
-    tasks: suite.tasks.map((t) => ({key: t.label, name: t.label, group: t.category})),
+    tasks: suite.tasks.map((t) => ({key: t.label, name: t.label, group: t.category, examples: t.datapoints})),
     aggregate(tasks) {
       const out: Record<string, number> = {}
       let data: Record<string, unknown> = {eval_metrics: {icl: tasks}}
@@ -43,6 +43,11 @@ export function dclmScoring(benchmark: string, id: string): SuiteScoring {
       {key: 'Extended', label: `EXTENDED (${suite.tasks.length} tasks, centered)`},
       ...(mmlu ? [{key: 'MMLU', label: 'MMLU'}] : []),
     ],
+    async readModelHash(file) {
+      return evaluatedModelHash(await readDclmEvalFile(file))
+    },
+    // DCLM's eval JSON carries the model hash itself (eval/dclm/eval-file.ts).
+    companionFiles: () => [],
     async readResults(file) {
       const record = await readDclmEvalFile(file)
       const icl = (record.eval_metrics as {icl: Record<string, number>}).icl

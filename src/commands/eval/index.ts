@@ -34,6 +34,7 @@ export default class Eval extends BenchCommand {
     device: Flags.string({description: 'Inference device: cpu, or cuda (onnxruntime CUDA execution provider).', options: ['cpu', 'cuda'], default: 'cpu'}),
     'decode-threads': Flags.integer({description: 'Image worker threads, which decode (and on CPU also encode) batches (default: up to 4, one per core).', min: 1}),
     'batch-tokens': Flags.integer({description: 'dclm: largest model batch in tokens (rows x padded length); default keeps logits under 256 MiB.', min: 1}),
+    heldout: Flags.string({description: "dclm: a tokenized validation set (tokshuf's layout: shard_*.tar of json.gz token lists) for the held-out loss step, written as eval_metrics.perplexity (the loss `bench predict fit --from` fits). At --scale tiny the step runs on generated held-out tiny-world text without it."}),
   }
 
   async run(): Promise<Record<string, unknown>> {
@@ -53,6 +54,7 @@ export default class Eval extends BenchCommand {
       batchSize: flags['batch-size'],
       decodeThreads: flags['decode-threads'],
       batchTokens: flags['batch-tokens'],
+      ...(flags.heldout === undefined ? {} : {heldoutDir: resolve(flags.heldout)}),
       onProgress: (event) => {
         if (quiet) return
         if (event.kind === 'task-start') {

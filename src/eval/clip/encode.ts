@@ -65,8 +65,9 @@ export interface EncodeImagesOptions {
 /**
  * Streams a dataset's samples through the decode pool and the image encoder. Decoding runs ahead
  * (two batches per worker in flight) so the model is never starved. Returns normalised features.
+ * `source` is a webdataset's tar shards, or samples from elsewhere (hub files: one image member each).
  */
-export async function encodeImages(model: ClipModel, pool: DecodePool, shards: readonly string[], options: EncodeImagesOptions): Promise<{features: Float32Array; meta: SampleMeta[]}> {
+export async function encodeImages(model: ClipModel, pool: DecodePool, source: readonly string[] | AsyncIterable<WdsSample>, options: EncodeImagesOptions): Promise<{features: Float32Array; meta: SampleMeta[]}> {
   const d = model.meta.embed_dim
   const chunks: Float32Array[] = []
   const meta: SampleMeta[] = []
@@ -93,7 +94,7 @@ export async function encodeImages(model: ClipModel, pool: DecodePool, shards: r
     batch = []
     inFlight.push(encodeBatch(images).then((features) => ({features, n: images.length})))
   }
-  for await (const sample of readWdsSamples(shards)) {
+  for await (const sample of Array.isArray(source) ? readWdsSamples(source as readonly string[]) : (source as AsyncIterable<WdsSample>)) {
     batch.push(sampleImage(sample))
     meta.push(keepMembers(sample, options.keep))
     if (batch.length === options.batchSize) {

@@ -1,10 +1,10 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 
+import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type ClipModelJson} from '../../contracts/model-json.js'
 import {DcbError} from '../../errors.js'
-import {sha256Hex} from '../../util/canonical-json.js'
 import type {PreprocessConfig} from './preprocess.js'
 import {defaultThreadSplit} from './threads.js'
 import {ClipTokenizer, defaultVocabPath} from './tokenizer.js'
@@ -24,7 +24,7 @@ export interface ClipModel {
   /** The image encoder's ONNX file. */
   imageFile: string
   meta: ClipModelJson
-  /** sha256 over model.json and both ONNX files (in that order, each hashed, then hashed together). */
+  /** The model hash of the whole folder (src/contracts/model-folder.ts): what eval outputs record. */
   hash: string
   device: ClipDevice
   preprocess: PreprocessConfig
@@ -69,7 +69,7 @@ export async function loadClipModel(dir: string, options: LoadClipModelOptions =
   const image = await createSession(imageFile, options)
   const text = await createSession(textFile, options)
   const vocab = existsSync(join(dir, meta.tokenizer.file)) ? join(dir, meta.tokenizer.file) : defaultVocabPath()
-  const hash = sha256Hex([join(dir, 'model.json'), imageFile, textFile].map((f) => sha256Hex(readFileSync(f))).join('\n'))
+  const hash = (await hashModelFolder(dir)).sha256
   const size = meta.preprocess.image_size
   const dim = meta.embed_dim
   const check = (out: ort.Tensor | undefined, n: number, what: string): Float32Array => {

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
@@ -8,7 +8,7 @@ import {harnessVersion} from '../../util/paths.js'
 import {createEvalPool} from '../clip/eval-pool.js'
 import {loadClipModel, type ClipDevice} from '../clip/model.js'
 import {aggregateDataComp, type DataCompAggregation} from './aggregate.js'
-import {appendResultLine, readResultsFile, type DataCompResultRow} from './results-file.js'
+import {appendResultLine, EVAL_INFO_FILE, readEvalInfo, readResultsFile, type DataCompResultRow, type EvalInfo} from './results-file.js'
 import {INFERRED_DETAILS, runTask} from './run-task.js'
 import {loadSuite, selectTasks, type Suite} from './suite.js'
 import {resolveTaskData} from './task-data.js'
@@ -71,22 +71,10 @@ export interface EvaluateDataCompResult {
   inferred: Record<string, string>
 }
 
-/** What binds an output folder to one model and suite (evaluate.py's info.pkl check). */
-interface EvalInfo {
-  model_hash: string
-  suite: string
-  suite_version: string
-}
-
 function checkEvalInfo(outDir: string, info: EvalInfo): void {
-  const file = join(outDir, 'eval_info.json')
-  if (!existsSync(file)) return
-  let existing: Partial<EvalInfo>
-  try {
-    existing = JSON.parse(readFileSync(file, 'utf8')) as Partial<EvalInfo>
-  } catch {
-    throw new DcbError('DCB_EVAL_OUT', `${file}: not valid JSON; remove it or use another --out`)
-  }
+  const file = join(outDir, EVAL_INFO_FILE)
+  const existing = readEvalInfo(file)
+  if (!existing) return
   for (const field of ['model_hash', 'suite', 'suite_version'] as const) {
     if (existing[field] !== info[field]) {
       throw new DcbError('DCB_EVAL_OUT', `${file}: ${field} is ${String(existing[field])}, this evaluation's is ${info[field]}: the output folder belongs to another model or suite`, {
@@ -136,7 +124,7 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
       suggestions: [`bench eval fetch --benchmark datacomp --data ${dataDir} downloads them`],
     })
   }
-  await writeFileAtomic(join(options.outDir, 'eval_info.json'), `${JSON.stringify(info, null, 2)}\n`)
+  await writeFileAtomic(join(options.outDir, EVAL_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`)
 
   const pool = createEvalPool(model, {workers: options.decodeThreads, threads: options.threads})
   const ran: string[] = []

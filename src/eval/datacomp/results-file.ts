@@ -1,7 +1,9 @@
+import {readFileSync} from 'node:fs'
 import {appendFile, readFile} from 'node:fs/promises'
 
 import {DcbError} from '../../errors.js'
 import {parsePythonJson, pythonJsonDumps, type PyJsonValue} from '../../util/python-json.js'
+import {parseStrictJson} from '../../util/strict-json.js'
 
 /** The metric values of one task: floats, null, or (for flagged details) strings and lists. */
 export type TaskMetrics = {[metric: string]: PyJsonValue} & {main_metric?: number | null}
@@ -66,6 +68,41 @@ export function parseResultsJsonl(text: string, file: string): ResultRowAt[] {
     rows.push({key: row.key as string, dataset: row.dataset as string, metrics: metrics as TaskMetrics, line: lineNo})
   }
   return rows
+}
+
+/** The name of the file beside eval_results.jsonl that binds the folder to one model and suite. */
+export const EVAL_INFO_FILE = 'eval_info.json'
+
+/**
+ * What binds an eval output folder to one model and suite (evaluate.py's info.pkl check): the model
+ * hash of the folder it evaluated (src/contracts/model-folder.ts), the suite and its version.
+ */
+export interface EvalInfo {
+  model_hash: string
+  suite: string
+  suite_version: string
+}
+
+/** The eval_info.json at `file`, or undefined when there is none; a malformed one is a one-line error. */
+export function readEvalInfo(file: string): EvalInfo | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new DcbError('DCB_EVAL_OUT', `${file}: cannot read (${(error as NodeJS.ErrnoException).code})`)
+  }
+  let value: unknown
+  try {
+    value = parseStrictJson(text)
+  } catch (error) {
+    throw new DcbError('DCB_EVAL_OUT', `${file}: not valid JSON (${(error as Error).message}); remove it or use another --out`)
+  }
+  const info = value as Partial<EvalInfo> | null
+  if (!info || typeof info !== 'object' || ['model_hash', 'suite', 'suite_version'].some((k) => typeof (info as Record<string, unknown>)[k] !== 'string')) {
+    throw new DcbError('DCB_EVAL_OUT', `${file}: expected {"model_hash", "suite", "suite_version"} strings`)
+  }
+  return info as EvalInfo
 }
 
 /** Reads and parses a results file; a missing or unreadable file is a one-line DcbError. */

@@ -1,26 +1,13 @@
 import {DcbError} from '../../errors.js'
-import type {DecodePool} from '../clip/decode-pool.js'
-import {encodeImages, encodeTexts, logits, normalizeRows, zeroShotClassifier, type SampleMeta} from '../clip/encode.js'
-import {classificationMetrics, groupEval, macroRecallF1, retrievalMetrics, topK, winogavilMetrics, winogavilPrompt, type WinoItem} from '../clip/metrics.js'
-import type {ClipModel} from '../clip/model.js'
+import {encodeImages, logits, zeroShotClassifier, type SampleMeta} from '../clip/encode.js'
+import {classificationMetrics, groupEval, macroRecallF1, topK} from '../clip/metrics.js'
 import {readNpyVector} from '../clip/npy-vector.js'
-import {readEvalDataset, readWdsSamples, sampleClass, type EvalDatasetLayout} from '../clip/webdataset.js'
-import type {PyJsonValue} from '../../util/python-json.js'
+import {readEvalDataset, sampleClass, type EvalDatasetLayout} from '../clip/webdataset.js'
+import {runRetrieval, runWinogavil} from './run-retrieval.js'
 import type {SuiteTask} from './suite.js'
+import type {TaskContext, TaskMetricsOut} from './task-context.js'
 
-/** Everything a task run needs. */
-export interface TaskContext {
-  model: ClipModel
-  pool: DecodePool
-  /** The task's data folder (DataComp eval layout). */
-  dataDir: string
-  batchSize: number
-  /** Images encoded so far in this task, and the task's size. */
-  onProgress?: (done: number, total: number) => void
-}
-
-/** Metrics of one task in evaluate.py's key order, before main_metric is added. */
-export type TaskMetricsOut = Record<string, PyJsonValue>
+export type {TaskContext, TaskMetricsOut} from './task-context.js'
 
 /**
  * Details dcbench had to infer; recorded in the run's eval_info.json and `--json` output so a
@@ -31,8 +18,8 @@ export const INFERRED_DETAILS: Record<string, string> = {
   ties: 'top-k ties keep the lower class index first (torch.topk order among equal logits is unspecified)',
   wilds_empty_groups: 'empty WILDS groups report NaN (datacomp replaces avg_over_groups with scatter-add ÷ count) — inferred from code',
   fmow_other_region: 'every non-empty FMoW region counts in acc_worst_region, as upstream ("Other" never matches numeric group names) — inferred',
-  retrieval_layout: 'Flickr/MSCOCO are read from the webdataset retrieval layout (dataset_type.txt = retrieval, captions one per line in .txt); DataComp reads the nlphuji HF datasets — same images and captions assumed',
-  winogavil_layout: 'WinoGAViL is read from dcbench\'s webdataset layout (one sample per item: json {cue, candidates, associations} + images <key>.<i>.<ext> in candidate order)',
+  retrieval_layout: 'Flickr/MSCOCO are read from the nlphuji hub repos\' own files (CSV + image zip; evaluators/datacomp/suite.yaml hub_files) as their loading scripts read them — the scripts could not be read here, so file and column names are [unverified]; a webdataset retrieval layout (dataset_type.txt = retrieval, captions one per line in .txt) is read too',
+  winogavil_layout: 'WinoGAViL is read from the nlphuji/winogavil repo\'s own files (CSV + image zip; file names [unverified]), or from dcbench\'s webdataset layout (json {cue, candidates, associations} + images <key>.<i>.<ext> in candidate order)',
 }
 
 function labelsOf(meta: SampleMeta[], layout: EvalDatasetLayout): number[] {
@@ -71,6 +58,8 @@ async function classify(ctx: TaskContext, task: SuiteTask, layout: EvalDatasetLa
 
 /** Runs one task of the DataComp suite and returns its metrics as evaluate.py would. */
 export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskMetricsOut> {
+  if (task.type === 'retrieval') return runRetrieval(task, ctx)
+  if (task.type === 'winogavil') return runWinogavil(task, ctx)
   const layout = readEvalDataset(ctx.dataDir)
   switch (task.type) {
     case 'zeroshot_classification': {
@@ -116,10 +105,6 @@ export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskMe
     }
     case 'fairness_multi_objective':
       return runFairness(task, ctx, layout)
-    case 'retrieval':
-      return runRetrieval(task, ctx, layout)
-    case 'winogavil':
-      return runWinogavil(task, ctx, layout)
   }
 }
 
@@ -167,67 +152,4 @@ async function runFairness(task: SuiteTask, ctx: TaskContext, layout: EvalDatase
     ...groupEval('toxicity_crime', toxic.map((t) => (t >= 18 ? 1 : 0)), {fields: ['race'], values: md.map((m) => [m[2] as number])}),
     ...groupEval('toxicity_nonhuman', toxic.map((t) => (t >= 14 && t < 18 ? 1 : 0)), {fields: ['race'], values: md.map((m) => [m[2] as number])}),
   }
-}
-
-async function runRetrieval(task: SuiteTask, ctx: TaskContext, layout: EvalDatasetLayout): Promise<TaskMetricsOut> {
-  const {features, meta} = await encodeImages(ctx.model, ctx.pool, layout.shards, {batchSize: ctx.batchSize, keep: ['txt'], onBatch: (n) => ctx.onProgress?.(n, task.size)})
-  const captions: string[] = []
-  const imageOfText: number[] = []
-  meta.forEach((m, i) => {
-    const text = m.get('txt')?.toString('utf8')
-    if (text === undefined) throw new DcbError('DCB_EVAL_DATA', `${layout.dir}: retrieval sample ${m.get('__key__')?.toString()} has no txt member (captions, one per line)`)
-    // clip_benchmark reads captions with str.splitlines.
-    // eslint-disable-next-line no-control-regex -- str.splitlines' separators include these controls
-    for (const caption of text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/).filter((_, j, all) => !(j === all.length - 1 && all[j] === ''))) {
-      captions.push(caption)
-      imageOfText.push(i)
-    }
-  })
-  const d = ctx.model.meta.embed_dim
-  const texts = await encodeTexts(ctx.model, captions, ctx.batchSize)
-  const scores = new Float32Array(captions.length * meta.length)
-  for (let t = 0; t < captions.length; t++) {
-    for (let i = 0; i < meta.length; i++) {
-      let dot = 0
-      for (let j = 0; j < d; j++) dot += (texts[t * d + j] as number) * (features[i * d + j] as number)
-      scores[t * meta.length + i] = dot
-    }
-  }
-  return retrievalMetrics(scores, captions.length, meta.length, imageOfText)
-}
-
-async function runWinogavil(task: SuiteTask, ctx: TaskContext, layout: EvalDatasetLayout): Promise<TaskMetricsOut> {
-  const d = ctx.model.meta.embed_dim
-  const items: WinoItem[] = []
-  for await (const sample of readWdsSamples(layout.shards)) {
-    const raw = sample.members.get('json')
-    let info: {cue?: unknown; candidates?: unknown; associations?: unknown}
-    try {
-      info = JSON.parse(raw?.toString('utf8') ?? '') as typeof info
-    } catch {
-      throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: WinoGAViL item ${sample.key} has no valid json member {cue, candidates, associations}`)
-    }
-    if (typeof info.cue !== 'string' || !Array.isArray(info.candidates) || !Array.isArray(info.associations)) {
-      throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: WinoGAViL item ${sample.key}: json needs cue (string), candidates and associations (lists)`)
-    }
-    const candidates = info.candidates as string[]
-    const images = candidates.map((_, i) => {
-      const entry = [...sample.members.entries()].find(([ext]) => ext.startsWith(`${i}.`))
-      if (!entry) throw new DcbError('DCB_EVAL_DATA', `${sample.shard}: WinoGAViL item ${sample.key}: image ${i} missing (expected member ${sample.key}.${i}.<jpg|png|webp>)`)
-      return entry[1]
-    })
-    const pixels = await ctx.pool.preprocess(images)
-    const img = await ctx.model.encodeImages(pixels, images.length)
-    const imgN = normalizeRows(img, images.length, d)
-    const txt = await encodeTexts(ctx.model, [winogavilPrompt(info.cue)], 1)
-    const similarities = images.map((_, i) => {
-      let dot = 0
-      for (let j = 0; j < d; j++) dot += (txt[j] as number) * (imgN[i * d + j] as number)
-      return dot
-    })
-    const gold = new Set(info.associations as string[])
-    items.push({similarities, gold: candidates.map((c) => gold.has(c))})
-    ctx.onProgress?.(items.length, task.size)
-  }
-  return winogavilMetrics(items)
 }

@@ -24,6 +24,36 @@ export const TaskType = z.enum([
 ])
 export type TaskType = z.infer<typeof TaskType>
 
+const fileName = z.string().regex(/^[\w.-]+$/, 'a plain file name (letters, digits, . _ -)')
+
+/** The hub repo files of an image–text retrieval set (Flickr, MSCOCO): a CSV and a zip of images. */
+export const RetrievalHubFiles = z.strictObject({
+  /** The CSV, one row per image, in the order the repo's loading script yields its examples. */
+  table: fileName,
+  images_zip: fileName,
+  /** The folder inside the zip that holds the images. */
+  images_folder: fileName,
+  /** The column with the row's image file name. */
+  image_column: z.string().min(1),
+  /** The column with the row's captions as a JSON list of strings. */
+  captions_column: z.string().min(1),
+})
+export type RetrievalHubFiles = z.infer<typeof RetrievalHubFiles>
+
+/** The hub repo files of WinoGAViL: a CSV of items and a zip of candidate images. */
+export const WinogavilHubFiles = z.strictObject({
+  table: fileName,
+  images_zip: fileName,
+  images_folder: fileName,
+  cue_column: z.string().min(1),
+  /** JSON lists of candidate names, and of the names associated with the cue (the gold ones). */
+  candidates_column: z.string().min(1),
+  associations_column: z.string().min(1),
+  /** A candidate's image file name under images_folder; `{}` is the candidate's name. */
+  candidate_image: z.string().regex(/^[^/{}]*\{\}[^/{}]*$/, 'a file name with one {} for the candidate'),
+})
+export type WinogavilHubFiles = z.infer<typeof WinogavilHubFiles>
+
 /** One task of an evaluation suite. */
 export const SuiteTask = z.strictObject({
   /** tasklist key, e.g. `vtab/caltech101`; evaluate.py's task_key and the `key` of a results line. */
@@ -49,6 +79,11 @@ export const SuiteTask = z.strictObject({
   time: z.number().nonnegative().optional(),
   /** Synthetic suites only: what the generated task asks about (src/eval/datacomp/tiny-suite.ts). */
   synthetic: z.strictObject({target: z.enum(['shape', 'colour', 'position', 'scene', 'captions'])}).optional(),
+  /**
+   * Retrieval and WinoGAViL tasks whose hub repo is not a webdataset (the nlphuji sets): the repo
+   * files dcbench reads directly (src/eval/datacomp/hub-files.ts).
+   */
+  hub_files: z.union([RetrievalHubFiles, WinogavilHubFiles]).optional(),
 })
 export type SuiteTask = z.infer<typeof SuiteTask>
 
@@ -115,6 +150,9 @@ export function loadSuiteFile(file: string): Suite {
     }
     if (task.group !== null && !suite.groups.includes(task.group)) {
       throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.group: '${task.group}' is not one of groups (${suite.groups.join(', ')})`)
+    }
+    if (task.hub_files && !('captions_column' in task.hub_files ? task.type === 'retrieval' : task.type === 'winogavil')) {
+      throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.hub_files: ${'captions_column' in task.hub_files ? 'retrieval' : 'winogavil'} columns on a ${task.type} task`)
     }
     if (Boolean(suite.synthetic) !== Boolean(task.synthetic)) {
       throw new DcbError('DCB_SUITE_FILE', `${shown}: tasks.${index}.synthetic: ${suite.synthetic ? 'missing; every task of a synthetic suite needs one' : 'only a suite with a top-level synthetic block can have synthetic tasks'}`)

@@ -7,6 +7,18 @@ import {writeFileAtomic} from '../../util/atomic-write.js'
 import {parsePythonJson, pythonJsonDumps} from '../../util/python-json.js'
 
 /**
+ * The key of dcbench's own block in a DCLM eval JSON (DCLM's tools keep keys they do not know):
+ * `{"model_sha256", "suite", "harness_version"}`, the model folder that was evaluated.
+ */
+export const DCLM_EVAL_DCBENCH_KEY = 'dcbench'
+
+/** The model hash a dcbench-written eval JSON records; undefined for one written by DCLM's own tools. */
+export function evaluatedModelHash(record: EvalRecord): string | undefined {
+  const block = record[DCLM_EVAL_DCBENCH_KEY] as {model_sha256?: unknown} | undefined
+  return typeof block?.model_sha256 === 'string' ? block.model_sha256 : undefined
+}
+
+/**
  * Writes a DCLM eval JSON as DCLM does (`json.dump(output, f, indent=4)`), atomically: the
  * recomputation `bench eval aggregate` does on it reproduces every stored aggregate bit for bit.
  */
@@ -57,6 +69,18 @@ export function validateDclmEvalRecord(data: unknown, file: string): EvalRecord 
     else throw new DcbError('DCB_EVAL_FILE', `${file}: eval_metrics.icl.${task}: expected a number, received ${describe(value)}`)
   }
   return {...record, eval_metrics: {...(metrics as Record<string, unknown>), icl: clean}}
+}
+
+/**
+ * The held-out validation loss an eval JSON records, or null: `eval_metrics.perplexity`, where DCLM
+ * writes open_lm's validation loss (mean token cross-entropy, nats — a loss despite the key's name;
+ * spec dclm.md §7) and `bench eval` writes its held-out loss step's.
+ */
+export function evalFileLoss(record: EvalRecord, file: string): number | null {
+  const value = (record.eval_metrics as Record<string, unknown>).perplexity
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new DcbError('DCB_EVAL_FILE', `${file}: eval_metrics.perplexity: expected a finite number (the held-out loss), received ${describe(value)}`)
+  return value
 }
 
 export interface RecheckDclmFileOptions {

@@ -8,7 +8,8 @@ import {defaultDataDir} from '../../hub/cache.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {aggregateAllVersions, type EvalRecord} from '../dclm/aggregate.js'
-import {writeDclmEvalFile} from '../dclm/eval-file.js'
+import {DCLM_EVAL_DCBENCH_KEY, writeDclmEvalFile} from '../dclm/eval-file.js'
+import {heldoutLoss, readTokshufSequences, tinyHeldoutSequences, type HeldoutLoss} from './heldout-loss.js'
 import {partitionByCategory, readIclFile, type IclDataset} from './icl-data.js'
 import {loadLmModel, type LmDevice, type LmModel} from './model.js'
 import {prepareTask} from './prompts.js'
@@ -23,6 +24,8 @@ export type DclmEvalProgress =
   | {kind: 'task-done'; task: string; accuracy: number; seconds: number}
   | {kind: 'task-cached'; task: string; accuracy: number}
   | {kind: 'task-missing'; task: string; file: string}
+  | {kind: 'heldout-start'; sequences: number; source: string}
+  | {kind: 'heldout-done'; loss: number; tokens: number}
 
 export interface EvaluateDclmOptions {
   /** The model directory (RUN/model, kind "lm"). */
@@ -39,6 +42,11 @@ export interface EvaluateDclmOptions {
   threads?: number
   /** Largest model batch in tokens (see score.ts). */
   maxBatchTokens?: number
+  /**
+   * A tokenized validation set in tokshuf's layout for the held-out loss step. Synthetic suites
+   * always run the step on generated held-out tiny-world text; other suites only when this is given.
+   */
+  heldoutDir?: string
   onProgress?: (event: DclmEvalProgress) => void
 }
 
@@ -67,6 +75,8 @@ export interface EvaluateDclmResult {
   aggregates: EvalRecord
   /** CORE (centered accuracy over the suite's core list, current baselines), or the "N/A …" string. */
   headline: {name: 'Core'; value: number | string}
+  /** The held-out loss step's result (written as `eval_metrics.perplexity`), when it ran. */
+  heldout?: HeldoutLoss
 }
 
 /** What a per-task cache file holds. */
@@ -100,6 +110,7 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
   await mkdir(cacheDir, {recursive: true})
   const maxSeqLen = Math.min(suite.maxSeqLen, model.meta.seq_len)
   const scores = new Map<string, DclmTaskScore>()
+  let heldout: HeldoutLoss | undefined
   const missing: {label: string; file: string}[] = []
   try {
     for (const [index, task] of tasks.entries()) {
@@ -124,6 +135,7 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
       scores.set(task.label, {label: task.label, accuracy: result.accuracy, ...(result.categories ? {categories: result.categories} : {}), examples: result.examples, seconds, cached: false})
       options.onProgress?.({kind: 'task-done', task: task.label, accuracy: result.accuracy, seconds})
     }
+    heldout = await runHeldoutStep(model, suite, options)
     // cached results of tasks not asked for this time still belong to this model's eval JSON
     for (const task of suite.tasks) {
       if (scores.has(task.label)) continue
@@ -139,13 +151,16 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
     const score = scores.get(task.label)
     if (score) icl[task.label] = score.accuracy
   }
-  const record = aggregateAllVersions(
-    {name: suite.evalName, uuid: randomUUID(), model: model.meta.model, creation_date: pacificTimestamp(new Date()), eval_metrics: {icl}},
+  const aggregated = aggregateAllVersions(
+    // `perplexity` is where DCLM's eval JSON keeps open_lm's validation loss (spec dclm.md §7)
+    {name: suite.evalName, uuid: randomUUID(), model: model.meta.model, creation_date: pacificTimestamp(new Date()), eval_metrics: {icl, ...(heldout ? {perplexity: heldout.loss} : {})}},
     suite.aggregation,
   )
+  // Which model folder this evaluated (its model hash), so `bench submit` can bind the scores to it.
+  const record: EvalRecord = {...aggregated, [DCLM_EVAL_DCBENCH_KEY]: {model_sha256: model.hash, suite: suite.name, harness_version: harnessVersion()}}
   const evalFile = join(options.outDir, `evaluation_${model.meta.model.replaceAll('/', '-')}_${basename(suite.evalName)}.json`)
   await writeDclmEvalFile(evalFile, record)
-  const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = record
+  const {name: _n, uuid: _u, model: _m, creation_date: _c, eval_metrics: _e, ...aggregates} = aggregated
   return {
     evalFile,
     record,
@@ -156,7 +171,27 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
     missing,
     aggregates,
     headline: {name: 'Core', value: record.Core as number | string},
+    ...(heldout ? {heldout} : {}),
   }
+}
+
+/** The held-out loss step (heldout-loss.ts): tiny-world text for synthetic suites, else `heldoutDir` if given. */
+async function runHeldoutStep(model: LmModel, suite: LmSuite, options: EvaluateDclmOptions): Promise<HeldoutLoss | undefined> {
+  let sequences: number[][]
+  let source: string
+  if (options.heldoutDir !== undefined) {
+    sequences = await readTokshufSequences(options.heldoutDir)
+    source = options.heldoutDir
+  } else if (suite.synthetic) {
+    sequences = tinyHeldoutSequences(model.tokenizer, suite.synthetic.worldSeed, model.meta.seq_len, model.meta.eot_token_id)
+    source = `tiny-world:${suite.synthetic.worldSeed}`
+  } else {
+    return undefined
+  }
+  options.onProgress?.({kind: 'heldout-start', sequences: sequences.length, source})
+  const result = await heldoutLoss(model, sequences, source, {maxBatchTokens: options.maxBatchTokens})
+  options.onProgress?.({kind: 'heldout-done', loss: result.loss, tokens: result.tokens})
+  return result
 }
 
 function selectTasks(suite: LmSuite, labels: string[] | undefined): LmTask[] {

@@ -1,9 +1,9 @@
-import {createHash} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import * as ort from 'onnxruntime-node'
 
+import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
 import {DcbError} from '../../errors.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
@@ -21,7 +21,7 @@ export interface LoadLmModelOptions {
 export interface LmModel {
   dir: string
   meta: LmModelJson
-  /** sha256 over model.json, model.onnx and tokenizer.json (each hashed, then the three hashes). */
+  /** The model hash of the whole folder (src/contracts/model-folder.ts): what eval outputs record. */
   hash: string
   device: LmDevice
   tokenizer: TextTokenizer
@@ -41,8 +41,7 @@ export async function loadLmModel(dir: string, options: LoadLmModelOptions = {})
   const tokenizerFile = join(dir, meta.tokenizer)
   for (const file of [onnxFile, tokenizerFile]) if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: file not found (named by ${metaFile})`)
   const tokenizer = loadTokenizer(tokenizerFile)
-  const hashes = [metaFile, onnxFile, tokenizerFile].map((f) => createHash('sha256').update(readFileSync(f)).digest('hex'))
-  const hash = createHash('sha256').update(hashes.join('\n')).digest('hex')
+  const hash = (await hashModelFolder(dir)).sha256
   const device = options.device ?? 'cpu'
   let session: ort.InferenceSession
   try {

@@ -82,7 +82,7 @@ export async function scoreSequences(model: LmModel, sequences: readonly ScoredS
 }
 
 /** −log softmax(logits)[target] in float64, and the first argmax. */
-function tokenLoss(logits: Float32Array, offset: number, vocab: number, target: number): {loss: number; argmax: number} {
+export function tokenLoss(logits: Float32Array, offset: number, vocab: number, target: number): {loss: number; argmax: number} {
   let max = Number.NEGATIVE_INFINITY
   let argmax = 0
   for (let v = 0; v < vocab; v++) {

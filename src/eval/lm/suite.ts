@@ -84,6 +84,8 @@ const SuiteFile = z.strictObject({
   core_list: z.string(),
   /** The task reported as MMLU, if the suite has one. */
   mmlu_task: z.string().optional(),
+  /** Named task sets an average top-1 error is taken over (Gadre et al.'s, spec dclm.md §9.1). */
+  error_task_sets: z.record(z.string().regex(/^[a-z0-9_-]+$/), z.array(z.string()).min(1)).optional(),
   /** Synthetic suites: the task files are generated (src/eval/lm/tiny-suite.ts), not read from --data. */
   synthetic: z.strictObject({generator: z.literal('tiny-world-icl'), world_seed: z.number().int().nonnegative()}).optional(),
 })
@@ -125,6 +127,8 @@ export interface LmSuite {
   /** Labels of the CORE tasks, in list order. */
   core: string[]
   mmluTask?: string
+  /** Named task sets for average top-1 errors (`error_task_sets`), plus `core` (the CORE list) and `all`. */
+  errorTaskSets: Record<string, string[]>
   /** Set for generated suites (the tiny suite): the text world its tasks are drawn from. */
   synthetic?: {generator: 'tiny-world-icl'; worldSeed: number}
 }
@@ -181,6 +185,10 @@ function suiteProblems(data: SuiteFileData): string[] {
   if (!(data.core_list in data.aggregations)) problems.push(`core_list: '${data.core_list}' is not a key of aggregations`)
   else for (const label of data.aggregations[data.core_list]!) if (!labels.has(label)) problems.push(`aggregations.${data.core_list}: '${label}' is not a task (CORE needs every task)`)
   if (data.mmlu_task !== undefined && !labels.has(data.mmlu_task)) problems.push(`mmlu_task: '${data.mmlu_task}' is not a task`)
+  for (const [set, list] of Object.entries(data.error_task_sets ?? {})) {
+    for (const label of list) if (!labels.has(label)) problems.push(`error_task_sets.${set}: '${label}' is not a task`)
+    if (new Set(list).size !== list.length) problems.push(`error_task_sets.${set}: a task appears twice`)
+  }
   return problems
 }
 
@@ -219,6 +227,7 @@ function resolveSuite(data: SuiteFileData, file: string): LmSuite {
       currentVersion: data.current_version,
     },
     core: data.aggregations[data.core_list]!,
+    errorTaskSets: {...data.error_task_sets, core: [...data.aggregations[data.core_list]!], all: tasks.map((t) => t.label)},
     ...(data.mmlu_task === undefined ? {} : {mmluTask: data.mmlu_task}),
     ...(data.synthetic === undefined ? {} : {synthetic: {generator: data.synthetic.generator, worldSeed: data.synthetic.world_seed}}),
   }

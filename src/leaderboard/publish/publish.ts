@@ -6,9 +6,10 @@ import type {ProgressListener} from '../../ui/progress.js'
 import {tempPathFor} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
 import {readBoardText, type BoardRecord} from '../board.js'
+import {contaminationRecordProblem} from '../contamination-record.js'
 import type {Keyring} from '../keyring.js'
 import {rankBoards, type RankedBoard} from '../rank.js'
-import {checkSignatures} from '../signing.js'
+import {checkSignatures, entryId} from '../signing.js'
 import type {SuiteResolver} from '../suites.js'
 import {htmlAssets, renderHtml} from './render-html.js'
 import {renderCsv, renderMarkdown} from './render-tables.js'
@@ -63,7 +64,12 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
       }
     })
     signaturesChecked = checks.length
+    records.forEach((record, i) => {
+      const problem = contaminationRecordProblem(record, options.keyring as Keyring)
+      if (problem) throw new DcbError('DCB_ENTRY_REJECTED', `${file}:${lineOf(text, i)}: entry ${record.entry_id.slice(0, 12)}…: ${problem}`)
+    })
   }
+  checkRecordsAgainstEntries(records, file, text)
 
   const boards = rankBoards(records, options.suites)
   const outDir = resolve(options.outDir)
@@ -115,6 +121,21 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
     entries: records.length,
     signaturesChecked,
   }
+}
+
+/**
+ * What a board line says about its entry must be true of the entry: its id is the entry's, and
+ * `verified` names the organizer re-run behind it. A line edited by hand is refused, not published.
+ */
+function checkRecordsAgainstEntries(records: readonly BoardRecord[], file: string, text: string): void {
+  records.forEach((record, i) => {
+    if (entryId(record.entry) !== record.entry_id) {
+      throw new DcbError('DCB_BOARD', `${file}:${lineOf(text, i)}: entry_id ${record.entry_id.slice(0, 16)}… is not the id of the entry on this line (the board file was edited)`)
+    }
+    if (record.status === 'verified' && !record.rerun) {
+      throw new DcbError('DCB_BOARD', `${file}:${lineOf(text, i)}: status 'verified' without the organizer re-run that verified it (the board file was edited)`)
+    }
+  })
 }
 
 /** The 1-based line of the index-th record (records are the non-empty lines). */

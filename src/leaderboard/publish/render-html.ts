@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 import {packageRoot} from '../../util/paths.js'
-import type {RankedBoard} from '../rank.js'
+import type {RankedBoard, RankedRow} from '../rank.js'
 import {boardTitle, formatScore, summaryColumns} from './render-tables.js'
 
 /** Rows of the per-task heatmap: the best entries of each board (all tasks × this many rows). */
@@ -71,11 +71,11 @@ function renderBoardSection(board: RankedBoard): string {
           const name = row.method_link ? `<a href="${escapeHtml(row.method_link)}" rel="nofollow noopener">${escapeHtml(row.method)}</a>` : escapeHtml(row.method)
           return `<td${cls} data-value="${escapeHtml(row.method)}" title="${escapeHtml(row.description)}">${name}</td>`
         }
-        if (c.label === 'Status') return `<td data-value="${row.status}"><span class="status ${row.status}">${row.status}</span>${row.origin === 'external' ? ' <span class="origin external">external checkpoint</span>' : ''}</td>`
-        if (c.label === 'Dataset size' || c.label === 'Documents') return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
+        if (c.label === 'Status') return `<td data-value="${escapeHtml(row.status)}"><span class="status ${escapeHtml(row.status)}">${escapeHtml(row.status)}</span>${row.origin === 'external' ? ' <span class="origin external">external checkpoint</span>' : ''}${contaminationBadge(row)}</td>`
+        if (c.label === board.size_column) return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
         return `<td${cls}>${escapeHtml(String(value))}</td>`
       })
-      return `<tr data-entry="${row.entry_id}">${cells.join('')}</tr>`
+      return `<tr data-entry="${escapeHtml(row.entry_id)}">${cells.join('')}</tr>`
     })
     .join('\n')
   return `<section class="board" id="board-${escapeHtml(board.id)}">
@@ -92,6 +92,17 @@ ${body}
 <figure><div class="plot heatmap" id="heatmap-${escapeHtml(board.id)}" role="img" aria-label="per-task scores"></div><figcaption>Main metric per task for the ${Math.min(HEATMAP_ROWS, board.rows.length)} best entries.</figcaption></figure>
 </div>
 </section>`
+}
+
+/** The organizer's contamination check of an entry, as a badge whose title gives the details. */
+function contaminationBadge(row: RankedRow): string {
+  const c = row.contamination
+  if (!c) return ''
+  const found = c.found.map((f) => `${f.task}: ${f.found} of ${f.total} ${f.kind}`).join('; ')
+  const title = `Organizer check against ${c.suite} (${c.checked_at.slice(0, 10)}, key ${c.key_id.slice(0, 12)}…): ${c.records_flagged} of ${c.records_checked} training records hold eval items${found ? ` — ${found}` : ''}`
+  const tasks = new Set(c.found.map((f) => f.task)).size
+  const label = c.clean ? 'no eval overlap' : `eval overlap: ${tasks} task${tasks === 1 ? '' : 's'}`
+  return ` <span class="contamination ${c.clean ? 'clean' : 'flagged'}" title="${escapeHtml(title)}">${escapeHtml(label)}</span>`
 }
 
 /** The compact data the page's plots draw: every entry for the scatter, the top rows for the heatmap. */

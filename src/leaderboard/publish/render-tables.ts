@@ -17,9 +17,10 @@ export function summaryColumns(board: RankedBoard): {label: string; value: (row:
   ]
 }
 
-/** A row's status as boards print it; an external checkpoint's entry says so. */
+/** A row's status as boards print it: an external checkpoint's entry and a contamination check say so. */
 export function statusText(row: RankedRow): string {
-  return row.origin === 'external' ? `${row.status} (external checkpoint)` : row.status
+  const status = row.origin === 'external' ? `${row.status} (external checkpoint)` : row.status
+  return row.contamination ? `${status}, ${row.contamination.clean ? 'no eval overlap' : 'eval overlap'}` : status
 }
 
 /** RFC 4180 CSV: one header line, then one line per ranked entry with every aggregate and task score. */
@@ -51,7 +52,9 @@ function numberField(value: number | undefined): number | string {
 
 function csvField(value: string | number): string {
   if (typeof value === 'number') return String(value)
-  const text = value
+  // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR before one) as a formula:
+  // OWASP's defence, a leading apostrophe, keeps entry text text.
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
@@ -64,15 +67,42 @@ export function renderMarkdown(boards: readonly RankedBoard[], generatedAt: stri
     out.push(`| ${columns.map((c) => c.label).join(' | ')} |`)
     out.push(`|${columns.map((c) => (c.numeric ? '---:' : '---')).join('|')}|`)
     for (const row of board.rows) {
-      out.push(`| ${columns.map((c) => markdownCell(c.label === 'Method' && row.method_link ? `[${row.method}](${row.method_link})` : String(c.value(row)))).join(' | ')} |`)
+      out.push(`| ${columns.map((c) => (c.label === 'Method' ? markdownLink(row.method, row.method_link) : markdownText(String(c.value(row))))).join(' | ')} |`)
     }
     out.push('')
   }
   return out.join('\n')
 }
 
-function markdownCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ')
+/**
+ * Entry text as Markdown that renders as the text itself: HTML's special characters as entities (a
+ * renderer that passes raw HTML through shows them as text), the punctuation that makes Markdown inside
+ * a table cell backslash-escaped (no link, image, code, emphasis or cell break can be made from it),
+ * line breaks as spaces.
+ */
+export function markdownText(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[&<>]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;'})[c] as string)
+    .replace(/[\\`*_[\]()!|~]/g, '\\$&')
+}
+
+/** A method name linked to its http(s) write-up; any other link is left out. */
+function markdownLink(text: string, link: string | undefined): string {
+  const url = link === undefined ? undefined : httpUrl(link)
+  return url ? `[${markdownText(text)}](${url})` : markdownText(text)
+}
+
+/** The URL with the characters that would end a Markdown link destination percent-encoded; undefined unless http(s). */
+function httpUrl(link: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(link)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+  return url.href.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
 }
 
 export function boardTitle(board: RankedBoard): string {

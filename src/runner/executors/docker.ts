@@ -3,18 +3,28 @@ import {PassThrough} from 'node:stream'
 import Docker from 'dockerode'
 
 import {DcbError} from '../../errors.js'
+import {containerUser, shareRunDir} from './container-user.js'
 import {lineSplitter} from './lines.js'
 import {CONTAINER_DATA, CONTAINER_OUT, type ExecutorOutcome, type ExecutorRun} from './types.js'
 
 /**
  * The Docker executor (dockerode, so no docker CLI is needed): one container per attempt with the
  * data mounted read-only at /data, the run directory at /out, no network, the run's CPU and memory
- * limits, the caller's uid:gid, NVIDIA device requests for GPUs and `ai.dcbench.*` labels. Output is
- * streamed line by line; the container is removed when the attempt ends, however it ends.
+ * limits, NVIDIA device requests for GPUs and `ai.dcbench.*` labels. The image is not trusted
+ * (docs/security.md): the container runs without root (container-user.ts), without capabilities or
+ * new privileges, under a PID limit, on a read-only root filesystem with a tmpfs at /tmp (its HOME).
+ * Output is streamed line by line; the container is removed when the attempt ends, however it ends.
  */
 
 /** Seconds `docker stop` waits after SIGTERM before SIGKILL: time for the trainer's checkpoint. */
 const STOP_GRACE_SECONDS = 120
+
+/**
+ * Tasks (processes and threads) a training container may hold. A GPU node's trainer is about a
+ * thousand at most — torchrun's ranks, each with data-loader workers, CUDA, NCCL and autograd threads
+ * — so this leaves room and still stops a fork bomb long before the host's pid_max (32768 by default).
+ */
+export const CONTAINER_PIDS_LIMIT = 4096
 
 let client: Docker | undefined
 /** The engine client (DOCKER_HOST or the default socket). */
@@ -47,10 +57,6 @@ export async function containersWithLabel(label: string, value: string, docker: 
   return docker.listContainers({all: true, filters: {label: [`${label}=${value}`]}})
 }
 
-function callerUser(): string | undefined {
-  return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? `${process.getuid()}:${process.getgid()}` : undefined
-}
-
 export interface DockerRun extends ExecutorRun {
   /** Image tag or id. */
   image: string
@@ -58,7 +64,8 @@ export interface DockerRun extends ExecutorRun {
 
 /** A container's environment: the run's variables plus the contract's fixed paths (docs/containers.md). */
 export function containerEnvironment(env: Record<string, string>): Record<string, string> {
-  return {...env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp'}
+  // USER: the uid may have no passwd entry in the image, and getpass.getuser() (torch, triton) asks for one without it.
+  return {...env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp', USER: 'dcbench'}
 }
 
 /** The bind mounts of a container: data read-only at /data, the run folder at /out, and any extra ones. */
@@ -67,6 +74,8 @@ export function containerBinds(run: Pick<ExecutorRun, 'dataDir' | 'runDir' | 'ex
 }
 
 export async function runInDocker(run: DockerRun, docker: Docker = dockerClient()): Promise<ExecutorOutcome> {
+  const user = containerUser()
+  await shareRunDir(run.runDir, user)
   const env = containerEnvironment(run.env)
   let container: Docker.Container
   try {
@@ -74,7 +83,7 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
       Image: run.image,
       Cmd: run.command,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      User: callerUser(),
+      User: `${user.uid}:${user.gid}`,
       ...(run.workingDir === null ? {} : {WorkingDir: run.workingDir ?? '/tmp'}),
       Labels: run.labels,
       AttachStdout: true,
@@ -88,6 +97,15 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
         NanoCpus: Math.round(run.threads * 1e9),
         // PyTorch data loading and OpenMP use shared memory; Docker's default 64 MiB is too small.
         ShmSize: Math.min(run.memoryBytes, 1 << 30),
+        // No trainer needs a capability (GPUs are set up by the NVIDIA runtime hook, outside), nor
+        // setuid binaries, nor to write outside /out and /tmp.
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges:true'],
+        PidsLimit: CONTAINER_PIDS_LIMIT,
+        ReadonlyRootfs: true,
+        // Owned by the container's user: Docker gives the tmpfs the mode of the image's /tmp, which
+        // need not let that user write. Not noexec: triton loads the kernels it builds from HOME.
+        Tmpfs: {'/tmp': `rw,nosuid,nodev,mode=1777,uid=${user.uid},gid=${user.gid}`},
         ...(run.gpus > 0 ? {DeviceRequests: [{Driver: 'nvidia', Count: run.gpus, Capabilities: [['gpu']]}]} : {}),
       },
     })

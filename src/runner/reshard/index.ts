@@ -1,11 +1,12 @@
 import type {ReshardOutcome, ReshardRunOptions} from '../../benchmarks/benchmark.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
+import {largestRecordLimit, recordLimitOf} from '../../subset/scale-limit.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {poolScale} from './out-dir.js'
 
 /** `bench reshard`: the subset's training data in the benchmark's training format. */
-export interface ReshardOptions extends Omit<ReshardRunOptions<unknown, unknown>, 'scale'> {
+export interface ReshardOptions extends Omit<ReshardRunOptions<unknown, unknown>, 'scale' | 'recordLimit'> {
   benchmark: string
   /** The recipe scale; defaults to the scale recorded in `POOL/pool.json` (synthetic pools). DCLM needs it. */
   scale?: string
@@ -32,6 +33,8 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
   const outcome = await benchmark.reshard.run({
     scale: recipe, subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir,
     tokenizerFile: options.tokenizerFile, shardSize: options.shardSize, onProgress: options.onProgress,
+    // the scale's budget caps the subset; without a scale, the largest of the benchmark's scales
+    recordLimit: recipe ? recordLimitOf(recipe) : largestRecordLimit({benchmark: benchmark.id, tracksDir: options.tracksDir}),
   })
   const {scale: resultScale, ...facts} = outcome
   return {benchmark: benchmark.id, scale: resultScale, out: options.outDir, ...facts, seconds: (Date.now() - started) / 1000}

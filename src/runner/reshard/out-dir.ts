@@ -1,23 +1,19 @@
-import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
 import {fileSha256} from '../../util/file-sha256.js'
+import {asJsonObject, readJsonFile} from '../../util/json-file.js'
 
-/** Parses a JSON file; undefined when it does not exist. A malformed file is a one-line error. */
+/** A reshard's own JSON files (manifests, state) list every shard: generous, but bounded. */
+const MAX_OUTPUT_JSON_BYTES = 512 << 20
+
+/**
+ * Parses one of a reshard output's JSON files strictly (util/json-file); undefined when it does not
+ * exist. A malformed, oversized or non-regular file is a one-line error.
+ */
 export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new DcbError('DCB_RESHARD_OUT', `${file}: cannot read (${(error as NodeJS.ErrnoException).code})`)
-  }
-  try {
-    return JSON.parse(text) as T
-  } catch {
-    throw new DcbError('DCB_RESHARD_OUT', `${file}: not valid JSON; delete the folder and reshard again`)
-  }
+  return (await readJsonFile(file, {code: 'DCB_RESHARD_OUT', what: file, maxBytes: MAX_OUTPUT_JSON_BYTES, allowMissing: true})) as T | undefined
 }
 
 /** Creates `dir` when missing; lists it. A file in its place is an error. */
@@ -40,12 +36,10 @@ export async function poolIndexSha256(poolDir: string): Promise<string | null> {
   return info?.isFile() ? fileSha256(file) : null
 }
 
-/** The scale a synthetic pool was made for (`POOL/pool.json`), if any. */
+/** The scale a synthetic pool was made for (`POOL/pool.json`, a few hundred bytes), if any. */
 export async function poolScale(poolDir: string): Promise<string | undefined> {
-  const meta = await readFile(join(poolDir, 'pool.json'), 'utf8').then(
-    (t) => JSON.parse(t) as {scale?: unknown},
-    () => undefined,
-  )
+  const file = join(poolDir, 'pool.json')
+  const meta = asJsonObject(await readJsonFile(file, {code: 'DCB_POOL_INPUT', what: `pool ${file}`, maxBytes: 1 << 20, allowMissing: true}))
   return typeof meta?.scale === 'string' ? meta.scale : undefined
 }
 

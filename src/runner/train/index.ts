@@ -13,7 +13,7 @@ import {launchAttempt} from './launch.js'
 import {requireGpus} from '../gpus.js'
 import {trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
 import {officialPlan} from './official-plan.js'
-import {applyReport, endAttempt, failureOf, outputsError, readFinal, resultOf, startRecord} from './record.js'
+import {endAttempt, failureOf, outputsError, readFinal, recordModelOfOldRun, recordReport, resultOf, startRecord} from './record.js'
 import {prepareRunFolder, previousRun} from './run-folder.js'
 import type {TrainOptions, TrainResult} from './types.js'
 
@@ -51,6 +51,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
   const previous = await previousRun(runDir, recipe, data, official?.smoke !== null && official !== null)
   if (previous?.exit_status === 'complete' && (options.maxSteps === undefined || previous.max_steps === null)) {
+    if (!previous.model) await recordModelOfOldRun(runDir, previous, notes)
     return resultOf(previous, runDir, 0, true, null, notes)
   }
   if (official && !official.smoke && options.image === undefined) await requireGpus(gpus, `${recipe.benchmark} ${recipe.scale}`)
@@ -90,8 +91,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   options.onProgress?.({phase: 'validate'})
   const report = await validateOutputs({runDir, benchmark: recipe.benchmark, scale: recipe.scale, recipeHash: recipe.hash, maxSteps: options.maxSteps})
 
-  // 6. record the verdict
-  applyReport(manifest, report)
+  // 6. record the verdict (and the model's files)
+  await recordReport(manifest, report, runDir)
   await writeRunManifest(runDir, manifest)
   if (!report.ok) throw outputsError(report)
   return resultOf(manifest, runDir, (Date.now() - started) / 1000, false, attempt.resumed_from_step, notes)

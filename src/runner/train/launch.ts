@@ -1,13 +1,15 @@
-import {createWriteStream} from 'node:fs'
+import {constants, createWriteStream} from 'node:fs'
 import {join} from 'node:path'
 
 import type {RunAttempt, RunManifest} from '../../contracts/run-manifest.js'
+import {openInsideSync} from '../../util/no-follow.js'
 import {harnessVersion} from '../../util/paths.js'
 import {runInDocker} from '../executors/docker.js'
 import {runLocally} from '../executors/local.js'
 import type {ExecutorOutcome, ExecutorRun} from '../executors/types.js'
 import {LABELS, type Execution} from './executor-choice.js'
 import type {TrainerFollower} from './follow.js'
+import {refusingPlanted} from './run-folder.js'
 import type {TrainOptions} from './types.js'
 
 export interface LaunchInputs {
@@ -23,11 +25,14 @@ export interface LaunchInputs {
 /**
  * Step 3 of `train()`: one attempt of the trainer under the container contract (docs/containers.md)
  * — the data read-only, the run folder writable, the environment the contract names — with every
- * output line appended to RUN/logs/train.log between two `# dcbench:` marker lines.
+ * output line appended to RUN/logs/train.log between two `# dcbench:` marker lines. The log is opened
+ * once, before the trainer starts, and never through a link (src/util/no-follow.ts).
  */
 export async function launchAttempt(inputs: LaunchInputs): Promise<ExecutorOutcome> {
   const {options, execution, manifest, attempt, follower} = inputs
-  const log = createWriteStream(join(inputs.runDir, 'logs/train.log'), {flags: 'a'})
+  // Opened before the container starts, refusing a link an earlier attempt's trainer left there.
+  const fd = refusingPlanted(() => openInsideSync(inputs.runDir, 'logs/train.log', constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT))
+  const log = createWriteStream(join(inputs.runDir, 'logs/train.log'), {fd})
   log.write(`# dcbench: attempt ${manifest.attempts.length} (${execution.executor}${execution.image ? ` ${execution.image}` : ''}) started ${attempt.started_at}\n`)
   const run: ExecutorRun = {
     dataDir: inputs.dataDir,

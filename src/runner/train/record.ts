@@ -1,15 +1,16 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
-import {RUN_MANIFEST_FORMAT, type RunAttempt, type RunManifest, type RunStatus} from '../../contracts/run-manifest.js'
+import {RUN_MANIFEST_FORMAT, writeRunManifest, type RunAttempt, type RunManifest, type RunStatus} from '../../contracts/run-manifest.js'
+import {hashModelFolder} from '../../contracts/model-folder.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
+import {readFileInsideSync} from '../../util/no-follow.js'
 import {harnessVersion} from '../../util/paths.js'
 import type {ExecutorOutcome} from '../executors/types.js'
 import type {FinalJson} from '../trainer-events.js'
-import type {ValidationReport} from '../validate-outputs.js'
+import {FINAL_JSON_MAX_BYTES, type ValidationReport} from '../validate-outputs.js'
 import type {Execution} from './executor-choice.js'
 import type {OfficialPlan} from './official-plan.js'
 import type {TrainResult} from './types.js'
@@ -69,6 +70,7 @@ export function startRecord(inputs: StartRecordInputs): {manifest: RunManifest; 
     steps_total: previous?.steps_total ?? null,
     final_loss: previous?.final_loss ?? null,
     validation: null,
+    model: null,
     harness_version: harnessVersion(),
     pins: execution.pins,
     upstream_args: inputs.official?.upstreamArgs ?? null,
@@ -111,8 +113,16 @@ export function failureOf(manifest: RunManifest, outcome: ExecutorOutcome, runDi
   })}
 }
 
-/** The post-run checks' verdict in the manifest: status, problems, and the trainer's final numbers. */
-export function applyReport(manifest: RunManifest, report: ValidationReport): void {
+/**
+ * The post-run checks' verdict in the manifest: status, problems, the trainer's final numbers, and —
+ * for outputs that passed — the sha256 of every model file (what `bench submit` binds the scores to).
+ */
+export async function recordReport(manifest: RunManifest, report: ValidationReport, runDir: string): Promise<void> {
+  applyReport(manifest, report)
+  if (report.ok) manifest.model = await hashModelFolder(join(runDir, 'model'))
+}
+
+function applyReport(manifest: RunManifest, report: ValidationReport): void {
   manifest.validation = {ok: report.ok, problems: report.problems}
   if (report.final) {
     manifest.steps = report.final.steps
@@ -130,13 +140,27 @@ export function outputsError(report: ValidationReport): DcbError {
   })
 }
 
-/** RUN/final.json when the trainer wrote it (it does so last). */
+/**
+ * RUN/final.json when the trainer wrote it (it does so last); undefined when it did not, or left
+ * something else there (a link, a FIFO: the post-run checks name it).
+ */
 export function readFinal(runDir: string): FinalJson | undefined {
   try {
-    return JSON.parse(readFileSync(join(runDir, 'final.json'), 'utf8')) as FinalJson
+    return JSON.parse(readFileInsideSync(runDir, 'final.json', FINAL_JSON_MAX_BYTES).toString('utf8')) as FinalJson
   } catch {
     return undefined
   }
+}
+
+/**
+ * A run finished by a dcbench before run.json version 2 names no model files: record them now (the
+ * folder is the one the post-run checks accepted), so the run can be submitted.
+ */
+export async function recordModelOfOldRun(runDir: string, manifest: RunManifest, notes: string[]): Promise<void> {
+  manifest.model = await hashModelFolder(join(runDir, 'model'))
+  manifest.format = RUN_MANIFEST_FORMAT
+  await writeRunManifest(runDir, manifest)
+  notes.push(`${join(runDir, 'run.json')}: recorded the sha256 of the model files (run.json version 2)`)
 }
 
 export function resultOf(m: RunManifest, runDir: string, seconds: number, already: boolean, resumed: number | null, notes: string[]): TrainResult {

@@ -3,11 +3,12 @@ import {mkdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
-import {readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
+import {plantedError, readRunManifestIfExists, type RunManifest} from '../../contracts/run-manifest.js'
 import {DcbError} from '../../errors.js'
 import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
+import {ensureDirInside, lstatInside, UnsafePathError} from '../../util/no-follow.js'
 import type {OfficialPlan} from './official-plan.js'
 
 /**
@@ -36,16 +37,33 @@ export async function previousRun(runDir: string, recipe: ScaleRecipe, data: Tra
   return previous
 }
 
+/** Runs `action`, turning a refused path in RUN into DCB_RUN_PLANTED. */
+export function refusingPlanted<T>(action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw plantedError(error)
+    throw error
+  }
+}
+
 /**
  * Creates RUN/logs and writes RUN/recipe.json — the frozen recipe, its hash, this run's infrastructure
  * split and, for a smoke run, its overrides — and the files a smoke run needs (its tiny model config).
+ * Nothing an earlier trainer left in RUN is followed (a planted link is refused).
  */
 export async function prepareRunFolder(runDir: string, recipe: ScaleRecipe, track: string, infra: InfraPlan, official: OfficialPlan | null = null): Promise<void> {
-  await mkdir(join(runDir, 'logs'), {recursive: true})
-  for (const [path, content] of Object.entries(official?.files ?? {})) {
-    await mkdir(dirname(join(runDir, path)), {recursive: true})
-    await writeFileAtomic(join(runDir, path), content)
-  }
+  await mkdir(runDir, {recursive: true})
+  const written = ['recipe.json', ...Object.keys(official?.files ?? {})]
+  refusingPlanted(() => {
+    ensureDirInside(runDir, 'logs')
+    for (const path of written) {
+      if (dirname(path) !== '.') ensureDirInside(runDir, dirname(path))
+      const previous = lstatInside(runDir, path)
+      if (previous && !previous.isFile()) throw new UnsafePathError(join(runDir, path), 'not a regular file')
+    }
+  })
+  for (const [path, content] of Object.entries(official?.files ?? {})) await writeFileAtomic(join(runDir, path), content)
   await writeFileAtomic(join(runDir, 'recipe.json'), `${JSON.stringify(recipeDocument(recipe, track, infra, official), null, 2)}\n`)
 }
 

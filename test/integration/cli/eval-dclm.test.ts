@@ -19,11 +19,13 @@ beforeAll(async () => {
 
 interface EvalJson {
   suite: string
+  data_source?: {repo: string; commit: string; files_as_recorded: number; files_different: string[]}
   evalFile: string
   tasks: {label: string; accuracy: number; cached: boolean; categories?: Record<string, number>}[]
   missing: {label: string}[]
   headline: {name: string; value: number | string}
   aggregates: Record<string, unknown>
+  heldout_loss?: {loss: number; tokens: number; sequences: number; source: string} | null
 }
 
 describe('bench eval --benchmark dclm', () => {
@@ -42,12 +44,17 @@ describe('bench eval --benchmark dclm', () => {
     expect(Object.keys(file).slice(0, 5)).toEqual(['name', 'uuid', 'model', 'creation_date', 'eval_metrics'])
     expect(file.Core).toBe(first.json.headline.value)
     expect(file['missing tasks']).toBe('[]')
+    // the held-out loss step (generated tiny-world text) lands where DCLM keeps open_lm's val loss
+    const perplexity = (file.eval_metrics as {perplexity?: number}).perplexity
+    expect(perplexity).toBeGreaterThan(0)
+    expect(first.json.heldout_loss).toMatchObject({loss: perplexity, sequences: 64, source: 'tiny-world:0'})
     expect(existsSync(join(dataCache, `dclm-tiny-v${TINY_SUITE_VERSION}-world0`, 'tiny', 'questions.jsonl'))).toBe(true)
 
     // second run: everything comes from the cache, same numbers
     const second = await runBenchJson<EvalJson>(['eval', '--benchmark', 'dclm', '--scale', 'tiny', '--model', modelDir, '--out', out], {env})
     expect(second.json.tasks.every((t) => t.cached)).toBe(true)
     expect(second.json.aggregates.Core_v2).toBe(first.json.aggregates.Core_v2)
+    expect(second.json.heldout_loss?.loss).toBe(first.json.heldout_loss?.loss)
 
     // an interrupted eval (one task's cache lost) reruns just that task
     rmSync(join(out, 'dclm-tasks', 'tiny_who_schema.json'))
@@ -69,6 +76,8 @@ describe('bench eval --benchmark dclm', () => {
     expect(result.json.tasks.map((t) => t.label)).toEqual(['copa', 'winograd'])
     expect(result.json.missing.map((m) => m.label)).toEqual(['boolq'])
     expect(String(result.json.headline.value)).toMatch(/^N\/A due to missing tasks: \['hellaswag_zeroshot', 'jeopardy',/)
+    // the output records which llm-foundry commit's files these are (DCLM itself reads its unpinned head)
+    expect(result.json.data_source).toEqual({repo: 'mosaicml/llm-foundry', commit: '8c8dd48f72168c5d51e2f7b151595892a8fba43d', files_as_recorded: 2, files_different: []})
     // the written file passes DCLM's own aggregate re-check
     const recheck = await runBench(['eval', 'aggregate', result.json.evalFile, '--benchmark', 'dclm'])
     expect(recheck.exitCode, recheck.stdout + recheck.stderr).toBe(0)
@@ -77,6 +86,7 @@ describe('bench eval --benchmark dclm', () => {
     expect(plain.exitCode).toBe(0)
     expect(plain.stderr).toContain(`boolq: MISSING data file ${join(data, 'reading_comprehension/boolq.jsonl')}`)
     expect(plain.stdout).toContain('MISSING: 1 task(s) without data: boolq')
+    expect(plain.stdout).toContain('data: mosaicml/llm-foundry@8c8dd48f72168c5d51e2f7b151595892a8fba43d scripts/eval/local_data · 2 file(s) as recorded')
   }, 300_000)
 
   it('refuses a folder that is not an LM model directory, naming the file', async () => {

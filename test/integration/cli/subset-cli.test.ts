@@ -178,7 +178,7 @@ const UNUSABLE: [string, string[], RegExp][] = [
   ['header a list, not a dict', validateArgs('header-list.npy'), /npy header is not a dict/],
   ['header without fortran_order', validateArgs('header-missing-key.npy'), /npy header keys are 'descr', 'shape'/],
   ['header with an extra key', validateArgs('header-extra-key.npy'), /npy header keys are/],
-  ['negative shape', validateArgs('shape-negative.npy'), /shape \[-3\] is not a tuple of non-negative integers/],
+  ['negative shape', validateArgs('shape-negative.npy'), /shape \(-3,\) is not a tuple of non-negative integers/],
   ['fortran_order not a bool', validateArgs('fortran-flag-bad.npy'), /fortran_order is 0; expected True or False/],
   ['plain (N, 2) uint64 array (numpy)', validateArgs('plain-u8.npy'), /dtype '<u8': a plain 64-bit integer array/],
   ['big-endian fields (numpy)', validateArgs('big-endian.npy'), /field 'f0' is big-endian/],

@@ -31,6 +31,9 @@ describe('bench tracks (the built CLI)', () => {
     [['tracks', 'show', '--benchmark', 'clip', '--scale', 'small'], /^error \[DCB_UNKNOWN_CHOICE\]: unknown benchmark 'clip'; valid: datacomp, dclm$/],
     [['tracks', 'show', '--benchmark', 'datacomp', '--scale', 'small', '--track', 'mixing'], /^error \[DCB_UNKNOWN_CHOICE\]: unknown datacomp track 'mixing'; valid: filtering, byod$/],
     [['tracks', 'show', '--benchmark', 'datacomp', '--scale', 'small', '--set', 'lr=1e-3'], /^error \[DCB_FROZEN_FIELD\]: lr is frozen/],
+    // issue 17: an object-model key is refused like any unknown field, never silently dropped
+    [['tracks', 'show', '--benchmark', 'datacomp', '--scale', 'small', '--set', '__proto__=1'], /^error \[DCB_UNKNOWN_OVERRIDE\]: unknown override '__proto__' for datacomp small/],
+    [['tracks', 'show', '--benchmark', 'datacomp', '--scale', 'small', '--set', 'nodes=1', '--set', 'nodes=2'], /^error \[DCB_OVERRIDE_SYNTAX\]: override 'nodes' is given twice \('nodes=1', 'nodes=2'\)/],
     [['tracks', 'show', '--scale', 'small'], /^error \[DCB_USAGE\]: Missing required flag benchmark$/],
     [['tracks', 'show', '--benchmark', 'dclm', '--scale', 'tiny', '--nope'], /^error \[DCB_USAGE\]: Nonexistent flag: --nope$/],
     [['trax'], /^error \[DCB_UNKNOWN_COMMAND\]: unknown command 'trax'; valid: .*tracks list/],

@@ -26,7 +26,7 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
     const entryFile = join(dir, 'entry.json')
     const submit = await runBenchJson<{entry: Entry}>([
       'submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile,
-      '--submitter', 'Team A', '--method', 'CLIP score top 30%', '--link', 'https://example.org/a', '--pool-index', poolIndex,
+      '--method', 'CLIP score top 30%', '--link', 'https://example.org/a', '--pool-index', poolIndex,
     ])
     expect(submit.stderr).toBe('')
     expect(submit.exitCode).toBe(0)
@@ -39,7 +39,7 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
     const verify = await runBench(['verify', entryFile, '--keyring', join(board, 'keyring'), '--run', run, '--eval', evalFile, '--pool-index', poolIndex])
     expect(verify.stderr).toBe('')
     expect(verify.exitCode).toBe(0)
-    expect(verify.stdout.split('\n').filter((l) => l.startsWith('ok')).map((l) => l.split(/\s+/)[1])).toEqual(['schema', 'signature', 'recipe', 'tasks', 'aggregates', 'run', 'eval', 'pool'])
+    expect(verify.stdout.split('\n').filter((l) => l.startsWith('ok')).map((l) => l.split(/\s+/)[1])).toEqual(['schema', 'signature', 'recipe', 'model', 'tasks', 'aggregates', 'run', 'model', 'eval', 'pool'])
 
     const add = await runBenchJson<{status: string; records: number}>(['leaderboard', 'add', entryFile, '--board', board])
     expect(add.json).toMatchObject({status: 'self-reported', records: 1})
@@ -53,7 +53,7 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
     const {run, evalFile, poolIndex} = writeDataCompRunFixture(dir)
     const keys = await runBenchJson<{privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
     const entryFile = join(dir, 'entry.json')
-    await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile, '--submitter', 'A', '--method', 'm', '--pool-index', poolIndex])
+    await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile, '--method', 'm', '--pool-index', poolIndex])
     const ring = join(dir, 'keys')
 
     appendFileSync(evalFile, '\n')
@@ -77,7 +77,7 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
     const {run, evalFile} = writeDataCompRunFixture(dir)
     const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
     const submit = (): Promise<{exitCode: number; stderr: string}> =>
-      runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', join(dir, 'entry.json'), '--submitter', 'A', '--method', 'm'])
+      runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', join(dir, 'entry.json'), '--method', 'm'])
 
     const full = readFileSync(evalFile, 'utf8')
     writeFileSync(evalFile, full.split('\n').slice(1).join('\n'))

@@ -6,6 +6,7 @@ import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {RunManifest} from '../../../src/contracts/run-manifest.js'
+import {ROOT_MAPPED_USER} from '../../../src/runner/executors/container-user.js'
 import {reshard} from '../../../src/runner/reshard/index.js'
 import {train} from '../../../src/runner/train/index.js'
 import {dataComp, dclm} from '../../../src/benchmarks/builtins.js'
@@ -63,7 +64,7 @@ afterAll(() => {
 })
 
 describe('bench train, docker executor', () => {
-  it('runs the trainer isolated (read-only data, no network, caller uid), records run.json, resumes to the end, then does nothing', async () => {
+  it('runs the trainer isolated (read-only data, no network, caller uid or a non-root one), records run.json, resumes to the end, then does nothing', async () => {
     const run = join(tempDir(), 'run')
     const steps: number[] = []
     const first = await train({benchmark: 'datacomp', scale: 'tiny', dataDir: clipData, runDir: run, executor: 'docker', image, maxSteps: 5, threads: 1, onProgress: (e) => e.step !== undefined && steps.push(e.step)})
@@ -72,7 +73,9 @@ describe('bench train, docker executor', () => {
     const probe = startProbe(run)
     expect(probe.data_read_only).toBe(true)
     expect(probe.interfaces).toEqual(['lo'])
-    expect([probe.uid, probe.gid]).toEqual([process.getuid?.(), process.getgid?.()])
+    // as root, bench runs the container as ROOT_MAPPED_USER (hostile-trainer.test.ts tests the rest of the sandbox)
+    const user = process.getuid?.() === 0 ? [ROOT_MAPPED_USER.uid, ROOT_MAPPED_USER.gid] : [process.getuid?.(), process.getgid?.()]
+    expect([probe.uid, probe.gid]).toEqual(user)
     expect(await containersOf(run)).toBe('')
 
     const recipe = recipeOf(dataComp, 'tiny')

@@ -60,7 +60,7 @@ describe('a valid entry', () => {
   it('passes every check', async () => {
     const report = await verifyFile(writeEntry(dir, 'entry.json', await signWith(alice, unsignedEntry())))
     expect(failures(report)).toEqual([])
-    expect(report.checks.map((c) => c.name)).toEqual(['schema', 'signature', 'recipe', 'tasks', 'aggregates'])
+    expect(report.checks.map((c) => c.name)).toEqual(['schema', 'signature', 'recipe', 'model', 'tasks', 'aggregates'])
     expect(report.signer).toMatchObject({name: 'alice', role: 'participant'})
   })
 })
@@ -177,11 +177,12 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('an unsupported schema version', async () => {
-    expectRejected(await verifySigned((e) => ((e as any).format_version = 3)), /format_version: received 3, this dcbench reads versions 1 and 2/)
+    expectRejected(await verifySigned((e) => ((e as any).format_version = 3)), /format_version: received 3, this dcbench reads versions 1 and 2 \(writes 2\)/)
   })
 
-  it('a run entry claiming version 2, and an external entry without its model', async () => {
-    expectRejected(await verifySigned((e) => ((e as any).format_version = 2)), /format_version: an entry of a dcbench run is format_version 1/)
+  it('a run entry with an external_model block, and run: null without one', async () => {
+    const external = {checkpoint_sha256: 'c'.repeat(64), export_image_digest: `sha256:${'d'.repeat(64)}`}
+    expectRejected(await verifySigned((e) => ((e as any).external_model = external)), /external_model: an entry of a dcbench run has no external_model/)
     expectRejected(await verifySigned((e) => ((e as any).run = null)), /external_model: run is null, so the entry must name its external_model/)
   })
 

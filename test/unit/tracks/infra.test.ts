@@ -47,6 +47,13 @@ describe('per-run overrides', () => {
     expect(() => resolveInfra(small, {learning_rate: 1})).toThrow(`unknown override 'learning_rate' for datacomp small; only ${INFRA_FIELDS.join(', ')} may vary per run`)
   })
 
+  it('refuses object-model keys and a key given twice, rather than dropping or overwriting them', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      expect(() => resolveInfra(small, parseOverridePairs([`${key}=1`]))).toThrow(`unknown override '${key}' for datacomp small`)
+    }
+    expect(() => parseOverridePairs(['nodes=1', 'nodes=2'])).toThrow("override 'nodes' is given twice ('nodes=1', 'nodes=2')")
+  })
+
   it('parses key=value pairs', () => {
     expect(parseOverridePairs(['nodes=2', ' gpus_per_node = 8 '])).toEqual({nodes: '2', gpus_per_node: '8'})
     expect(codeOf(() => parseOverridePairs(['nodes']))).toBe('DCB_OVERRIDE_SYNTAX')

@@ -94,10 +94,4 @@ describe('bench eval fetch --benchmark datacomp (Hugging Face hub downloads)', (
     expect(corrupt.exitCode).toBe(1)
     expect(corrupt.stderr).toMatch(/^error \[DCB_HUB_CHECKSUM\]: djghosh\/wds_vtab-pets_test: test\/0\.tar: sha256 [0-9a-f]{64} differs from the hub.s [0-9a-f]{64}/m)
   })
-
-  it('says which tasks it cannot fetch in their published form (script-based nlphuji sets)', async () => {
-    const r = await runBench(fetchArgs('retrieval/flickr_1k_test_image_text_retrieval'), {env: env()})
-    expect(r.exitCode).toBe(1)
-    expect(r.stdout).toContain('script-based Hugging Face dataset')
-  })
 })

@@ -1,0 +1,5 @@
+export * from './add-bundle.js'
+export * from './format.js'
+export * from './unpack-bundle.js'
+export * from './upload-bundle.js'
+export * from './write-bundle.js'
