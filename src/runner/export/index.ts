@@ -8,6 +8,7 @@ import {recordOnnxCheck} from '../../contracts/model-json.js'
 import type {RunPins} from '../../contracts/run-manifest.js'
 import {DcbError, isDcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
+import {checkTreeInside, UnsafePathError} from '../../util/no-follow.js'
 import {harnessVersion} from '../../util/paths.js'
 import {localImageId, runInDocker} from '../executors/docker.js'
 import {ensureOfficialImage, officialPins, type OfficialVariant} from '../official-image.js'
@@ -148,6 +149,13 @@ export async function exportCheckpoint(options: ExportOptions): Promise<ExportRe
     if (outcome.exitCode !== 0) throw new DcbError('DCB_EXPORT_FAILED', `the exporter in ${image.tag} exited with code ${outcome.exitCode}${outcome.oomKilled ? ' (killed by the OOM killer)' : ''}: ${said ?? lastLine ?? 'no output'}`)
 
     const modelDir = join(work, 'model')
+    // the checkpoint is unpickled in the container: what it wrote is not followed (a planted link to a host file)
+    try {
+      if (!checkTreeInside(work, 'model')) throw new DcbError('DCB_EXPORT_FAILED', `the exporter in ${image.tag} wrote no model folder`)
+    } catch (error) {
+      if (error instanceof UnsafePathError) throw new DcbError('DCB_EXPORT_FAILED', `the exporter's model folder: ${error.message}`)
+      throw error
+    }
     const problems: string[] = []
     const checked = await (benchmark.training as NonNullable<typeof benchmark.training>).checkModel(modelDir, problems)
     if (problems.length > 0 || !checked) throw new DcbError('DCB_EXPORT_FAILED', `the exporter's model folder fails the model checks: ${problems[0] ?? 'no model.json'}`)
