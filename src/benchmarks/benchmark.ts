@@ -184,14 +184,51 @@ export interface ReshardOutcome {
 
 /** Training under the container contract (docs/containers.md). */
 export interface TrainingSpec<R, D> {
-  /** The image the official scales train in, and the folder it is built from. */
-  officialImage: {tag: string; context: string}
+  /** The upstream trainer of the official scales and its images (docs/official.md). */
+  official: OfficialTrainerSpec<R, D>
   /** The facts of a training-data folder written by `bench reshard`; refuses another benchmark's or scale's. */
   readData(dataDir: string, scale: ScaleRecipe<R, D>): TrainingDataFacts
-  /** The upstream trainer's exact argument list at an official scale. */
+  /**
+   * The upstream trainer's exact argument list at an official scale. `dataDir` may not exist (a dry
+   * run planned elsewhere): a list that depends on the data then holds a placeholder.
+   */
   officialArgs(scale: ScaleRecipe<R, D>, infra: InfraPlan, dataDir: string): string[]
   /** Checks `RUN/model/` after a run: model.json and every graph loaded and run once. */
   checkModel(modelDir: string, problems: string[]): Promise<ModelCheck | undefined>
+}
+
+/** The upstream trainer the official scales run (containers/official; docs/official.md). */
+export interface OfficialTrainerSpec<R, D> {
+  /**
+   * The official image: `containers/official/build.sh IMAGE {smoke|gpu}` builds it, sources.lock pins
+   * its upstream archives, and its wrapper is `python3 -m dcbench_official train IMAGE -- ARGS`.
+   */
+  image: string
+  /** The module the argument list is for (`python -m ENTRY_POINT ARGS`), as upstream runs it. */
+  entryPoint: string
+  /** What a scale's argument list changes in a smoke run (`bench train --smoke`). */
+  smoke(scale: ScaleRecipe<R, D>, infra: InfraPlan): SmokeSpec
+  /** The upstream architecture settings of a scale that `bench export` passes with a checkpoint. */
+  exportSettings(scale: ScaleRecipe<R, D> | undefined): Record<string, unknown>
+}
+
+/**
+ * A smoke run: the real upstream entry point with the scale's exact argument list except these
+ * overrides, on one CPU process (docs/official.md, "Smoke runs").
+ */
+export interface SmokeSpec {
+  overrides: ArgOverride[]
+  /** Files the run needs in its folder (path relative to RUN → content), e.g. a tiny model config. */
+  files: Record<string, string>
+}
+
+/** One change a smoke run makes to an official argument list. */
+export interface ArgOverride {
+  flag: string
+  /** The value it takes; null drops the flag (and its value, if it has one). */
+  value: string | null
+  /** Why, in a few words (shown by --dry-run and recorded in run.json). */
+  why: string
 }
 
 export interface TrainingDataFacts {
