@@ -92,6 +92,7 @@ export const ERRORS = {
 
   // pools
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
+  DCB_DISK_FULL: e('pools', Environment, 'A download ran out of disk space (ENOSPC or a quota); the unfinished file was removed.', 'Free space or pass another --out, then run the same command again: finished shards and files are kept.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
   DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
@@ -136,7 +137,7 @@ export const ERRORS = {
   DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder.', 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size or content, was refused by the hub (gated), or must be obtained by hand (DCLM's GPQA).", "Read each task's note in the table it prints; run it without --offline to download what is missing."),
-  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch fewer tasks with --tasks.'),
+  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` or `bench pool download` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch less (--tasks; --shards, --metadata-only).'),
   DCB_EVAL_DOWNLOAD: e('eval', Environment, "Downloading an eval data file from its source (llm-foundry's files on GitHub) failed or was cut short.", 'Run the same command again: finished files are kept and a partial one resumes.'),
   DCB_EVAL_DOWNLOAD_CHECKSUM: e('eval', CheckFailed, "A downloaded eval data file's size, sha256 or git blob id differs from the one dcbench records for it; the file was removed.", 'Run the same command again; if it fails again, the source no longer serves the recorded file (check --source).'),
   DCB_EVAL_OUT: e('eval', Usage, "The eval --out folder holds another model's or suite's results, or an unreadable eval_info.json.", 'Use another --out folder, or delete it to start over.'),
