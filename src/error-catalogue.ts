@@ -150,6 +150,10 @@ export const ERRORS = {
   DCB_RESULTS_INCOMPLETE: e('eval', CheckFailed, 'A results file lacks tasks its aggregate needs, so its averages would not be comparable with official numbers.', 'Evaluate the missing tasks with `bench eval`, or pass --partial to `bench eval aggregate` to average what is there.'),
 
   // hub
+  DCB_S3_AUTH: e('pools', Environment, 'S3 (or the S3-compatible store) refused the credentials, or none were found.', 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that can read the bucket; --s3-endpoint for another store.'),
+  DCB_S3_DOWNLOAD: e('pools', Environment, 'A request to S3 failed or a download was cut short.', 'Run the same command again: finished files are kept and a partial one resumes.'),
+  DCB_S3_CHECKSUM: e('pools', CheckFailed, "A file downloaded from S3 has another size than HeadObject said, or its MD5 differs from the ETag; it was removed.", 'Run the same command again to download it afresh.'),
+  DCB_POOL_INCOMPLETE: e('pools', CheckFailed, 'Files of the pool list are not in the bucket (NoSuchKey); the others were downloaded.', 'Check the list and --prefix-from/--prefix-to (the pool may have moved), or report it upstream; a subset is validated against the pool you hold.'),
   DCB_HUB_DOWNLOAD: e('hub', Environment, 'A download from the Hugging Face hub failed or was cut short.', 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.'),
   DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
   DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),

@@ -104,6 +104,14 @@ export interface PoolDownloadOptions<R, D> {
   /** Downloads in flight, and per host. */
   threads?: number
   perHost?: number
+  /** Print the pool's files and their total size; download nothing. */
+  listOnly?: boolean
+  /** The user's own list of the pool's files, instead of the one the benchmark ships. */
+  listFile?: string
+  /** Replace this URL prefix of the list's files (a moved pool, a copy in another bucket). */
+  rewrite?: {from: string; to: string}
+  /** An S3-compatible endpoint instead of AWS. */
+  s3Endpoint?: string
   /** Seconds without progress before one try of an image fails (default the adapter's). */
   timeoutSeconds?: number
   /** Shown the sizes (and the free disk) before anything is downloaded; throwing refuses the download. */
