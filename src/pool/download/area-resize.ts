@@ -117,17 +117,30 @@ function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX
   const buf = new Float32Array(dw)
   const sum = new Float32Array(dw)
   const rowBytes = src.width * cn
+  const data = src.data
   let prevDy = 0
+  let bufRow = -1
   for (let j = 0; j < ytab.size; j++) {
     const beta = ytab.alpha[j] as number
-    const dy = (ytab.di[j] as number) / 1
-    const rowStart = (ytab.si[j] as number) * rowBytes
-    buf.fill(0)
-    for (let k = 0; k < xtab.size; k++) {
-      const s = rowStart + (xtab.si[k] as number)
-      const d = xtab.di[k] as number
-      const alpha = xtab.alpha[k] as number
-      for (let c = 0; c < cn; c++) buf[d + c] = (buf[d + c] as number) + Math.fround((src.data[s + c] as number) * alpha)
+    const dy = ytab.di[j] as number
+    const sy = ytab.si[j] as number
+    // A source row on a boundary feeds two destination rows: its horizontal pass is the same for both.
+    if (sy !== bufRow) {
+      bufRow = sy
+      const rowStart = sy * rowBytes
+      buf.fill(0)
+      for (let k = 0; k < xtab.size; k++) {
+        const s = rowStart + (xtab.si[k] as number)
+        const d = xtab.di[k] as number
+        const alpha = xtab.alpha[k] as number
+        if (cn === 3) {
+          buf[d] = (buf[d] as number) + Math.fround((data[s] as number) * alpha)
+          buf[d + 1] = (buf[d + 1] as number) + Math.fround((data[s + 1] as number) * alpha)
+          buf[d + 2] = (buf[d + 2] as number) + Math.fround((data[s + 2] as number) * alpha)
+        } else {
+          for (let c = 0; c < cn; c++) buf[d + c] = (buf[d + c] as number) + Math.fround((data[s + c] as number) * alpha)
+        }
+      }
     }
     if (dy !== prevDy) {
       const o = prevDy * dw
