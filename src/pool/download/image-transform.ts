@@ -90,7 +90,9 @@ function roundTiesEven(x: number): number {
 
 /** Encodes pixels as img2dataset's `cv2.imencode('.jpg', img, [IMWRITE_JPEG_QUALITY, 95])`. */
 export async function encodeJpeg(img: RawImage): Promise<Buffer> {
-  return sharp(img.data, {raw: {width: img.width, height: img.height, channels: img.channels as 1 | 3}}).jpeg({quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'}).toBuffer()
+  const pipeline = sharp(img.data, {raw: {width: img.width, height: img.height, channels: img.channels as 1 | 3}})
+  // OpenCV writes a one-channel image as a greyscale JPEG; libvips would write it as sRGB.
+  return (img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg({quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'}).toBuffer()
 }
 
 /** The pixels img2dataset would encode: decoded, on white, shrunk, faces blurred; or its error text. */

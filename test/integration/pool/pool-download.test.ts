@@ -74,7 +74,7 @@ describe('bench pool download --benchmark datacomp (loopback web, local hub)', (
       '/a.jpg': {kind: 'bytes', body: image, contentType: 'image/jpeg'},
       '/b.png': {kind: 'bytes', body: await syntheticImage(2, 300, 200, 'png')},
       '/c.webp': {kind: 'bytes', body: await syntheticImage(3, 640, 480, 'webp')},
-      '/d-gray.jpg': {kind: 'bytes', body: await sharp(await jpeg(4, 1024, 768)).grayscale().jpeg().toBuffer()},
+      '/d-gray.jpg': {kind: 'bytes', body: await sharp(await jpeg(4, 1024, 768)).toColourspace('b-w').jpeg().toBuffer()},
       '/e-alpha.png': {kind: 'bytes', body: await sharp(await jpeg(5, 100, 80)).ensureAlpha(0.5).png().toBuffer()},
       '/hang': {kind: 'hang'},
       '/redirect': {kind: 'redirect', to: '/b.png'},

@@ -87,8 +87,11 @@ describe("image transform = img2dataset 1.40's Resizer + blurrer under DataComp'
         expect(worst).toBe(0)
       }
       // Encoded: both JPEGs decode to the same pixels when the pixels going in are the same.
-      const mine = await sharp(await encodeJpeg(ours.img)).raw().toBuffer()
-      const theirs = await sharp(readFileSync(join(dir, `${c.file}.ref.jpg`))).raw().toBuffer()
+      const encoded = await encodeJpeg(ours.img)
+      const theirJpeg = readFileSync(join(dir, `${c.file}.ref.jpg`))
+      expect((await sharp(encoded).metadata()).channels).toBe((await sharp(theirJpeg).metadata()).channels)
+      const mine = await sharp(encoded).raw().toBuffer()
+      const theirs = await sharp(theirJpeg).raw().toBuffer()
       if (worst === 0) expect(mine.equals(theirs)).toBe(true)
     })
   }
