@@ -92,6 +92,7 @@ export const ERRORS = {
 
   // pools
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
+  DCB_DISK_FULL: e('pools', Environment, 'A download ran out of disk space (ENOSPC or a quota); the unfinished file was removed.', 'Free space or pass another --out, then run the same command again: finished shards and files are kept.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
   DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
@@ -138,7 +139,7 @@ export const ERRORS = {
   DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder.', 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size or content, was refused by the hub (gated), or must be obtained by hand (DCLM's GPQA).", "Read each task's note in the table it prints; run it without --offline to download what is missing."),
-  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch fewer tasks with --tasks.'),
+  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` or `bench pool download` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch less (--tasks; --shards, --metadata-only).'),
   DCB_EVAL_DOWNLOAD: e('eval', Environment, "Downloading an eval data file from its source (llm-foundry's files on GitHub) failed or was cut short.", 'Run the same command again: finished files are kept and a partial one resumes.'),
   DCB_EVAL_DOWNLOAD_CHECKSUM: e('eval', CheckFailed, "A downloaded eval data file's size, sha256 or git blob id differs from the one dcbench records for it; the file was removed.", 'Run the same command again; if it fails again, the source no longer serves the recorded file (check --source).'),
   DCB_EVAL_OUT: e('eval', Usage, "The eval --out folder holds another model's or suite's results, or an unreadable eval_info.json.", 'Use another --out folder, or delete it to start over.'),
@@ -151,6 +152,10 @@ export const ERRORS = {
   DCB_RESULTS_INCOMPLETE: e('eval', CheckFailed, 'A results file lacks tasks its aggregate needs, so its averages would not be comparable with official numbers.', 'Evaluate the missing tasks with `bench eval`, or pass --partial to `bench eval aggregate` to average what is there.'),
 
   // hub
+  DCB_S3_AUTH: e('pools', Environment, 'S3 (or the S3-compatible store) refused the credentials, or none were found.', 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that can read the bucket; --s3-endpoint for another store.'),
+  DCB_S3_DOWNLOAD: e('pools', Environment, 'A request to S3 failed or a download was cut short.', 'Run the same command again: finished files are kept and a partial one resumes.'),
+  DCB_S3_CHECKSUM: e('pools', CheckFailed, "A file downloaded from S3 has another size than HeadObject said, or its MD5 differs from the ETag; it was removed.", 'Run the same command again to download it afresh.'),
+  DCB_POOL_INCOMPLETE: e('pools', CheckFailed, 'Files of the pool list are not in the bucket (NoSuchKey); the others were downloaded.', 'Check the list and --prefix-from/--prefix-to (the pool may have moved), or report it upstream; a subset is validated against the pool you hold.'),
   DCB_HUB_DOWNLOAD: e('hub', Environment, 'A download from the Hugging Face hub failed or was cut short.', 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.'),
   DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
   DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),

@@ -73,6 +73,56 @@ export interface PoolSpec<R, D> {
   /** The file types of a pool, each with how its record ids are read. */
   sources: readonly PoolSourceType[]
   synthesize?: PoolSynthesizer<R, D>
+  /** Getting the official pool of a scale (`bench pool download`). */
+  download?: PoolDownloader<R, D>
+}
+
+/** `bench pool download`: the official pool of a scale into a folder, resumable. */
+export interface PoolDownloader<R, D> {
+  run(options: PoolDownloadOptions<R, D>): Promise<PoolDownloadOutcome>
+}
+
+export interface PoolDownloadOptions<R, D> {
+  scale: ScaleRecipe<R, D>
+  /** The pool folder (created when missing; a resumed download reuses it). */
+  out: string
+  /** Hub cache folder (default: the adapter's, under `out`). */
+  cacheDir?: string
+  hubUrl?: string
+  accessToken?: string
+  revision: string
+  /** Use only what is already in `out`: no hub requests. */
+  offline: boolean
+  /** Which parts to get. */
+  metadata: boolean
+  npz: boolean
+  images: boolean
+  /** Inclusive range of image shards (a unit of work of its own, for cluster array tasks). */
+  shards?: readonly [number, number]
+  /** Face blurring of the images (off only by request: then the pool is not the official one). */
+  blur: boolean
+  /** Downloads in flight, and per host. */
+  threads?: number
+  perHost?: number
+  /** Print the pool's files and their total size; download nothing. */
+  listOnly?: boolean
+  /** The user's own list of the pool's files, instead of the one the benchmark ships. */
+  listFile?: string
+  /** Replace this URL prefix of the list's files (a moved pool, a copy in another bucket). */
+  rewrite?: {from: string; to: string}
+  /** An S3-compatible endpoint instead of AWS. */
+  s3Endpoint?: string
+  /** Seconds without progress before one try of an image fails (default the adapter's). */
+  timeoutSeconds?: number
+  /** Shown the sizes (and the free disk) before anything is downloaded; throwing refuses the download. */
+  confirm?: (plan: DownloadPlan) => Promise<void>
+  onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** What a pool download did: the JSON document of `--json` and the human summary. */
+export interface PoolDownloadOutcome {
+  json: Record<string, unknown>
+  text: string
 }
 
 export interface PoolSourceType {
@@ -334,8 +384,12 @@ export interface ScalingSpec<R, D> {
 export interface DownloadPlan {
   tasks: {key: string; source: string; bytes: number}[]
   totalBytes: number
-  /** What a row is (default `task`; DCLM plans files). */
-  unit?: 'task' | 'file'
+  /** What a row is (default `task`; DCLM plans files, pool downloads parts). */
+  unit?: 'task' | 'file' | 'part'
+  /** Free bytes where the download goes, when known (printed with the sizes). */
+  freeBytes?: number
+  /** Rows whose size is an estimate (image bytes before the images are fetched). */
+  estimated?: readonly string[]
 }
 
 /** How boards show this benchmark's entries. */

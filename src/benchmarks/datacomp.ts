@@ -10,6 +10,7 @@ import type {Benchmark} from './benchmark.js'
 import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
+import {dataCompPoolDownloader} from './datacomp/pool-download.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
 import {iterateImageTextRecords} from './datacomp/records.js'
@@ -57,6 +58,7 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
         }
       },
     },
+    download: dataCompPoolDownloader,
   },
   subset: {
     declaredPoolSize: (scale) => scale.recipe.pool_size,

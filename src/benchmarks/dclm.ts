@@ -5,6 +5,7 @@ import type {SuiteScoring} from './benchmark.js'
 import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
+import {dclmPoolDownloader} from './dclm/pool-download.js'
 import type {Benchmark} from './benchmark.js'
 import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
@@ -68,6 +69,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
         }
       },
     },
+    download: dclmPoolDownloader,
   },
   subset: {
     // The pool is what the participant downloaded: its size is the index's distinct documents.
