@@ -22,6 +22,8 @@ DATA = os.environ.get("DCBENCH_DATA", "/data")
 RECIPE = os.environ.get("DCBENCH_RECIPE", os.path.join(OUT, "recipe.json"))
 
 MODULES = {"clip": "training.main", "lm": "open_lm.main"}
+# Written in RUN/checkpoints once upstream has trained its whole schedule (before the export).
+TRAINED = "dcbench-trained.json"
 
 
 def emit(event, **fields):
@@ -181,6 +183,15 @@ def main(kind, args, export):
     device = "cuda" if env_int("DCBENCH_GPUS", 0) > 0 else "cpu"
     follower = Follower(kind, step_counter(kind, args, world), os.path.join(OUT, "metrics.jsonl"), threads, device)
     started = time.time()
+    trained = os.path.join(OUT, "checkpoints", TRAINED)
+    if os.path.exists(trained):
+        # upstream finished its whole schedule in an earlier attempt whose export failed; started again,
+        # open_lm would refuse ("already seen the desired number of tokens"): export again instead
+        with open(trained, encoding="utf-8") as f:
+            info = json.load(f)
+        follower.last_loss = info.get("final_loss")
+        finish(kind, args, doc, follower, float(info.get("train_seconds", 0.0)), export)
+        return 0
     code, stopped = run_upstream(kind, args, follower, world)
     if stopped is not None:
         return 128 + stopped
@@ -189,6 +200,7 @@ def main(kind, args, export):
         # a signal death reads as 128 + signal; 130/143 would read as an interruption, which it was not
         code = 128 - code if code < 0 else code
         return 1 if code in (130, 143) else code
+    write_json_atomic(trained, {"final_loss": follower.last_loss, "train_seconds": round(time.time() - started, 3)})
     finish(kind, args, doc, follower, time.time() - started, export)
     return 0
 
