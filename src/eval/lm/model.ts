@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node'
 import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
 import {DcbError} from '../../errors.js'
+import {assertDeviceAvailable} from '../cuda-provider.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
 
 /** Where inference runs. */
@@ -35,6 +36,7 @@ export interface LmModel {
 
 /** Loads `RUN/model/` (kind "lm"); every problem is a one-line DcbError naming the file. */
 export async function loadLmModel(dir: string, options: LoadLmModelOptions = {}): Promise<LmModel> {
+  assertDeviceAvailable(options.device ?? 'cpu')
   const metaFile = join(dir, 'model.json')
   const meta = readModelJson(dir, 'lm')
   const onnxFile = join(dir, meta.onnx.model)
