@@ -1,8 +1,9 @@
 """A small GPT in PyTorch (Debian's python3-torch 1.13) for the LM-eval reference tests and benchmark.
 
-  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L]
+  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L] [--with-past]
       random weights → OUT/model.onnx (input_ids int64 [batch, seq] → logits [batch, seq, vocab], opset 14),
-      OUT/model.json (docs/contracts.md "model directory", kind lm), OUT/tokenizer.json, OUT/weights.pt
+      OUT/model.json (docs/contracts.md "model directory", kind lm), OUT/tokenizer.json, OUT/weights.pt;
+      --with-past adds OUT/model_with_past.onnx (past key/value inputs and outputs, model.json onnx.with_past)
   tiny_gpt.py score OUT            stdin: {"sequences": [{"tokens", "contStart"}], "batch": B}
       → per sequence {"losses", "predictions"} (float32 cross-entropy per continuation token, argmax)
   tiny_gpt.py generate OUT         stdin: {"contexts": [[ids]], "max_new_tokens", "eos"} → greedy ids per context
@@ -33,18 +34,21 @@ class Block(nn.Module):
         self.fc = nn.Linear(dim, 4 * dim)
         self.out = nn.Linear(4 * dim, dim)
 
-    def forward(self, x, mask):
+    def forward(self, x, mask, past=None):
         b, t, d = x.shape
         h = self.heads
         q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
         q = q.view(b, t, h, d // h).transpose(1, 2)
         k = k.view(b, t, h, d // h).transpose(1, 2)
         v = v.view(b, t, h, d // h).transpose(1, 2)
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)
+            v = torch.cat([past[1], v], dim=2)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // h))
         att = att.masked_fill(mask, float('-inf')).softmax(dim=-1)
         y = (att @ v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
-        return x + self.out(F.gelu(self.fc(self.ln2(x))))
+        return x + self.out(F.gelu(self.fc(self.ln2(x)))), (k, v)
 
 
 class TinyGPT(nn.Module):
@@ -63,8 +67,46 @@ class TinyGPT(nn.Module):
         ones = torch.ones(t, t, dtype=torch.bool, device=input_ids.device)
         mask = torch.triu(ones, diagonal=1)
         for block in self.blocks:
-            x = block(x, mask)
+            x = block(x, mask)[0]
         return self.head(self.ln(x))
+
+
+class WithPast(nn.Module):
+    """docs/contracts.md "with_past": input_ids [b, t] + past_key_values.{i}.key/.value [b, heads, p, head_dim]
+    → logits [b, t, vocab] + present.{i}.key/.value [b, heads, p + t, head_dim]; the new tokens sit at
+    positions p … p + t − 1 and see every past position."""
+
+    def __init__(self, gpt):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, input_ids, *past):
+        g = self.gpt
+        t = input_ids.shape[1]
+        p = past[0].shape[2]
+        positions = torch.arange(p, p + t, device=input_ids.device).unsqueeze(0)
+        x = g.tok(input_ids) + g.pos(positions)
+        ones = torch.ones(t, p + t, dtype=torch.bool, device=input_ids.device)
+        mask = torch.triu(ones, diagonal=p + 1)
+        present = []
+        for i, block in enumerate(g.blocks):
+            x, kv = block(x, mask, (past[2 * i], past[2 * i + 1]))
+            present.extend(kv)
+        return (g.head(g.ln(x)), *present)
+
+
+def export_with_past(model, cfg, path):
+    """Writes the with-past graph; returns model.json's onnx.with_past entry."""
+    layers, heads, head_dim = cfg['layers'], cfg['heads'], cfg['dim'] // cfg['heads']
+    past_names = [f'past_key_values.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
+    present_names = [f'present.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
+    example = (torch.zeros(2, 3, dtype=torch.long), *[torch.zeros(2, heads, 5, head_dim) for _ in past_names])
+    axes = {'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}
+    axes.update({n: {0: 'batch', 2: 'past'} for n in past_names})
+    axes.update({n: {0: 'batch', 2: 'total'} for n in present_names})
+    torch.onnx.export(WithPast(model), example, path, input_names=['input_ids', *past_names], output_names=['logits', *present_names],
+                      dynamic_axes=axes, opset_version=14)
+    return {'model': path.rsplit('/', 1)[-1], 'layers': layers, 'kv_heads': heads, 'head_dim': head_dim}
 
 
 def build(cfg):
@@ -107,9 +149,10 @@ def main():
         # torch 1.13 exports with grad enabled (no torch.no_grad around export)
         torch.onnx.export(model, (example,), f'{out}/model.onnx', input_names=['input_ids'], output_names=['logits'],
                           dynamic_axes={'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}, opset_version=14)
+        with_past = export_with_past(model, cfg, f'{out}/model_with_past.onnx') if '--with-past' in sys.argv else None
         json.dump({'kind': 'lm', 'benchmark': 'dclm', 'scale': arg('--scale', 'tiny'), 'model': 'tiny-gpt-reference', 'vocab_size': vocab,
                    'seq_len': cfg['seq_len'], 'eot_token_id': eot, 'pad_token_id': eot, 'tokenizer': 'tokenizer.json',
-                   'onnx': {'model': 'model.onnx'}}, open(f'{out}/model.json', 'w'), indent=2)
+                   'onnx': {'model': 'model.onnx', **({'with_past': with_past} if with_past else {})}}, open(f'{out}/model.json', 'w'), indent=2)
         return
     model = load(out)
     req = json.load(sys.stdin)
