@@ -23,6 +23,6 @@ export async function exportTinyGpt(options: {tokenizer?: string; seed?: number;
 }
 
 /** Runs a reference command of tiny_gpt.py on a model directory with a JSON request. */
-export async function torchReference<T>(command: 'score' | 'generate' | 'speed', dir: string, request: unknown, threads = 1): Promise<T> {
+export async function torchReference<T>(command: 'score' | 'generate' | 'speed' | 'suite', dir: string, request: unknown, threads = 1): Promise<T> {
   return JSON.parse(await runPython(TINY_GPT_PY, [command, dir, '--threads', String(threads)], {input: JSON.stringify(request)})) as T
 }

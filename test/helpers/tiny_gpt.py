@@ -8,6 +8,9 @@
       → per sequence {"losses", "predictions"} (float32 cross-entropy per continuation token, argmax)
   tiny_gpt.py generate OUT         stdin: {"contexts": [[ids]], "max_new_tokens", "eos"} → greedy ids per context
   tiny_gpt.py speed OUT            stdin: {"sequences": [[ids]], "batch": B} → {"tokens", "seconds"} of forward passes
+  tiny_gpt.py suite OUT            stdin: {"sequences": [[ids]], "batch": B, "generate": [{"context": [ids], "steps": n}]}
+      → {"seconds"}: the speed loop, then greedy generation with a KV cache (HF generate's way), contexts of
+      equal length batched (B rows), each row dropped after its `steps` model calls
 
 Pre-LayerNorm blocks, causal softmax attention, GELU MLP, learned positions; nothing the ONNX
 exporter of torch 1.13 cannot express.
@@ -182,6 +185,11 @@ def main():
                     ids.append(nxt)
                 res.append(gen)
             print(json.dumps(res))
+        elif cmd == 'suite':
+            start = time.perf_counter()
+            speed_loop(model, req['sequences'], req['batch'])
+            generate_cached(model, req['generate'], req['batch'])
+            print(json.dumps({'seconds': time.perf_counter() - start}))
         elif cmd == 'speed':
             seqs = sorted(req['sequences'], key=len, reverse=True)
             batch = req['batch']
@@ -195,6 +203,45 @@ def main():
                 F.log_softmax(logits, dim=-1)
                 tokens += sum(len(s) for s in group)
             print(json.dumps({'tokens': tokens, 'seconds': time.perf_counter() - start}))
+
+
+def speed_loop(model, seqs, batch):
+    seqs = sorted(seqs, key=len, reverse=True)
+    tokens = 0
+    for i in range(0, len(seqs), batch):
+        group = seqs[i:i + batch]
+        width = len(group[0])
+        ids = torch.tensor([s + [0] * (width - len(s)) for s in group], dtype=torch.long)
+        F.log_softmax(model(ids), dim=-1)
+        tokens += sum(len(s) for s in group)
+    return tokens
+
+
+def generate_cached(model, items, batch):
+    wp = WithPast(model)
+    heads = model.blocks[0].heads
+    head_dim = model.ln.normalized_shape[0] // heads
+    by_len = {}
+    for it in items:
+        by_len.setdefault(len(it['context']), []).append(it)
+    for length in sorted(by_len, reverse=True):
+        group = by_len[length]
+        for i in range(0, len(group), batch):
+            rows = group[i:i + batch]
+            ids = torch.tensor([r['context'] for r in rows], dtype=torch.long)
+            past = [torch.zeros(len(rows), heads, 0, head_dim) for _ in range(2 * len(model.blocks))]
+            steps = [r['steps'] for r in rows]
+            step = 0
+            while rows:
+                out = wp(ids, *past)
+                nxt = F.log_softmax(out[0][:, -1], dim=-1).argmax(dim=-1)
+                step += 1
+                keep = [j for j in range(len(rows)) if steps[j] > step]
+                rows = [rows[j] for j in keep]
+                steps = [steps[j] for j in keep]
+                index = torch.tensor(keep, dtype=torch.long)
+                past = [p.index_select(0, index) for p in out[1:]]
+                ids = nxt.index_select(0, index).unsqueeze(1)
 
 
 if __name__ == '__main__':

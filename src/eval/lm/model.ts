@@ -111,6 +111,9 @@ async function openSession(file: string, device: LmDevice, threads: number | und
       executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       graphOptimizationLevel: 'all',
       ...(threads === undefined ? {} : {intraOpNumThreads: threads}),
+      // not spinning (as the CLIP sessions): on a shared or busy CPU, waiting threads that spin take
+      // the cores the other threads need, and the LM's many small calls (one per generated token) wait often
+      extra: {session: {intra_op: {allow_spinning: '0'}}},
     })
   } catch (error) {
     const message = `${file}: onnxruntime cannot load it: ${(error as Error).message.split('\n')[0]}`
