@@ -10,6 +10,7 @@ import {prepareTask} from '../../../../src/eval/lm/prompts.js'
 import {scorePreparedTask, type ExampleResult} from '../../../../src/eval/lm/score.js'
 import {loadLmSuite, type LmTask} from '../../../../src/eval/lm/suite.js'
 import {ensureTinySuiteData} from '../../../../src/eval/lm/tiny-suite.js'
+import {checkLmModel} from '../../../../src/runner/model-checks.js'
 import {exportTinyGpt} from '../../../helpers/tiny-gpt.js'
 import {sharedDir} from '../../../helpers/shared.js'
 
@@ -70,6 +71,21 @@ describe('shared-prefix scoring (with-past graph) against the plain path', () =>
     await tiny?.plain.release()
     await tiny?.past.release()
   })
+
+  it("bench train's post-run model check runs the with-past graph against model.onnx", async () => {
+    const ok: string[] = []
+    expect(await checkLmModel(tinyDir, ok)).toMatchObject({kind: 'lm', files: ['model.onnx', 'tokenizer.json', 'model_with_past.onnx']})
+    expect(ok).toEqual([])
+    // another model's with-past graph: same names and shapes, other weights
+    const other = await exportTinyGpt({seed: 6, withPast: true})
+    const copy = mkdtempSync(join(tmpdir(), 'dcbench-with-past-'))
+    cpSync(tinyDir, copy, {recursive: true})
+    cpSync(join(other, 'model_with_past.onnx'), join(copy, 'model_with_past.onnx'))
+    const problems: string[] = []
+    await checkLmModel(copy, problems)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/model_with_past\.onnx: its logits on a prefix and then the rest differ from model\.onnx's by [0-9.e-]+ \(tolerance 1e-4\)$/)
+  }, 120_000)
 
   it('refuses a with-past graph whose names disagree with model.json, in one line', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'dcbench-with-past-'))
