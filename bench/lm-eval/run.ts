@@ -62,14 +62,10 @@ async function scoreAll(model: LmModel, which: typeof tasks): Promise<ExampleRes
   return out
 }
 
-async function best(run: () => Promise<unknown>): Promise<number> {
-  let seconds = Number.POSITIVE_INFINITY
-  for (let r = 0; r < repeat; r++) {
-    const t0 = performance.now()
-    await run()
-    seconds = Math.min(seconds, (performance.now() - t0) / 1000)
-  }
-  return seconds
+async function time(run: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now()
+  await run()
+  return (performance.now() - t0) / 1000
 }
 
 /** The torch request for some tasks: every scored sequence, and the generation contexts with dcbench's step counts. */
@@ -90,6 +86,7 @@ function torchRequest(which: typeof tasks, results: ExampleResult[][], tokenCoun
   return {sequences, batch: BATCH_ROWS, generate}
 }
 
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ')
 const mc = tasks.filter((t) => t.task.type === 'multiple_choice')
 const rows: string[] = []
 for (const threads of threadCounts) {
@@ -101,12 +98,17 @@ for (const threads of threadCounts) {
   const same = JSON.stringify(ref.map((t) => t.map((r) => ('pick' in r ? r.pick : 'output' in r ? r.output : r.predictions)))) === JSON.stringify(got.map((t) => t.map((r) => ('pick' in r ? r.pick : 'output' in r ? r.output : r.predictions))))
   for (const [name, which] of [['multiple choice', mc], ['whole tiny suite', tasks]] as const) {
     await scoreAll(past, which.slice(0, 1)) // warm-up
-    const oursPast = await best(() => scoreAll(past, which))
-    const oursPlain = await best(() => scoreAll(plain, which))
     const results = which === mc ? [got[tasks.indexOf(mc[0]!)]!] : got
     const request = torchRequest(which, results, tokenCount)
+    // interleaved, best of `repeat` each: on a shared machine the load moves between runs
+    let oursPast = Number.POSITIVE_INFINITY
+    let oursPlain = Number.POSITIVE_INFINITY
     let torch = Number.POSITIVE_INFINITY
-    for (let r = 0; r < repeat; r++) torch = Math.min(torch, (await torchReference<{seconds: number}>('suite', dir, request, threads)).seconds)
+    for (let r = 0; r < repeat; r++) {
+      oursPast = Math.min(oursPast, await time(() => scoreAll(past, which)))
+      oursPlain = Math.min(oursPlain, await time(() => scoreAll(plain, which)))
+      torch = Math.min(torch, (await torchReference<{seconds: number}>('suite', dir, request, threads)).seconds)
+    }
     const examples = which.reduce((n, t) => n + t.prepared.examples.length, 0)
     rows.push(`| ${name} | ${threads} | ${examples} | ${(examples / oursPast).toFixed(0)} | ${(examples / oursPlain).toFixed(0)} | ${(examples / torch).toFixed(0)} | **${(torch / oursPast).toFixed(2)}×** | ${(torch / oursPlain).toFixed(2)}× | ${same ? 'identical' : 'DIFFERENT'} |`)
   }
@@ -114,7 +116,7 @@ for (const threads of threadCounts) {
   await plain.release()
 }
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; best of ${repeat}`)
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')} (before: ${loadBefore}); best of ${repeat}, interleaved`)
 console.log(`model: GPT dim ${dim} × ${layers} layers, 4 heads, seq_len 128, vocab ${vocab} (tiny-world), ≈ ${(params / 1e6).toFixed(2)} M parameters; tasks: ${tasks.map((t) => `${t.task.label} (${t.task.type}, ${t.task.numFewshot}-shot, ${t.prepared.examples.length})`).join(', ')}`)
 console.log('')
 console.log('| workload | threads | examples | dcbench shared-prefix (ex/s) | dcbench plain (ex/s) | PyTorch (ex/s) | shared-prefix / PyTorch | plain / PyTorch | predictions (shared-prefix vs plain) |')
