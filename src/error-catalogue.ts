@@ -212,6 +212,7 @@ export const ERRORS = {
   DCB_NO_TRAINER: e('environment', Environment, 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.', 'Start Docker or install python3-torch; `bench doctor` says which is missing.'),
   DCB_NO_TRAINERS: e('environment', Environment, 'This dcbench installation lacks its trainer code (the dcbench_trainers package in containers/trainers).', 'Install dcbench again from a complete package or clone.'),
   DCB_NODE_PERMISSION: e('environment', Environment, "This Node.js did not start a filter module's process under its permission model, so the filter is not run.", 'Use Node.js 20.9 or later (`node --version`), as dcbench requires.'),
+  DCB_NO_CUDA_PROVIDER: e('environment', Usage, "--device cuda was asked but onnxruntime-node's CUDA execution provider is not installed (its npm package ships only the CPU provider; the CUDA one is downloaded by its install script, on Linux x64 only).", 'Run the install command the message gives (ONNXRUNTIME_NODE_INSTALL=cuda12 node …/onnxruntime-node/script/install.js; it downloads from nuget.org), with CUDA 12 and cuDNN 9 on the library path; or use --device cpu.'),
   DCB_NO_CUDA: e('environment', Environment, 'Under --device cuda, onnxruntime cannot create a CUDA session for the model (no GPU, missing CUDA libraries).', 'Run on a machine with an NVIDIA GPU and the CUDA libraries onnxruntime-node needs, or use --device cpu.'),
 
   // internal

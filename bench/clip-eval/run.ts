@@ -98,6 +98,25 @@ async function main(): Promise<void> {
         return out
       },
     },
+    {
+      // issue 24: the official image tower's shape (DataComp small/medium train ViT-B/32: width 768,
+      // 12 layers, 12 heads, embed 512; ~88 M image-tower parameters). Text is not timed.
+      name: 'ViT-B/32 (224 px, width 768, 12 layers; 320×240 JPEGs)',
+      model: ['--image-size', '224', '--patch', '32', '--width', '768', '--layers', '12', '--heads', '12', '--embed', '512'],
+      images: Math.max(64, Math.round(IMAGES / 8)),
+      data: async (dir) => {
+        const out = join(dir, 'vitb32-bench')
+        const n = Math.max(64, Math.round(IMAGES / 8))
+        await writeEvalDataset({
+          dir: out,
+          samplesPerShard: 500,
+          samples: (async function* () {
+            for (let i = 0; i < n; i++) yield {key: `v${String(i).padStart(6, '0')}`, members: {jpg: await syntheticImage(i, 320, 240)}}
+          })(),
+        })
+        return out
+      },
+    },
   ]
 
   const cases = allCases.filter((c) => !only || c.name.startsWith(only))

@@ -80,6 +80,23 @@ export const ClipModelJson = z.looseObject({
 export type ClipModelJson = z.infer<typeof ClipModelJson>
 
 /**
+ * An LM's optional second graph with past keys/values (docs/contracts.md, "with_past"): inputs
+ * `input_ids` int64 [batch, t] and `past_key_values.{i}.key` / `.value` float32 [batch, kv_heads, p,
+ * head_dim] for i < layers (p may be 0); outputs `logits` float32 [batch, t, vocab_size] and
+ * `present.{i}.key` / `.value` [batch, kv_heads, p + t, head_dim]. The t new tokens sit at positions
+ * p … p + t − 1 and attend to every past position and causally among themselves, so its logits equal
+ * the plain graph's on the whole sequence (names as Hugging Face optimum's decoder-with-past exports).
+ * Evaluation uses it to compute a shared prefix once (src/eval/lm/prefix-score.ts); the plain graph
+ * stays the reference.
+ */
+const LmWithPast = z.looseObject({
+  model: modelFile,
+  layers: z.int().positive(),
+  kv_heads: z.int().positive(),
+  head_dim: z.int().positive(),
+})
+
+/**
  * An LM model directory: one ONNX graph (`input_ids` int64 [batch, seq] → `logits` float32
  * [batch, seq, vocab_size]) and a Hugging Face tokenizer.json.
  *
@@ -98,7 +115,7 @@ export const LmModelJson = z
     eot_token_id: z.int().nonnegative(),
     pad_token_id: z.int().nonnegative().nullable().optional(),
     tokenizer: modelFile.default('tokenizer.json'),
-    onnx: z.looseObject({model: modelFile}),
+    onnx: z.looseObject({model: modelFile, with_past: LmWithPast.optional()}),
   })
   .refine((m) => m.eot_token_id < m.vocab_size, {path: ['eot_token_id'], message: 'must be below vocab_size'})
   .refine((m) => m.pad_token_id === null || m.pad_token_id === undefined || m.pad_token_id < m.vocab_size, {path: ['pad_token_id'], message: 'must be below vocab_size'})

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 
 import {readModelJson, type ModelJsonOf, type ModelKind} from '../contracts/model-json.js'
 import {isDcbError} from '../errors.js'
+import {loadLmModel, type LmModel} from '../eval/lm/model.js'
 
 /**
  * The model-directory half of the post-run checks (docs/containers.md, "What the harness checks
@@ -54,12 +55,43 @@ export async function checkLmModel(dir: string, problems: string[]): Promise<Mod
   const file = join(dir, 'model.json')
   const meta = readForCheck(dir, 'lm', problems)
   if (!meta) return undefined
-  const files = [meta.onnx.model, meta.tokenizer, ...Object.values(meta.onnx_external_data ?? {})]
+  const files = [meta.onnx.model, meta.tokenizer, ...(meta.onnx.with_past ? [meta.onnx.with_past.model] : []), ...Object.values(meta.onnx_external_data ?? {})]
   if (!requireFiles(dir, file, files, problems)) return {kind: 'lm', files}
   const seq = Math.min(8, meta.seq_len)
   const ids = new BigInt64Array(2 * seq).map((_, i) => BigInt((i * 7919 + 13) % meta.vocab_size))
   await checkGraph(join(dir, meta.onnx.model), 'input_ids', new ort.Tensor('int64', ids, [2, seq]), 'logits', [2, seq, meta.vocab_size], problems)
+  if (meta.onnx.with_past && problems.length === 0) await checkWithPast(dir, ids, seq, problems)
   return {kind: 'lm', files, ...(meta.reference === undefined ? {} : {reference: meta.reference})}
+}
+
+/** The with-past graph on a prefix and then the rest must give the plain graph's logits (≤ 1e-4). */
+async function checkWithPast(dir: string, ids: BigInt64Array, seq: number, problems: string[]): Promise<void> {
+  let model: LmModel | undefined
+  try {
+    model = await loadLmModel(dir, {threads: 1})
+    const graph = model.withPast!
+    const plain = await model.logits(ids, 2, seq)
+    const cut = Math.ceil(seq / 2)
+    const rows = (from: number, to: number): BigInt64Array => BigInt64Array.from([...ids.subarray(from, to), ...ids.subarray(seq + from, seq + to)])
+    const first = await graph.run(rows(0, cut), 2, cut, null)
+    const rest = await graph.run(rows(cut, seq), 2, seq - cut, first.present)
+    const vocab = model.meta.vocab_size
+    let worst = 0
+    for (let r = 0; r < 2; r++) {
+      for (let t = 0; t < seq; t++) {
+        const got = t < cut ? first.logits.subarray((r * cut + t) * vocab) : rest.logits.subarray((r * (seq - cut) + t - cut) * vocab)
+        for (let v = 0; v < vocab; v++) {
+          const diff = Math.abs(got[v]! - plain[(r * seq + t) * vocab + v]!)
+          if (!(diff <= worst)) worst = Number.isNaN(diff) ? Infinity : diff
+        }
+      }
+    }
+    if (!(worst <= 1e-4)) problems.push(`${join(dir, model.meta.onnx.with_past!.model)}: its logits on a prefix and then the rest differ from ${model.meta.onnx.model}'s by ${worst} (tolerance 1e-4)`)
+  } catch (error) {
+    problems.push(isDcbError(error) ? error.message : `${dir}: the with-past graph failed (${(error as Error).message.split('\n')[0]})`)
+  } finally {
+    await model?.release()
+  }
 }
 
 function requireFiles(dir: string, modelJson: string, files: string[], problems: string[]): boolean {

@@ -1,12 +1,16 @@
 """A small GPT in PyTorch (Debian's python3-torch 1.13) for the LM-eval reference tests and benchmark.
 
-  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L]
+  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L] [--with-past]
       random weights → OUT/model.onnx (input_ids int64 [batch, seq] → logits [batch, seq, vocab], opset 14),
-      OUT/model.json (docs/contracts.md "model directory", kind lm), OUT/tokenizer.json, OUT/weights.pt
+      OUT/model.json (docs/contracts.md "model directory", kind lm), OUT/tokenizer.json, OUT/weights.pt;
+      --with-past adds OUT/model_with_past.onnx (past key/value inputs and outputs, model.json onnx.with_past)
   tiny_gpt.py score OUT            stdin: {"sequences": [{"tokens", "contStart"}], "batch": B}
       → per sequence {"losses", "predictions"} (float32 cross-entropy per continuation token, argmax)
   tiny_gpt.py generate OUT         stdin: {"contexts": [[ids]], "max_new_tokens", "eos"} → greedy ids per context
   tiny_gpt.py speed OUT            stdin: {"sequences": [[ids]], "batch": B} → {"tokens", "seconds"} of forward passes
+  tiny_gpt.py suite OUT            stdin: {"sequences": [[ids]], "batch": B, "generate": [{"context": [ids], "steps": n}]}
+      → {"seconds"}: the speed loop, then greedy generation with a KV cache (HF generate's way), contexts of
+      equal length batched (B rows), each row dropped after its `steps` model calls
 
 Pre-LayerNorm blocks, causal softmax attention, GELU MLP, learned positions; nothing the ONNX
 exporter of torch 1.13 cannot express.
@@ -33,18 +37,21 @@ class Block(nn.Module):
         self.fc = nn.Linear(dim, 4 * dim)
         self.out = nn.Linear(4 * dim, dim)
 
-    def forward(self, x, mask):
+    def forward(self, x, mask, past=None):
         b, t, d = x.shape
         h = self.heads
         q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
         q = q.view(b, t, h, d // h).transpose(1, 2)
         k = k.view(b, t, h, d // h).transpose(1, 2)
         v = v.view(b, t, h, d // h).transpose(1, 2)
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)
+            v = torch.cat([past[1], v], dim=2)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // h))
         att = att.masked_fill(mask, float('-inf')).softmax(dim=-1)
         y = (att @ v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
-        return x + self.out(F.gelu(self.fc(self.ln2(x))))
+        return x + self.out(F.gelu(self.fc(self.ln2(x)))), (k, v)
 
 
 class TinyGPT(nn.Module):
@@ -63,8 +70,46 @@ class TinyGPT(nn.Module):
         ones = torch.ones(t, t, dtype=torch.bool, device=input_ids.device)
         mask = torch.triu(ones, diagonal=1)
         for block in self.blocks:
-            x = block(x, mask)
+            x = block(x, mask)[0]
         return self.head(self.ln(x))
+
+
+class WithPast(nn.Module):
+    """docs/contracts.md "with_past": input_ids [b, t] + past_key_values.{i}.key/.value [b, heads, p, head_dim]
+    → logits [b, t, vocab] + present.{i}.key/.value [b, heads, p + t, head_dim]; the new tokens sit at
+    positions p … p + t − 1 and see every past position."""
+
+    def __init__(self, gpt):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, input_ids, *past):
+        g = self.gpt
+        t = input_ids.shape[1]
+        p = past[0].shape[2]
+        positions = torch.arange(p, p + t, device=input_ids.device).unsqueeze(0)
+        x = g.tok(input_ids) + g.pos(positions)
+        ones = torch.ones(t, p + t, dtype=torch.bool, device=input_ids.device)
+        mask = torch.triu(ones, diagonal=p + 1)
+        present = []
+        for i, block in enumerate(g.blocks):
+            x, kv = block(x, mask, (past[2 * i], past[2 * i + 1]))
+            present.extend(kv)
+        return (g.head(g.ln(x)), *present)
+
+
+def export_with_past(model, cfg, path):
+    """Writes the with-past graph; returns model.json's onnx.with_past entry."""
+    layers, heads, head_dim = cfg['layers'], cfg['heads'], cfg['dim'] // cfg['heads']
+    past_names = [f'past_key_values.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
+    present_names = [f'present.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
+    example = (torch.zeros(2, 3, dtype=torch.long), *[torch.zeros(2, heads, 5, head_dim) for _ in past_names])
+    axes = {'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}
+    axes.update({n: {0: 'batch', 2: 'past'} for n in past_names})
+    axes.update({n: {0: 'batch', 2: 'total'} for n in present_names})
+    torch.onnx.export(WithPast(model), example, path, input_names=['input_ids', *past_names], output_names=['logits', *present_names],
+                      dynamic_axes=axes, opset_version=14)
+    return {'model': path.rsplit('/', 1)[-1], 'layers': layers, 'kv_heads': heads, 'head_dim': head_dim}
 
 
 def build(cfg):
@@ -107,9 +152,10 @@ def main():
         # torch 1.13 exports with grad enabled (no torch.no_grad around export)
         torch.onnx.export(model, (example,), f'{out}/model.onnx', input_names=['input_ids'], output_names=['logits'],
                           dynamic_axes={'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}, opset_version=14)
+        with_past = export_with_past(model, cfg, f'{out}/model_with_past.onnx') if '--with-past' in sys.argv else None
         json.dump({'kind': 'lm', 'benchmark': 'dclm', 'scale': arg('--scale', 'tiny'), 'model': 'tiny-gpt-reference', 'vocab_size': vocab,
                    'seq_len': cfg['seq_len'], 'eot_token_id': eot, 'pad_token_id': eot, 'tokenizer': 'tokenizer.json',
-                   'onnx': {'model': 'model.onnx'}}, open(f'{out}/model.json', 'w'), indent=2)
+                   'onnx': {'model': 'model.onnx', **({'with_past': with_past} if with_past else {})}}, open(f'{out}/model.json', 'w'), indent=2)
         return
     model = load(out)
     req = json.load(sys.stdin)
@@ -139,6 +185,11 @@ def main():
                     ids.append(nxt)
                 res.append(gen)
             print(json.dumps(res))
+        elif cmd == 'suite':
+            start = time.perf_counter()
+            speed_loop(model, req['sequences'], req['batch'])
+            generate_cached(model, req['generate'], req['batch'])
+            print(json.dumps({'seconds': time.perf_counter() - start}))
         elif cmd == 'speed':
             seqs = sorted(req['sequences'], key=len, reverse=True)
             batch = req['batch']
@@ -152,6 +203,45 @@ def main():
                 F.log_softmax(logits, dim=-1)
                 tokens += sum(len(s) for s in group)
             print(json.dumps({'tokens': tokens, 'seconds': time.perf_counter() - start}))
+
+
+def speed_loop(model, seqs, batch):
+    seqs = sorted(seqs, key=len, reverse=True)
+    tokens = 0
+    for i in range(0, len(seqs), batch):
+        group = seqs[i:i + batch]
+        width = len(group[0])
+        ids = torch.tensor([s + [0] * (width - len(s)) for s in group], dtype=torch.long)
+        F.log_softmax(model(ids), dim=-1)
+        tokens += sum(len(s) for s in group)
+    return tokens
+
+
+def generate_cached(model, items, batch):
+    wp = WithPast(model)
+    heads = model.blocks[0].heads
+    head_dim = model.ln.normalized_shape[0] // heads
+    by_len = {}
+    for it in items:
+        by_len.setdefault(len(it['context']), []).append(it)
+    for length in sorted(by_len, reverse=True):
+        group = by_len[length]
+        for i in range(0, len(group), batch):
+            rows = group[i:i + batch]
+            ids = torch.tensor([r['context'] for r in rows], dtype=torch.long)
+            past = [torch.zeros(len(rows), heads, 0, head_dim) for _ in range(2 * len(model.blocks))]
+            steps = [r['steps'] for r in rows]
+            step = 0
+            while rows:
+                out = wp(ids, *past)
+                nxt = F.log_softmax(out[0][:, -1], dim=-1).argmax(dim=-1)
+                step += 1
+                keep = [j for j in range(len(rows)) if steps[j] > step]
+                rows = [rows[j] for j in keep]
+                steps = [steps[j] for j in keep]
+                index = torch.tensor(keep, dtype=torch.long)
+                past = [p.index_select(0, index) for p in out[1:]]
+                ids = nxt.index_select(0, index).unsqueeze(1)
 
 
 if __name__ == '__main__':

@@ -23,15 +23,21 @@ class Attention(nn.Module):
         self.q_norm = GainLayerNorm(dim) if qk_norm else nn.Identity()
         self.k_norm = GainLayerNorm(dim) if qk_norm else nn.Identity()
 
-    def forward(self, x, mask):
+    def forward(self, x, mask, past=None):
+        """past: (key, value) [batch, heads, p, head_dim] of the earlier positions, or None. Returns the
+        output and this layer's (key, value) over past and new positions."""
         b, t, d = x.shape
         q, k, v = self.in_proj(x).chunk(3, dim=-1)
         q, k = self.q_norm(q), self.k_norm(k)
         shape = (b, t, self.heads, d // self.heads)
         q, k, v = q.reshape(shape), k.reshape(shape), v.reshape(shape)
-        q, k = rotary(q), rotary(k)
-        y = attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask)
-        return self.out_proj(y.transpose(1, 2).reshape(b, t, d))
+        offset = 0 if past is None else past[0].shape[2]
+        q, k = rotary(q, offset), rotary(k, offset)
+        k, v = k.transpose(1, 2), v.transpose(1, 2)
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        y = attention(q.transpose(1, 2), k, v, mask)
+        return self.out_proj(y.transpose(1, 2).reshape(b, t, d)), (k, v)
 
 
 class SwiGLU(nn.Module):
@@ -62,9 +68,10 @@ class Block(nn.Module):
         out_std = hidden_std / math.sqrt(2 * (layer_id + 1))
         nn.init.trunc_normal_(self.feed_forward.w3.weight, std=out_std, a=-3 * out_std, b=3 * out_std)
 
-    def forward(self, x, mask):
-        x = x + self.attention(self.attention_norm(x), mask)
-        return x + self.feed_forward(self.ffn_norm(x))
+    def forward(self, x, mask, past=None):
+        h, present = self.attention(self.attention_norm(x), mask, past)
+        x = x + h
+        return x + self.feed_forward(self.ffn_norm(x)), present
 
 
 class Gpt(nn.Module):
@@ -87,8 +94,31 @@ class Gpt(nn.Module):
         x = self.tok_embeddings(input_ids)
         mask = causal_mask(input_ids.shape[1], x.device)
         for layer in self.layers:
-            x = layer(x, mask)
+            x = layer(x, mask)[0]
         return self.output(self.norm(x))
+
+
+class GptWithPast(nn.Module):
+    """The with-past graph of docs/contracts.md: (input_ids [b, t], past_key_values.{i}.key/.value
+    [b, heads, p, head_dim] for every layer) → (logits [b, t, vocab], present.{i}.key/.value
+    [b, heads, p + t, head_dim]). The new tokens are at positions p … p + t − 1, see all p past ones and
+    each other causally: the logits equal Gpt's on the whole sequence."""
+
+    def __init__(self, gpt):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, input_ids, *past):
+        g = self.gpt
+        t, p = input_ids.shape[1], past[0].shape[2]
+        x = g.tok_embeddings(input_ids)
+        # additive [t, p + t] mask: row i (position p + i) sees columns ≤ p + i
+        mask = torch.triu(torch.full((t, p + t), float("-inf"), device=x.device), diagonal=p + 1)
+        present = []
+        for i, layer in enumerate(g.layers):
+            x, kv = layer(x, mask, (past[2 * i], past[2 * i + 1]))
+            present.extend(kv)
+        return (g.output(g.norm(x)), *present)
 
 
 def lm_loss(logits, targets, z_loss):

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import common
-from .export import export_onnx
+from .export import export_lm_with_past, export_onnx
 from .gpt_model import Gpt, lm_loss
 
 
@@ -168,9 +168,13 @@ class GptTask(common.Task):
         gen = torch.Generator().manual_seed(1234)
         example = torch.randint(0, int(self.cfg["vocab_size"]), (2, 8), generator=gen)
         check = export_onnx(model, example, os.path.join(model_dir, "model.onnx"), "input_ids", "logits", {0: "batch", 1: "seq"})
+        # the with-past graph (docs/contracts.md): bench eval computes shared prefixes once with it
+        dim, heads = int(self.cfg["hidden_dim"]), int(self.cfg["n_heads"])
+        past_check, with_past = export_lm_with_past(model, int(self.cfg["n_layers"]), heads, dim // heads, int(self.cfg["vocab_size"]), os.path.join(model_dir, "model_with_past.onnx"))
         self.model.to(self.device)
         shutil.copyfile(self.tokenizer_file, os.path.join(model_dir, "tokenizer.json"))
-        common.write_json_atomic(os.path.join(model_dir, "reference.json"), {"format": "dcbench.onnx-reference/1", "tolerance": 1e-4, "graphs": {"model.onnx": check}})
+        graphs = {"model.onnx": check, "model_with_past.onnx": past_check}
+        common.write_json_atomic(os.path.join(model_dir, "reference.json"), {"format": "dcbench.onnx-reference/1", "tolerance": 1e-4, "graphs": graphs})
         meta = {
             "kind": "lm",
             "benchmark": self.doc["benchmark"],
@@ -181,9 +185,9 @@ class GptTask(common.Task):
             "eot_token_id": self.eot,
             "pad_token_id": self.pad,
             "tokenizer": "tokenizer.json",
-            "onnx": {"model": "model.onnx"},
+            "onnx": {"model": "model.onnx", "with_past": with_past},
             "reference": "reference.json",
             "recipe_hash": self.doc["recipe_hash"],
         }
         common.write_json_atomic(os.path.join(model_dir, "model.json"), meta)
-        return ["model.json", "model.onnx", "tokenizer.json", "reference.json"]
+        return ["model.json", "model.onnx", "model_with_past.onnx", "tokenizer.json", "reference.json"]

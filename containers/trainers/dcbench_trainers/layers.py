@@ -69,12 +69,13 @@ class GainLayerNorm(nn.Module):
         return F.layer_norm(x, (self.width,), self.weight, None, self.eps)
 
 
-def rotary(x):
+def rotary(x, offset=0):
     """Rotary positions on the head dimension of x: [batch, seq, heads, head_dim] (open_lm's
-    RotaryWithCast: base 10000, rotate-half layout). cos/sin come from the runtime length."""
+    RotaryWithCast: base 10000, rotate-half layout), for positions offset … offset + seq − 1 (offset: the
+    past length of the with-past graph). cos/sin come from the runtime length."""
     t, dim = x.shape[1], x.shape[-1]
     inv_freq = 1.0 / (10000 ** (torch.arange(0, dim, 2, device=x.device, dtype=torch.float32) / dim))
-    freqs = torch.outer(torch.arange(t, device=x.device, dtype=torch.float32), inv_freq)
+    freqs = torch.outer(torch.arange(offset, offset + t, device=x.device, dtype=torch.float32), inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
     cos = emb.cos()[None, :, None, :]
     sin = emb.sin()[None, :, None, :]

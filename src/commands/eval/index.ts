@@ -5,6 +5,7 @@ import {BenchCommand} from '../../cli/base-command.js'
 import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
+import {assertDeviceAvailable} from '../../eval/cuda-provider.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
 
@@ -42,6 +43,8 @@ export default class Eval extends BenchCommand {
     const benchmark = getBenchmark(flags.benchmark)
     const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
     if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`)
+    // before a suite is generated or a model read: the one-line fix, not onnxruntime's native error
+    assertDeviceAvailable(flags.device as 'cpu' | 'cuda')
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined
     const outcome = await benchmark.eval.run({

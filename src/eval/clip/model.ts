@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type ClipModelJson} from '../../contracts/model-json.js'
 import {DcbError} from '../../errors.js'
+import {assertDeviceAvailable} from '../cuda-provider.js'
 import type {PreprocessConfig} from './preprocess.js'
 import {defaultThreadSplit} from './threads.js'
 import {ClipTokenizer, defaultVocabPath} from './tokenizer.js'
@@ -38,6 +39,7 @@ export interface ClipModel {
 
 /** An onnxruntime session with dcbench's options (CPU, or CUDA when asked; see LoadClipModelOptions). */
 export async function createSession(file: string, options: LoadClipModelOptions): Promise<ort.InferenceSession> {
+  assertDeviceAvailable(options.device ?? 'cpu')
   if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: not found; model.json names it`)
   const providers = options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu']
   try {

@@ -1,29 +1,27 @@
 import {DcbError} from '../../errors.js'
 import {generationCorrect, hitsStop, lmCorrect, multipleChoicePick, type GenerationMetricSettings} from './metrics.js'
-import type {LmModel} from './model.js'
+import type {LmModel, PastKv} from './model.js'
+import {commonPrefixLength, scoreGroupsWithPast, selectPast} from './prefix-score.js'
 import type {PreparedTask, ScoredSequence} from './prompts.js'
+import {batchTokens, checkSequences, tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
+
+export {tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
 
 /**
  * Runs prepared ICL examples through an LM model directory and applies llm-foundry's metrics.
  *
  * Batching: sequences are sorted by length and cut into batches of at most `maxBatchTokens` tokens
  * (padded on the right to the longest in the batch — the model is causal, so padding after a
- * sequence does not change the logits that score it). Generation is greedy, one token per model call
- * over the whole prefix: the exported graphs have no KV-cache inputs (the tiny GPT's export has
- * none), so there is none to use; rows stop at EOS, at a stop sequence or at `max_new_tokens`.
+ * sequence does not change the logits that score it). With the model's with-past graph (model.json
+ * `onnx.with_past`), the choices of a multiple-choice or schema example share their common prefix
+ * (prefix-score.ts). Generation is greedy: over the whole prefix each step with the plain graph, or the
+ * context once and then one token per step on its keys and values with the with-past graph; rows stop
+ * at EOS, at a stop sequence or at `max_new_tokens`.
  * HF's batched `generate` keeps a row going until every row of its batch has stopped; the extra
  * tokens come after the first stop sequence, which the metric cuts off, so stopping each row early
  * gives the same scores. Every row is scored as if alone (no left padding), the result an unpadded
  * reference model gives.
  */
-
-/** Per-token results of one scored sequence. */
-export interface SequenceScore {
-  /** Cross-entropy (nats) of each continuation token, computed in float64 from float32 logits. */
-  losses: number[]
-  /** argmax of the logits one position before each continuation token (first index on ties, as torch). */
-  predictions: number[]
-}
 
 /** One example's outcome, per type (what the per-task cache stores and tests compare). */
 export type ExampleResult =
@@ -31,25 +29,11 @@ export type ExampleResult =
   | {correct: boolean; pick: number; meanLosses: number[]}
   | {correct: boolean; output: string}
 
-export interface ScoreOptions {
-  /** Largest batch in tokens (rows × padded length). Default: logits of at most 2^26 floats, at least one row. */
-  maxBatchTokens?: number
-  /** Reports model rows done / total (sequences for scoring, examples for generation). */
-  onProgress?: (done: number, total: number) => void
-}
-
-function batchTokens(model: LmModel, longest: number, options: ScoreOptions): number {
-  return Math.max(longest, options.maxBatchTokens ?? Math.floor(2 ** 26 / model.meta.vocab_size))
-}
-
 /** Teacher-forced losses and argmax predictions over each sequence's continuation. */
 export async function scoreSequences(model: LmModel, sequences: readonly ScoredSequence[], options: ScoreOptions = {}): Promise<SequenceScore[]> {
   const vocab = model.meta.vocab_size
   const pad = model.meta.pad_token_id ?? model.meta.eot_token_id
-  for (const s of sequences) {
-    if (s.contStart < 1) throw new DcbError('DCB_ICL_DATA', 'an example has an empty context: nothing predicts its first continuation token')
-    if (s.tokens.length > model.meta.seq_len) throw new DcbError('DCB_ICL_DATA', `a sequence of ${s.tokens.length} tokens exceeds the model's seq_len ${model.meta.seq_len}`)
-  }
+  checkSequences(model, sequences)
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[b]!.tokens.length - sequences[a]!.tokens.length || a - b)
   const results: SequenceScore[] = new Array<SequenceScore>(sequences.length)
   let done = 0
@@ -81,22 +65,6 @@ export async function scoreSequences(model: LmModel, sequences: readonly ScoredS
   return results
 }
 
-/** −log softmax(logits)[target] in float64, and the first argmax. */
-export function tokenLoss(logits: Float32Array, offset: number, vocab: number, target: number): {loss: number; argmax: number} {
-  let max = Number.NEGATIVE_INFINITY
-  let argmax = 0
-  for (let v = 0; v < vocab; v++) {
-    const x = logits[offset + v]!
-    if (x > max) {
-      max = x
-      argmax = v
-    }
-  }
-  let sum = 0
-  for (let v = 0; v < vocab; v++) sum += Math.exp(logits[offset + v]! - max)
-  return {loss: Math.log(sum) + max - logits[offset + target]!, argmax}
-}
-
 export interface GenerateOptions extends ScoreOptions {
   maxNewTokens: number
   /** Stop a row once its decoded output contains one of these. */
@@ -122,23 +90,45 @@ export async function generateGreedy(model: LmModel, contexts: readonly number[]
     const per = Math.max(1, Math.floor(batchTokens(model, length + options.maxNewTokens, options) / (length + options.maxNewTokens)))
     for (let g = 0; g < members.length; g += per) {
       let active = members.slice(g, g + per)
+      // with the with-past graph: the contexts once, then one new token per row and step on their keys/values
+      let past: PastKv | null = null
+      let kept: number[] = []
       for (let step = 0; step < options.maxNewTokens && active.length > 0; step++) {
         const seq = length + step
         if (seq > model.meta.seq_len) break
-        const ids = new BigInt64Array(active.length * seq)
-        active.forEach((ex, r) => {
-          const row = [...contexts[ex]!, ...outputs[ex]!.ids]
-          for (let t = 0; t < seq; t++) ids[r * seq + t] = BigInt(row[t]!)
-        })
-        const logits = await model.logits(ids, active.length, seq)
         const vocab = model.meta.vocab_size
+        let logits: Float32Array
+        let last: (r: number) => number
+        if (model.withPast) {
+          const width = past ? 1 : seq
+          const ids = new BigInt64Array(active.length * width)
+          active.forEach((ex, r) => {
+            const row = past ? outputs[ex]!.ids.slice(-1) : contexts[ex]!
+            for (let t = 0; t < width; t++) ids[r * width + t] = BigInt(row[t]!)
+          })
+          const out: {logits: Float32Array; present: PastKv} = await model.withPast.run(ids, active.length, width, past ? selectPast(past, kept, past.length) : null)
+          logits = out.logits
+          past = out.present
+          last = (r) => (r * width + width - 1) * vocab
+        } else {
+          const ids = new BigInt64Array(active.length * seq)
+          active.forEach((ex, r) => {
+            const row = [...contexts[ex]!, ...outputs[ex]!.ids]
+            for (let t = 0; t < seq; t++) ids[r * seq + t] = BigInt(row[t]!)
+          })
+          logits = await model.logits(ids, active.length, seq)
+          last = (r) => (r * seq + seq - 1) * vocab
+        }
+        kept = []
         active = active.filter((ex, r) => {
-          const next = tokenLoss(logits, (r * seq + seq - 1) * vocab, vocab, 0).argmax
+          const next = tokenLoss(logits, last(r), vocab, 0).argmax
           if (next === eos) return false
           const out = outputs[ex]!
           out.ids.push(next)
           out.text = decode(out.ids)
-          return !hitsStop(out.text, options.stopSequences)
+          const going = !hitsStop(out.text, options.stopSequences)
+          if (going) kept.push(r)
+          return going
         })
       }
       done += Math.min(per, members.length - g)
@@ -146,6 +136,25 @@ export async function generateGreedy(model: LmModel, contexts: readonly number[]
     }
   }
   return outputs
+}
+
+/**
+ * Scores groups of sequences (one per example): with the model's with-past graph, groups of two or more
+ * that share a prefix take the shared-prefix path (prefix-score.ts); the rest, and every group when
+ * the model has no such graph, the plain path. Returns each group's scores in order.
+ */
+export async function scoreGroups(model: LmModel, groups: readonly (readonly ScoredSequence[])[], options: ScoreOptions = {}): Promise<SequenceScore[][]> {
+  checkSequences(model, groups.flat())
+  const shared = (g: readonly ScoredSequence[]): boolean => model.withPast !== undefined && g.length > 1 && commonPrefixLength(g) > 0
+  const plainGroups = groups.filter((g) => !shared(g))
+  const sharedGroups = groups.filter(shared)
+  const total = groups.reduce((n, g) => n + g.length, 0)
+  const plainCount = plainGroups.reduce((n, g) => n + g.length, 0)
+  const plain = await scoreSequences(model, plainGroups.flat(), {...options, onProgress: (done) => options.onProgress?.(done, total)})
+  const viaPast = sharedGroups.length === 0 ? [] : await scoreGroupsWithPast(model, sharedGroups, {...options, onProgress: (done) => options.onProgress?.(plainCount + done, total)})
+  let nextPlain = 0
+  let nextShared = 0
+  return groups.map((g) => (shared(g) ? viaPast[nextShared++]! : g.map(() => plain[nextPlain++]!)))
 }
 
 /** Scores a prepared task (or category part); returns the accuracy and per-example results. */
@@ -163,12 +172,8 @@ export async function scorePreparedTask(
     const outputs = await generateGreedy(model, gen.map((e) => e.context), {...options, maxNewTokens: prepared.maxNewTokens ?? 1, stopSequences: generation.stoppingCriteria})
     results = gen.map((e, i) => ({correct: generationCorrect(outputs[i]!.text, e.aliases, generation), output: outputs[i]!.text}))
   } else {
-    const sequences: ScoredSequence[] = []
-    for (const e of examples) {
-      if (e.type === 'language_modeling') sequences.push(e.sequence)
-      else if (e.type === 'multiple_choice' || e.type === 'schema') sequences.push(...e.choices)
-    }
-    const scores = await scoreSequences(model, sequences, options)
+    const groups = examples.map((e) => (e.type === 'language_modeling' ? [e.sequence] : e.type === 'generation_task_with_answers' ? [] : e.choices))
+    const scores = (await scoreGroups(model, groups, options)).flat()
     let next = 0
     results = examples.map((e): ExampleResult => {
       if (e.type === 'language_modeling') {

@@ -17,7 +17,7 @@ const STEPS = 40
 
 const cases = [
   {benchmark: 'datacomp', make: (dir: string) => writeDataCompTrainingData(dir, {count: 600, perShard: 250}), countKey: 'samples_seen', graphs: ['image_encoder.onnx', 'text_encoder.onnx']},
-  {benchmark: 'dclm', make: (dir: string) => writeDclmTrainingData(dir, {sequences: 120, seqLen: 128, perShard: 50}), countKey: 'tokens_seen', graphs: ['model.onnx']},
+  {benchmark: 'dclm', make: (dir: string) => writeDclmTrainingData(dir, {sequences: 120, seqLen: 128, perShard: 50}), countKey: 'tokens_seen', graphs: ['model.onnx', 'model_with_past.onnx']},
 ] as const
 
 describe.each(cases)('tiny $benchmark trainer on the host', ({benchmark, make, countKey, graphs}) => {
@@ -59,8 +59,12 @@ describe.each(cases)('tiny $benchmark trainer on the host', ({benchmark, make, c
       expect(checked.find((c) => c.graph === 'image_encoder.onnx')?.outputs.image_features).toEqual([2, 64])
       expect(existsSync(join(out, 'model/bpe_simple_vocab_16e6.txt.gz'))).toBe(true)
     } else {
-      expect(checked[0]?.outputs.logits).toEqual([2, 8, 1536])
+      expect(checked.find((c) => c.graph === 'model.onnx')?.outputs.logits).toEqual([2, 8, 1536])
       expect(meta).toMatchObject({seq_len: 128, vocab_size: 1536, eot_token_id: 0, pad_token_id: 1, tokenizer: 'tokenizer.json'})
+      // the with-past graph: a 5-position past and 3 new tokens in the reference, its shapes in model.json
+      expect(meta.onnx).toMatchObject({model: 'model.onnx', with_past: {model: 'model_with_past.onnx', layers: expect.any(Number), kv_heads: expect.any(Number), head_dim: expect.any(Number)}})
+      const wp = (meta.onnx as {with_past: {kv_heads: number; head_dim: number}}).with_past
+      expect(checked.find((c) => c.graph === 'model_with_past.onnx')?.outputs['present.0.key']).toEqual([2, wp.kv_heads, 8, wp.head_dim])
     }
   })
 

@@ -20,6 +20,19 @@ function modelDir(meta: object): string {
   return dir
 }
 
+describe('model.json onnx.with_past (the LM graph with past keys/values)', () => {
+  it('is optional, and read with its layer, head and head-size counts', () => {
+    expect(readModelJson(modelDir(LM), 'lm').onnx.with_past).toBeUndefined()
+    const withPast = {model: 'model_with_past.onnx', layers: 2, kv_heads: 4, head_dim: 16}
+    expect(readModelJson(modelDir({...LM, onnx: {model: 'model.onnx', with_past: withPast}}), 'lm').onnx.with_past).toEqual(withPast)
+  })
+
+  it('refuses a count that is not a positive integer, naming the field', () => {
+    const dir = modelDir({...LM, onnx: {model: 'model.onnx', with_past: {model: 'p.onnx', layers: 0, kv_heads: 4, head_dim: 16}}})
+    expect(() => readModelJson(dir, 'lm')).toThrow(expect.objectContaining({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/onnx\.with_past\.layers/)}))
+  })
+})
+
 describe('model.json names files inside its folder only', () => {
   it('accepts plain and nested relative names', () => {
     expect(readModelJson(modelDir({...LM, onnx: {model: 'graphs/model.onnx'}, reference: 'reference.json'}), 'lm').onnx.model).toBe('graphs/model.onnx')
@@ -31,6 +44,7 @@ describe('model.json names files inside its folder only', () => {
     ['onnx.model', {onnx: {model: 'a/../../model.onnx'}}],
     ['tokenizer', {tokenizer: '..\\\\tokenizer.json'}],
     ['reference', {reference: ''}],
+    ['onnx.with_past.model', {onnx: {model: 'model.onnx', with_past: {model: '../x/model_with_past.onnx', layers: 2, kv_heads: 4, head_dim: 16}}}],
   ])('refuses %s = %j in one line', (field, change) => {
     const dir = modelDir({...LM, ...change})
     expect(() => readModelJson(dir, 'lm')).toThrow(expect.objectContaining({code: 'DCB_MODEL_DIR', message: expect.stringMatching(new RegExp(`model\\.json: ${field.replace('.', '\\.')}: .* is not a file name inside the model folder`))}))
