@@ -27,6 +27,7 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
     device: options.device,
     maxBatchTokens: options.batchTokens,
     ...(options.heldoutDir === undefined ? {} : {heldoutDir: options.heldoutDir}),
+    fetchCommand: `bench eval fetch --benchmark dclm --scale ${options.scale.scale}`,
     onProgress: (event) => {
       if (!report) return
       if (event.kind === 'task-start') report({kind: 'task-start', task: event.task, index: event.index, count: event.count, unit: 'examples'})
