@@ -4,6 +4,7 @@ import {BenchCommand} from '../cli/base-command.js'
 import {DcbError} from '../errors.js'
 import {buildEntry, defaultSuites, hubToken, uploadBundle, writeBundle, type HubUploadResult, type WrittenBundle} from '../leaderboard/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {checkOutputPath} from '../util/cli-path.js'
 
 export default class Submit extends BenchCommand {
   static override summary = 'Build and sign a leaderboard entry from a finished run and its evaluation.'
@@ -32,6 +33,8 @@ export default class Submit extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Submit)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the entry file to write'})
+    if (flags.bundle !== undefined) checkOutputPath(flags.bundle, {flag: '--bundle', kind: 'file', expected: 'the bundle .tar to write'})
     if (flags.bundle !== undefined && !flags.bundle.endsWith('.tar')) throw new DcbError('DCB_USAGE', `--bundle ${flags.bundle}: a bundle is an uncompressed tar; name it NAME.tar`)
     if (flags.hub !== undefined) hubToken({repo: flags.hub, repoType: 'model', token: flags['hub-token']})
     const result = await buildEntry({

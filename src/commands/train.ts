@@ -6,6 +6,7 @@ import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js
 import {train, type TrainResult} from '../runner/train/index.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {checkOutputPath} from '../util/cli-path.js'
 
 export default class Train extends BenchCommand {
   static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
@@ -33,6 +34,7 @@ export default class Train extends BenchCommand {
 
   async run(): Promise<TrainResult> {
     const {flags} = await this.parse(Train)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder', expected: 'the run folder'})
     const quiet = this.jsonEnabled()
     const display = createProgressDisplay({label: 'train', unit: 'steps', quiet})
     const controller = new AbortController()

@@ -7,6 +7,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class Eval extends BenchCommand {
   static override summary = "Evaluate a trained model on its benchmark's eval suite."
@@ -39,6 +40,7 @@ export default class Eval extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Eval)
+    if (flags.out !== undefined) checkOutputPath(flags.out, {flag: '--out', kind: 'folder'})
     const benchmark = getBenchmark(flags.benchmark)
     const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
     if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`)

@@ -13,6 +13,7 @@ import {
   type PublishResult,
 } from '../../leaderboard/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class LeaderboardPublish extends BenchCommand {
   static override summary = 'Publish a board as a static site (HTML, Markdown, CSV, JSON), optionally to a Hugging Face dataset repo.'
@@ -37,6 +38,7 @@ export default class LeaderboardPublish extends BenchCommand {
 
   async run(): Promise<PublishResult & {hub?: HubUploadResult}> {
     const {flags} = await this.parse(LeaderboardPublish)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder', expected: 'the site folder'})
     const formats = parseFormats(flags.format)
     const keyring = flags.keyring ? await loadKeyring(flags.keyring) : undefined
     const progress = createProgressDisplay({label: 'publish', unit: 'entries', quiet: this.jsonEnabled()})

@@ -5,6 +5,7 @@ import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {synthesizePool, type SynthPoolResult} from '../../pool/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class PoolSynth extends BenchCommand {
   static override summary = 'Generate a deterministic synthetic candidate pool in the real on-disk format.'
@@ -23,6 +24,7 @@ export default class PoolSynth extends BenchCommand {
 
   async run(): Promise<SynthPoolResult> {
     const {flags} = await this.parse(PoolSynth)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder', expected: 'the pool folder to create'})
     const benchmark = getBenchmark(flags.benchmark)
     const progress = createProgressDisplay({label: 'synth', unit: benchmark.pool.synthesize?.unit, quiet: this.jsonEnabled()})
     const result = await synthesizePool({benchmark: flags.benchmark, scale: flags.scale, out: flags.out, seed: flags.seed, onProgress: progress.update})

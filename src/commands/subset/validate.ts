@@ -7,6 +7,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {ExitCode} from '../../errors.js'
 import {validateSubset, type SubsetValidationReport} from '../../subset/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class SubsetValidate extends BenchCommand {
   static override summary = 'Check a subset (.npy, raw, .parquet, .csv) against a scale and its pool index; report size, repetition, epochs and fingerprint.'
@@ -32,6 +33,7 @@ export default class SubsetValidate extends BenchCommand {
 
   async run(): Promise<SubsetValidationReport> {
     const {args, flags} = await this.parse(SubsetValidate)
+    if (flags.sort !== undefined) checkOutputPath(flags.sort, {flag: '--sort', kind: 'file', expected: 'the sorted subset file to write'})
     const progress = createProgressDisplay({label: 'validate', unit: 'uids', quiet: this.jsonEnabled()})
     const report = await validateSubset({
       file: args.file,

@@ -6,6 +6,7 @@ import {BenchCommand} from '../../../cli/base-command.js'
 import {parseByteSize} from '../../../cli/byte-size.js'
 import {indexPool, type IndexPoolResult} from '../../../pool/index.js'
 import {createProgressDisplay} from '../../../ui/progress.js'
+import {checkOutputPath} from '../../../util/cli-path.js'
 
 export default class PoolIndex extends BenchCommand {
   static override summary = 'Build the sorted 128-bit uid index (.uidx) of a pool, for subset validation.'
@@ -28,6 +29,7 @@ export default class PoolIndex extends BenchCommand {
 
   async run(): Promise<IndexPoolResult> {
     const {argv, flags} = await this.parse(PoolIndex)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the .uidx file to write'})
     const progress = createProgressDisplay({label: 'index', unit: 'uids', quiet: this.jsonEnabled()})
     const result = await indexPool({inputs: argv as string[], out: flags.out, memoryBytes: parseByteSize(flags.memory, '--memory'), tmpDir: flags['tmp-dir'], onProgress: progress.update})
     progress.stop()
