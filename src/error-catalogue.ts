@@ -94,6 +94,8 @@ export const ERRORS = {
   // pools
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
+  DCB_POOL_INTERRUPTED: e('pools', Environment, '`bench pool synth` was stopped (Ctrl-C, a signal) before it finished; its partial folder was removed.', 'Run the same command again: the pool is generated from the start, with the same bytes for the same seed.'),
+  DCB_JOB_CONFIRM: e('pools', Usage, 'A long or large job (`bench pool synth` above tiny) would write more than 10 GB or run more than 30 minutes (estimated) and nobody confirmed it (no --yes, and no terminal to ask on).', 'Check the size it printed, then pass --yes; or use a smaller --scale.'),
   DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
   // subsets
@@ -112,6 +114,7 @@ export const ERRORS = {
 
   // reshard
   DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
+  DCB_RESHARD_SUBSET: e('reshard', Usage, '`bench reshard` found none of the subset\'s records in the pool, or records a complete pool (synthetic, DCLM) does not have: the training data would not be the subset, so none is written.', 'Check the subset against the pool\'s index with `bench subset validate` (`bench pool index` builds it), and pass the pool it was made from.'),
   DCB_RESHARD_SCALE: e('reshard', Usage, "A DCLM reshard needs a scale (it picks the tokenizer and sequence length), and neither --scale nor the pool's pool.json gives one.", 'Pass --scale (`bench tracks list` lists the scales).'),
   DCB_TOKENIZER: e('reshard', Usage, 'The tokenizer a recipe needs does not ship with dcbench, or a tokenizer.json is unreadable or unsupported.', "Download the recipe's Hugging Face tokenizer.json and pass it with --tokenizer FILE."),
 
