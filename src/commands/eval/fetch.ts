@@ -70,7 +70,11 @@ export default class EvalFetch extends BenchCommand {
     })
     display?.stop()
     if (!quiet) this.log(outcome.text)
-    if (outcome.failure) throw outcome.failure
-    return {benchmark: benchmark.id, ...outcome.json}
+    if (outcome.failure && !quiet) throw outcome.failure
+    if (!outcome.failure) return {benchmark: benchmark.id, ...outcome.json}
+    // --json: one document with the per-task table and the error inside it, not the error alone
+    const {code, message, exitCode, suggestions} = outcome.failure
+    process.exitCode = exitCode
+    return {benchmark: benchmark.id, ...outcome.json, error: {code, message, exitCode, suggestions}}
   }
 }
