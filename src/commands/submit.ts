@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../cli/base-command.js'
 import {DcbError} from '../errors.js'
 import {buildEntry, defaultSuites, hubToken, uploadBundle, writeBundle, type HubUploadResult, type WrittenBundle} from '../leaderboard/index.js'
+import {count} from '../ui/plural.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {checkOutputPath} from '../util/cli-path.js'
 
@@ -60,7 +61,7 @@ export default class Submit extends BenchCommand {
       const display = createProgressDisplay({label: `bundling ${flags.bundle}`, unit: 'bytes', quiet: this.jsonEnabled()})
       bundle = await writeBundle({entryFile: result.out, run: flags.run, evalFile: flags.eval, suites: defaultSuites, out: flags.bundle, onProgress: display.update})
       display.stop()
-      if (!this.jsonEnabled()) this.log(`bundle ${bundle.out}: ${bundle.members} files, ${bundle.bytes} bytes`)
+      if (!this.jsonEnabled()) this.log(`bundle ${bundle.out}: ${count(bundle.members, 'file')}, ${count(bundle.bytes, 'byte')}`)
       if (flags.hub !== undefined) {
         hub = await uploadBundle({bundle: bundle.out, entryFile: result.out, scale: entry.scale, repo: flags.hub, token: flags['hub-token'], hubUrl: flags['hub-url']})
         if (!this.jsonEnabled()) this.log(`uploaded to ${hub.hubUrl}/${hub.repo}${hub.commit ? ` (${hub.commit.url})` : ''}`)

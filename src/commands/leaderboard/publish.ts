@@ -12,6 +12,7 @@ import {
   type PublishFormat,
   type PublishResult,
 } from '../../leaderboard/index.js'
+import {count} from '../../ui/plural.js'
 import {createProgressDisplay} from '../../ui/progress.js'
 import {checkOutputPath} from '../../util/cli-path.js'
 
@@ -50,8 +51,8 @@ export default class LeaderboardPublish extends BenchCommand {
     }
     if (!this.jsonEnabled()) {
       for (const board of result.boards) this.log(`${board.id.padEnd(32)} ${String(board.entries).padStart(6)} entries  leader: ${board.leader ?? '—'}`)
-      this.log(`published ${result.entries} entries in ${result.boards.length} boards → ${result.outDir} (${result.files.length} files${keyring ? `, ${result.signaturesChecked} signatures re-checked` : ''})`)
-      if (hub) this.log(`uploaded ${hub.files} files to ${hub.hubUrl}/datasets/${hub.repo}${hub.commit ? ` (commit ${hub.commit.oid})` : ''}`)
+      this.log(`published ${count(result.entries, 'entry', 'entries')} in ${count(result.boards.length, 'board')} → ${result.outDir} (${count(result.files.length, 'file')}${keyring ? `, ${count(result.signaturesChecked, 'signature')} re-checked` : ''})`)
+      if (hub) this.log(`uploaded ${count(hub.files, 'file')} to ${hub.hubUrl}/datasets/${hub.repo}${hub.commit ? ` (commit ${hub.commit.oid})` : ''}`)
     }
     return hub ? {...result, hub} : result
   }

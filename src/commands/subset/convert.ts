@@ -4,6 +4,7 @@ import {BenchCommand} from '../../cli/base-command.js'
 import {parseByteSize} from '../../cli/byte-size.js'
 import {unknownChoice} from '../../errors.js'
 import {convertSubset, SUBSET_FORMATS, type ConvertSubsetResult, type SubsetFormat} from '../../subset/index.js'
+import {count} from '../../ui/plural.js'
 import {createProgressDisplay} from '../../ui/progress.js'
 import {checkOutputPath} from '../../util/cli-path.js'
 
@@ -43,7 +44,7 @@ export default class SubsetConvert extends BenchCommand {
     })
     progress.stop()
     if (!this.jsonEnabled()) {
-      this.log(`${result.input} (${result.inputFormat}${result.inputSorted ? '' : ', unsorted'}) → ${result.path} (${result.format}): ${result.unique} uids, ${result.records} samples, ${result.bytes} bytes`)
+      this.log(`${result.input} (${result.inputFormat}${result.inputSorted ? '' : ', unsorted'}) → ${result.path} (${result.format}): ${count(result.unique, 'uid')}, ${count(result.records, 'sample')}, ${count(result.bytes, 'byte')}`)
       this.log(`  fingerprint sha256:${result.fingerprint}`)
     }
     return result
