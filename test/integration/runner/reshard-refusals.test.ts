@@ -37,10 +37,12 @@ async function subset(counts: [string, number][]): Promise<string> {
 async function refused(args: string[], out: string): Promise<string> {
   const result = await runBench(['reshard', ...args, '--out', out])
   expect(result.exitCode, result.stderr).toBe(2)
+  // progress lines come first; the error is the last line but its hints
   const lines = result.stderr.trim().split('\n')
-  expect(lines.slice(1).every((line) => line.startsWith('  hint: '))).toBe(true)
-  expect(lines[1]).toContain('bench subset validate')
-  return lines[0] as string
+  const error = lines.slice(lines.findIndex((line) => line.startsWith('error [')))
+  expect(error.slice(1).every((line) => line.startsWith('  hint: ')), result.stderr).toBe(true)
+  expect(error[1]).toContain('bench subset validate')
+  return error[0] as string
 }
 
 describe('bench reshard refuses an empty result and subset records the pool never had', () => {
