@@ -79,6 +79,7 @@ export const ERRORS = {
   DCB_USAGE: e('usage', Usage, 'A flag or argument is missing, unknown, or has a value outside what it accepts.', 'Correct the flag the message names; `bench COMMAND --help` lists every flag.'),
   DCB_UNKNOWN_COMMAND: e('usage', Usage, 'No bench command has this name.', 'Use one of the commands the message lists (`bench --help`).'),
   DCB_UNKNOWN_CHOICE: e('usage', Usage, 'A name given on the command line (benchmark, scale, track, format, suite, task, error code) is not a valid one.', 'Pick one of the values the message lists; `bench tracks list` lists benchmarks, scales and tracks.'),
+  DCB_PATH: e('usage', Usage, 'A path given on the command line does not exist, is a file where a folder is expected (or the reverse), or sits in a missing or unwritable folder.', 'Correct the path the message names: create its folder first, or name a file (or folder) as the flag asks.'),
   DCB_NOT_AVAILABLE: e('usage', Usage, "The chosen benchmark's adapter lacks what the command needs (pool synthesis, resharding, training, evaluation, fetching eval data).", 'Use a benchmark that has it (--benchmark), or add the capability to its adapter (docs/adding-a-benchmark.md).'),
 
   // tracks
@@ -94,6 +95,8 @@ export const ERRORS = {
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
   DCB_DISK_FULL: e('pools', Environment, 'A download ran out of disk space (ENOSPC or a quota); the unfinished file was removed.', 'Free space or pass another --out, then run the same command again: finished shards and files are kept.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
+  DCB_POOL_INTERRUPTED: e('pools', Environment, '`bench pool synth` was stopped (Ctrl-C, a signal) before it finished; its partial folder was removed.', 'Run the same command again: the pool is generated from the start, with the same bytes for the same seed.'),
+  DCB_JOB_CONFIRM: e('pools', Usage, 'A long or large job (`bench pool synth` above tiny) would write more than 10 GB or run more than 30 minutes (estimated) and nobody confirmed it (no --yes, and no terminal to ask on).', 'Check the size it printed, then pass --yes; or use a smaller --scale.'),
   DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
   // subsets
@@ -112,6 +115,7 @@ export const ERRORS = {
 
   // reshard
   DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
+  DCB_RESHARD_SUBSET: e('reshard', Usage, '`bench reshard` found none of the subset\'s records in the pool, or records a complete pool (synthetic, DCLM) does not have: the training data would not be the subset, so none is written.', 'Check the subset against the pool\'s index with `bench subset validate` (`bench pool index` builds it), and pass the pool it was made from.'),
   DCB_RESHARD_SCALE: e('reshard', Usage, "A DCLM reshard needs a scale (it picks the tokenizer and sequence length), and neither --scale nor the pool's pool.json gives one.", 'Pass --scale (`bench tracks list` lists the scales).'),
   DCB_TOKENIZER: e('reshard', Usage, 'The tokenizer a recipe needs does not ship with dcbench, or a tokenizer.json is unreadable or unsupported.', "Download the recipe's Hugging Face tokenizer.json and pass it with --tokenizer FILE."),
 
@@ -137,7 +141,7 @@ export const ERRORS = {
   // eval
   DCB_MODEL_DIR: e('eval', Usage, 'A model directory is unusable: model.json missing or invalid, a file it names missing, a graph onnxruntime cannot load, outputs of the wrong shape.', 'Pass --model RUN/model of a complete `bench train` run (the format is in docs/contracts.md).'),
   DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
-  DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder.', 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.'),
+  DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder (DCLM: for none of them), so it would score nothing.', 'Download them first with `bench eval fetch --benchmark B --scale S --data DIR` (the hint names it), or pass --data, the folder that holds them.'),
   DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size or content, was refused by the hub (gated), or must be obtained by hand (DCLM's GPQA).", "Read each task's note in the table it prints; run it without --offline to download what is missing."),
   DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` or `bench pool download` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch less (--tasks; --shards, --metadata-only).'),
   DCB_EVAL_DOWNLOAD: e('eval', Environment, "Downloading an eval data file from its source (llm-foundry's files on GitHub) failed or was cut short.", 'Run the same command again: finished files are kept and a partial one resumes.'),

@@ -138,8 +138,20 @@ export interface PoolSourceType {
 export interface PoolSynthesizer<R, D> {
   /** What the progress of a synthesis counts (`samples`, `words`). */
   unit: string
+  /** The size of the scale's pool before it is made: records, bytes and seconds, estimated (stated as such). */
+  estimate(scale: ScaleRecipe<R, D>): SynthesisEstimate
   /** Writes a deterministic synthetic pool of the scale's size into `dir` (an empty folder). */
   run(options: SynthesizeOptions<R, D>): Promise<SynthesizedPool>
+}
+
+/** What `bench pool synth` states before it starts. */
+export interface SynthesisEstimate {
+  /** Records (samples, documents) the pool will hold; exact where the scale fixes it. */
+  records: number
+  /** Bytes on disk, from the bytes per record of dcbench's tiny pools. */
+  bytes: number
+  /** Seconds on one core, from the rate measured on the tiny pools; machines differ. */
+  seconds: number
 }
 
 export interface SynthesizeOptions<R, D> {
@@ -230,6 +242,12 @@ export interface ReshardOutcome {
   /** Shards kept from an interrupted earlier run. */
   resumed_shards: number
   already_complete: boolean
+  /**
+   * The pool holds every record of its source, so a subset record not found in it names a record the
+   * pool never had (what `bench subset validate` rejects) — not one its download lost (DataComp's
+   * img2dataset shards simply lack failed downloads).
+   */
+  pool_complete: boolean
 }
 
 /** Training under the container contract (docs/containers.md). */

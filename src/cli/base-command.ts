@@ -46,9 +46,10 @@ function describe(error: Error): ErrorReport {
     // Their messages wrap the problem in boilerplate lines; keep only the problem, on one line.
     const problem = error.message
       .split('\n')
-      .map((line) => line.trim())
+      .map((line) => line.trim().replace(/\s{2,}/g, ' '))
       .filter((line) => line !== '' && !/^The following errors? occurred:?$/.test(line) && !/^See more help with/.test(line))
-      .join('; ')
+      // a line ending in ':' introduces the next ("Missing 1 required arg: file …"), others are separate problems
+      .reduce((joined, line) => (joined === '' ? line : `${joined}${joined.endsWith(':') ? ' ' : '; '}${line}`), '')
     return report('DCB_USAGE', problem || error.message, ['see --help'])
   }
   return report('DCB_INTERNAL', `this is a bug in dcbench: ${error.message.split('\n')[0]}`, ['re-run with --debug and report the output with the command you ran'])

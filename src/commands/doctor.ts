@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../cli/base-command.js'
 import {runChecks, type CheckResult} from '../doctor/checks.js'
 import {ExitCode} from '../errors.js'
+import {checkInputPath} from '../util/cli-path.js'
 
 export default class Doctor extends BenchCommand {
   static override summary = 'Check this machine: Node, Docker engine, NVIDIA GPUs, host python3 + torch, free disk.'
@@ -14,6 +15,7 @@ export default class Doctor extends BenchCommand {
 
   async run(): Promise<{checks: CheckResult[]; ok: boolean}> {
     const {flags} = await this.parse(Doctor)
+    checkInputPath(flags.dir, {flag: '--dir', kind: 'folder'})
     const checks = await runChecks({dir: flags.dir})
     const ok = checks.every((c) => c.status !== 'missing' || !c.required)
     if (!this.jsonEnabled()) {

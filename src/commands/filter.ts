@@ -5,6 +5,7 @@ import {benchmarkFlag} from '../cli/flags.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {applyFilter, builtinFilterNames, closeFilter, loadFilter, type ApplyFilterResult} from '../filters/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {checkInputPath, checkOutputPath} from '../util/cli-path.js'
 
 export default class Filter extends BenchCommand {
   static override summary = 'Run a data filter over a candidate pool and write the subset it keeps as a .npy.'
@@ -30,6 +31,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
 
   async run(): Promise<ApplyFilterResult> {
     const {flags} = await this.parse(Filter)
+    checkInputPath(flags.pool, {flag: '--pool', kind: 'folder', expected: 'the pool folder (as bench pool synth or the official download writes it)'})
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the subset .npy to write'})
     const benchmark = getBenchmark(flags.benchmark).id
     const fraction = flags.fraction === undefined ? undefined : Number(flags.fraction)
     // a filter's own output goes to stderr, also under --json (whose stdout is one JSON document)

@@ -6,6 +6,7 @@ import {makePlan} from '../quickstart/plan.js'
 import {runQuickstart, type QuickstartResult} from '../quickstart/run.js'
 import {createProgressDisplay, type ProgressDisplay} from '../ui/progress.js'
 import {renderQuickstartReport} from '../ui/quickstart-report.js'
+import {checkOutputPath} from '../util/cli-path.js'
 
 export default class Quickstart extends BenchCommand {
   static override summary = 'The tiny benchmark end to end: see on a laptop that better data wins.'
@@ -21,6 +22,7 @@ export default class Quickstart extends BenchCommand {
 
   async run(): Promise<QuickstartResult> {
     const {flags} = await this.parse(Quickstart)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder'})
     const plan = makePlan({out: flags.out, benchmarks: flags.benchmark === 'both' ? benchmarkIds() : [flags.benchmark], fast: flags.fast, seed: 0})
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined

@@ -5,6 +5,7 @@ import {benchmarkFlag, scaleFlag} from '../cli/flags.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {reshard, type ReshardResult} from '../runner/reshard/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {checkInputPath, checkOutputPath} from '../util/cli-path.js'
 
 export default class Reshard extends BenchCommand {
   static override summary = "Write a subset's training shards from a pool, in the benchmark's training format."
@@ -26,6 +27,8 @@ export default class Reshard extends BenchCommand {
 
   async run(): Promise<ReshardResult> {
     const {flags} = await this.parse(Reshard)
+    checkInputPath(flags.pool, {flag: '--pool', kind: 'folder', expected: 'the pool folder'})
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder'})
     const benchmark = getBenchmark(flags.benchmark)
     const progress = createProgressDisplay({label: 'reshard', unit: benchmark.nouns.records, quiet: this.jsonEnabled()})
     let result: ReshardResult

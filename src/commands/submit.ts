@@ -3,7 +3,9 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../cli/base-command.js'
 import {DcbError} from '../errors.js'
 import {buildEntry, defaultSuites, hubToken, uploadBundle, writeBundle, type HubUploadResult, type WrittenBundle} from '../leaderboard/index.js'
+import {count} from '../ui/plural.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {checkOutputPath} from '../util/cli-path.js'
 
 export default class Submit extends BenchCommand {
   static override summary = 'Build and sign a leaderboard entry from a finished run (or an exported external checkpoint) and its evaluation.'
@@ -37,6 +39,8 @@ export default class Submit extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Submit)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the entry file to write'})
+    if (flags.bundle !== undefined) checkOutputPath(flags.bundle, {flag: '--bundle', kind: 'file', expected: 'the bundle .tar to write'})
     if (flags.bundle !== undefined && !flags.bundle.endsWith('.tar')) throw new DcbError('DCB_USAGE', `--bundle ${flags.bundle}: a bundle is an uncompressed tar; name it NAME.tar`)
     if (flags.hub !== undefined) hubToken({repo: flags.hub, repoType: 'model', token: flags['hub-token']})
     const result = await buildEntry({
@@ -66,7 +70,7 @@ export default class Submit extends BenchCommand {
       const display = createProgressDisplay({label: `bundling ${flags.bundle}`, unit: 'bytes', quiet: this.jsonEnabled()})
       bundle = await writeBundle({entryFile: result.out, run: flags.run, model: flags.model, evalFile: flags.eval, suites: defaultSuites, out: flags.bundle, onProgress: display.update})
       display.stop()
-      if (!this.jsonEnabled()) this.log(`bundle ${bundle.out}: ${bundle.members} files, ${bundle.bytes} bytes`)
+      if (!this.jsonEnabled()) this.log(`bundle ${bundle.out}: ${count(bundle.members, 'file')}, ${count(bundle.bytes, 'byte')}`)
       if (flags.hub !== undefined) {
         hub = await uploadBundle({bundle: bundle.out, entryFile: result.out, scale: entry.scale, repo: flags.hub, token: flags['hub-token'], hubUrl: flags['hub-url']})
         if (!this.jsonEnabled()) this.log(`uploaded to ${hub.hubUrl}/${hub.repo}${hub.commit ? ` (${hub.commit.url})` : ''}`)

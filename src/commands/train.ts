@@ -7,6 +7,7 @@ import {planTrain, train, type TrainOptions, type TrainPlan, type TrainResult} f
 import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {renderTrainPlan} from '../ui/train-plan.js'
+import {checkOutputPath} from '../util/cli-path.js'
 
 export default class Train extends BenchCommand {
   static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
@@ -39,6 +40,7 @@ export default class Train extends BenchCommand {
 
   async run(): Promise<TrainPlan | TrainResult> {
     const {flags} = await this.parse(Train)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder', expected: 'the run folder'})
     const quiet = this.jsonEnabled()
     const options: TrainOptions = {
       benchmark: flags.benchmark,

@@ -3,6 +3,7 @@ import {statfs} from 'node:fs/promises'
 import Docker from 'dockerode'
 import {execa} from 'execa'
 
+import {DOCKER_FIX, dockerEndpoint} from '../runner/executors/docker.js'
 import {findHostPython} from '../runner/host-python.js'
 
 /** ok: ready; missing: absent or broken, with how to fix it; info: optional and absent (e.g. no GPU on a CPU machine). */
@@ -42,8 +43,8 @@ export async function checkDocker(docker: Docker = new Docker()): Promise<CheckR
     return {
       name: 'docker',
       status: 'missing',
-      detail: `engine not reachable (${(error as Error).message.split('\n')[0]})`,
-      fix: 'install docker.io and start dockerd (or use --executor local); set DOCKER_HOST for a remote engine',
+      detail: `does not answer at ${dockerEndpoint()} (${(error as Error).message.split('\n')[0]})`,
+      fix: DOCKER_FIX,
       required: false,
     }
   }

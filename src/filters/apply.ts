@@ -1,5 +1,5 @@
 import {open, stat} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {DcbError} from '../errors.js'
 import {sortUidRecords, UID_RECORD_WORDS, writeUidHex} from '../pool/index.js'
@@ -7,6 +7,7 @@ import {subsetOutputError, uidNpyHeader} from '../subset/index.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {writeAtomically} from '../util/atomic-write.js'
 import {sha256Hex} from '../util/canonical-json.js'
+import {asJsonObject, readJsonFile} from '../util/json-file.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import type {DataFilter, FilterDecision, PoolRecord} from './filter.js'
 import {isBatchDecider} from './sandbox.js'
@@ -53,6 +54,11 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
     throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`)
   }
   const target = targetSize(options)
+  // a --size beyond what the pool's pool.json declares fails now, not after the scan
+  const declared = await declaredPoolRecords(options.pool)
+  if (declared !== undefined && options.size !== undefined && options.size > declared) {
+    throw new DcbError('DCB_FILTER_USAGE', `--size ${options.size} is larger than the pool (${declared} ${getBenchmark(benchmark).nouns.records}, as ${join(options.pool, 'pool.json')} says)`)
+  }
   // a missing output folder fails now, not after the whole pool has been filtered
   const folder = await stat(dirname(options.out)).catch((error: unknown) => {
     throw subsetOutputError(options.out, error)
@@ -109,6 +115,13 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
     fingerprint: sha256Hex(data),
     seconds: (performance.now() - started) / 1000,
   }
+}
+
+/** The record count a synthetic pool's `pool.json` states (a few hundred bytes); undefined without one. */
+async function declaredPoolRecords(pool: string): Promise<number | undefined> {
+  const file = join(pool, 'pool.json')
+  const meta = asJsonObject(await readJsonFile(file, {code: 'DCB_POOL_INPUT', what: `pool ${file}`, maxBytes: 1 << 20, allowMissing: true}))
+  return typeof meta?.count === 'number' && Number.isSafeInteger(meta.count) ? meta.count : undefined
 }
 
 function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => number) | undefined {

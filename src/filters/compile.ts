@@ -53,7 +53,8 @@ export async function compileFilterModule(file: string): Promise<string> {
     return (result.outputFiles[0] as {text: string}).text
   } catch (error) {
     const first = (error as {errors?: {text: string; location?: {line: number; column: number} | null}[]}).errors?.[0]
-    const where = first?.location ? `${file}:${first.location.line}:${first.location.column}: ` : ''
-    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: cannot be loaded (${where}${first?.text ?? (error as Error).message.split('\n')[0]})`)
+    // esbuild counts columns from 0; editors and compilers name file:line:column counting from 1
+    const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : ''
+    throw new DcbError('DCB_FILTER_BAD', `filter module ${file}${where}: cannot be loaded: ${first?.text ?? (error as Error).message.split('\n')[0]}`)
   }
 }

@@ -4,6 +4,7 @@ import {relative} from 'node:path'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {DcbError} from '../errors.js'
 import {getRecipe} from '../tracks/registry.js'
+import type {SynthesisEstimate} from '../benchmarks/benchmark.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {removeStaleTemps, tempPathFor} from '../util/atomic-write.js'
 import {harnessVersion} from '../util/paths.js'
@@ -16,6 +17,24 @@ export interface SynthPoolOptions {
   /** Default 0. */
   seed?: number
   onProgress?: ProgressListener
+  /** Stops the synthesis (Ctrl-C): its partial folder is removed and DCB_POOL_INTERRUPTED says so. */
+  signal?: AbortSignal
+}
+
+/** What a synthesis of this benchmark and scale will make, stated before it starts (`bench pool synth`). */
+export interface SynthPoolPlan extends SynthesisEstimate {
+  benchmark: string
+  scale: string
+  /** What `records` counts (`samples`, `documents`). */
+  unit: string
+}
+
+/** The size of the pool `synthesizePool` would make, from the adapter's estimate; nothing is written. */
+export function planSynthPool(options: {benchmark: string; scale: string}): SynthPoolPlan {
+  const benchmark = getBenchmark(options.benchmark)
+  const recipe = getRecipe({benchmark: options.benchmark, scale: options.scale})
+  if (!benchmark.pool.synthesize) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark.id}' cannot synthesize pools`)
+  return {benchmark: benchmark.id, scale: recipe.scale, unit: benchmark.nouns.records, ...benchmark.pool.synthesize.estimate(recipe)}
 }
 
 /**
@@ -44,7 +63,8 @@ export interface SynthPoolResult {
 /**
  * Generates a deterministic synthetic candidate pool for a benchmark and scale in the real on-disk
  * format (docs/contracts.md), sized from the scale (its adapter's `pool.synthesize`). Written into a
- * temp folder beside `out` and renamed into place at the end, so a failed run leaves nothing.
+ * temp folder beside `out` and renamed into place at the end, so a failed or interrupted run leaves
+ * nothing (not resumable: generating again from the start gives the same bytes).
  */
 export async function synthesizePool(options: SynthPoolOptions): Promise<SynthPoolResult> {
   const benchmark = getBenchmark(options.benchmark)
@@ -60,8 +80,15 @@ export async function synthesizePool(options: SynthPoolOptions): Promise<SynthPo
   await removeStaleTemps(options.out)
   const temp = tempPathFor(options.out)
   await mkdir(temp, {recursive: true})
+  let done = 0
+  // the generators report progress often: the place to notice a stop without changing each of them
+  const onProgress: ProgressListener = (event) => {
+    if (options.signal?.aborted) throw new Interrupted()
+    done = event.done
+    options.onProgress?.(event)
+  }
   try {
-    const made = await benchmark.pool.synthesize.run({scale: recipe, dir: temp, seed, onProgress: options.onProgress})
+    const made = await benchmark.pool.synthesize.run({scale: recipe, dir: temp, seed, onProgress})
     const clean = made.qualities.clean ?? 0
     const identity = {benchmark: benchmark.id, scale: recipe.scale, seed, generator: `dcbench ${harnessVersion()} pool synth`}
     const contents = {
@@ -77,6 +104,14 @@ export async function synthesizePool(options: SynthPoolOptions): Promise<SynthPo
     return {...identity, out: options.out, ...contents, seconds: (Date.now() - started) / 1000}
   } catch (error) {
     await rm(temp, {recursive: true, force: true})
+    if (options.signal?.aborted) {
+      throw new DcbError('DCB_POOL_INTERRUPTED', `pool synth ${options.out}: interrupted after ${done} ${benchmark.pool.synthesize.unit}; removed its partial folder ${temp}, nothing was kept`, {
+        suggestions: ['run the same command again: the pool is generated from the start (same seed, same bytes)'],
+      })
+    }
     throw error
   }
 }
+
+/** Thrown from the progress listener to unwind a generator that was asked to stop. */
+class Interrupted extends Error {}

@@ -1,5 +1,6 @@
 import {checkDocker, checkPython} from '../doctor/checks.js'
 import {DcbError} from '../errors.js'
+import {noDockerEngine} from '../runner/executors/docker.js'
 
 export interface QuickstartEnvironment {
   executor: 'docker' | 'local'
@@ -14,7 +15,7 @@ export interface QuickstartEnvironment {
 export async function chooseExecutor(requested: 'docker' | 'local' | 'auto'): Promise<QuickstartEnvironment> {
   const [docker, python] = await Promise.all([requested === 'local' ? undefined : checkDocker(), requested === 'docker' ? undefined : checkPython()])
   if (requested === 'docker' && docker?.status !== 'ok') {
-    throw new DcbError('DCB_NO_DOCKER', `the Docker engine is not reachable (${docker?.detail}); ${docker?.fix}`)
+    throw noDockerEngine(docker?.detail)
   }
   if (requested === 'local' && python?.status !== 'ok') {
     throw new DcbError('DCB_NO_PYTHON', `--executor local needs python3 with torch and numpy: ${python?.detail}; ${python?.fix}`)

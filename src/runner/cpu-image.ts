@@ -8,6 +8,7 @@ import {execa} from 'execa'
 import {DcbError} from '../errors.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {packageRoot} from '../util/paths.js'
+import {noDockerEngine} from './executors/docker.js'
 
 /** Image repository names of the CPU image and its imported Debian base (docs/containers.md). */
 export const CPU_IMAGE_REPOSITORY = 'dcbench/train-cpu'
@@ -100,9 +101,7 @@ async function imageId(docker: Docker, tag: string): Promise<string | undefined>
   } catch (error) {
     const status = (error as {statusCode?: number}).statusCode
     if (status === 404) return undefined
-    throw new DcbError('DCB_DOCKER', `cannot reach the Docker engine to inspect ${tag} (${(error as Error).message.split('\n')[0]})`, {
-      suggestions: ['start the Docker engine (docker version must work), or use --executor local'],
-    })
+    throw noDockerEngine((error as Error).message)
   }
 }
 

@@ -1,6 +1,7 @@
 import type {Benchmark} from '../benchmarks/benchmark.js'
 import type {UidIndexHeader} from '../pool/uid-index.js'
 import type {ScaleRecipe} from '../tracks/recipe.js'
+import {count} from '../ui/plural.js'
 import {MAX_USEFUL_EPOCHS, type EpochReport} from './epochs.js'
 import type {InvalidRepeat, SubsetFileInfo, SubsetFormat} from './read.js'
 import type {Descent, RepetitionStats, ScanResult} from './scan.js'
@@ -107,7 +108,7 @@ export function buildReport(inputs: ReportInputs): SubsetValidationReport {
   const strangers = scan.strangers
   if (strangers && strangers.unique > 0) {
     reasons.push(
-      `${strangers.unique} distinct ${what} (${strangers.records} samples) are not in the pool index ${index?.path}; first: ${strangers.examples.slice(0, 3).join(', ')}`,
+      `${strangers.unique} distinct ${strangers.unique === 1 ? benchmark.nouns.id : what} (${count(strangers.records, benchmark.nouns.record, benchmark.nouns.records)}) ${strangers.unique === 1 ? 'is' : 'are'} not in the pool index ${index?.path}; first: ${strangers.examples.slice(0, 3).join(', ')}`,
     )
   }
   if (!index) warnings.push('no pool index given: pool membership not checked')

@@ -37,22 +37,21 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
   const stream = options.stream ?? process.stderr
   if (options.quiet) return {update: () => {}, stop: () => {}}
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {format: `${options.label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} | {detail}`, stream, hideCursor: true},
-      cliProgress.Presets.shades_classic,
-    )
-    let started = false
+    // Without a total there is no bar, percentage or ETA to show: a counter (not "100% | 1000/0").
+    const withTotal = `${options.label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} | {detail}`
+    const counter = `${options.label}: {value}${options.unit ? ` ${options.unit}` : ''} | {detail}`
+    let bar: cliProgress.SingleBar | undefined
     return {
       update({done, total, detail}) {
-        if (!started) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({format: total === undefined ? counter : withTotal, stream, hideCursor: true}, cliProgress.Presets.shades_classic)
           bar.start(total ?? 0, done, {detail: detail ?? ''})
-          started = true
         }
         if (total !== undefined) bar.setTotal(total)
         bar.update(done, {detail: detail ?? ''})
       },
       stop(message) {
-        if (started) bar.stop()
+        bar?.stop()
         if (message) stream.write(`${message}\n`)
       },
     }
@@ -61,6 +60,8 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
   const startedAt = Date.now()
   let lastPrinted = 0
   let last: {done: number; total?: number; detail?: string} | undefined
+  // the last event already printed is not printed again at stop (it was, so every line came twice)
+  let unprinted = false
   const print = (): void => {
     if (!last) return
     const elapsed = (Date.now() - startedAt) / 1000
@@ -68,14 +69,16 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
     const eta = last.total && last.done > 0 ? ` eta ${Math.max(0, Math.round((elapsed * (last.total - last.done)) / last.done))}s` : ''
     stream.write(`${options.label}: ${last.done}${of} ${options.unit ?? ''}${eta}${last.detail ? ` ${last.detail}` : ''}\n`.replace(/ +\n$/, '\n'))
     lastPrinted = Date.now()
+    unprinted = false
   }
   return {
     update(event) {
       last = event
+      unprinted = true
       if (Date.now() - lastPrinted >= interval) print()
     },
     stop(message) {
-      if (last && Date.now() - lastPrinted > 0) print()
+      if (last && unprinted) print()
       if (message) stream.write(`${message}\n`)
     },
   }

@@ -1,4 +1,4 @@
-import {copyFile, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -20,16 +20,21 @@ export async function writeSubsetNpy(file: string, counts: ReadonlyMap<string, n
 
 /**
  * A small real DataComp pool (bench pool synth's generator) of `shards` tars of `perShard` samples —
- * several pool shards are made as separate synth runs with different seeds, renumbered.
+ * several pool shards are made as separate synth runs with different seeds, renumbered. With
+ * `downloadFailures`, each shard's stats record that many failed downloads, as a downloaded pool's
+ * img2dataset stats do (a complete synthetic pool records 0).
  */
-export async function makeDataCompPool(dir: string, options: {shards?: number; perShard?: number} = {}): Promise<{uids: string[]}> {
+export async function makeDataCompPool(dir: string, options: {shards?: number; perShard?: number; downloadFailures?: number} = {}): Promise<{uids: string[]}> {
   await mkdir(join(dir, 'shards'), {recursive: true})
   for (let s = 0; s < (options.shards ?? 1); s++) {
     const part = await mkdtemp(join(tmpdir(), 'dcbench-pool-part-'))
     await synthesizeDataComp({dir: part, count: options.perShard ?? 100, seed: 100 + s, scale: 'tiny'})
     const name = String(s).padStart(8, '0')
     await copyFile(join(part, 'shards/00000000.tar'), join(dir, 'shards', `${name}.tar`))
-    await copyFile(join(part, 'shards/00000000_stats.json'), join(dir, 'shards', `${name}_stats.json`))
+    const stats = JSON.parse(await readFile(join(part, 'shards/00000000_stats.json'), 'utf8')) as {count: number; failed_to_download: number}
+    stats.failed_to_download = options.downloadFailures ?? 0
+    stats.count += stats.failed_to_download
+    await writeFile(join(dir, 'shards', `${name}_stats.json`), `${JSON.stringify(stats, null, 2)}\n`)
     await rm(part, {recursive: true, force: true})
   }
   await writeFile(join(dir, 'pool.json'), `${JSON.stringify({benchmark: 'datacomp', scale: 'tiny'})}\n`)

@@ -4,6 +4,7 @@ import {evaluateDataComp} from '../../eval/datacomp/evaluate.js'
 import {fetchDataCompData} from '../../eval/datacomp/fetch.js'
 import {renderAggregates} from '../../ui/eval-report.js'
 import {formatBytes} from '../../ui/bytes.js'
+import {firstFew} from '../../ui/first-few.js'
 import {renderTable} from '../../ui/table.js'
 import type {AggregateFileOptions, EvalFetchOptions, EvalRunOptions, EvalRunOutcome, ReportOutcome} from '../benchmark.js'
 import type {DataCompDerived, DataCompRecipe} from './recipe.js'
@@ -95,7 +96,7 @@ export async function fetchDataCompSuite(options: EvalFetchOptions<DataCompRecip
   const failure =
     result.unusable.length === 0
       ? undefined
-      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state === 'refused' ? t.problem : `${t.state}: ${t.repo}`})`).join(', ')}`, {
+      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} task(s) not usable: ${firstFew(result.tasks.filter((t) => result.unusable.includes(t.key)).map((t) => `${t.key} (${t.state === 'refused' ? t.problem : `${t.state}: ${t.repo}`})`))}`, {
           suggestions: options.offline ? ['run without --offline to download them'] : ['see the note of each task above'],
         })
   return {

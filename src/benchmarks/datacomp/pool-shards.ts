@@ -34,6 +34,8 @@ export interface DataCompShard {
   tar: string
   /** `successes` from `{shard}_stats.json`, when the file exists. */
   successes?: number
+  /** Samples the download lost (img2dataset's `failed_to_download` + `failed_to_resize`), when the stats file says. */
+  failed?: number
 }
 
 /**
@@ -48,7 +50,12 @@ export async function listDataCompShards(paths: string | readonly string[]): Pro
     if (info.isDirectory()) {
       const shardsDir = (await stat(join(path, 'shards')).catch(() => undefined))?.isDirectory() ? join(path, 'shards') : path
       const names = (await readdir(shardsDir)).filter((n) => n.endsWith('.tar')).sort()
-      if (names.length === 0) throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: no .tar shards in ${shardsDir}`)
+      if (names.length === 0) {
+        const metadataOnly = (await readdir(join(path, 'metadata')).catch(() => [] as string[])).some((n) => n.endsWith('.parquet'))
+        throw new DcbError('DCB_POOL_INPUT', `DataComp pool ${path}: no .tar shards in ${shardsDir}${metadataOnly ? ': a metadata-only pool (metadata/*.parquet: uids, urls, captions, no images); filter and reshard need the downloaded shards' : ''}`, {
+          suggestions: metadataOnly ? ["download the images into POOL/shards/ with DataComp's download_upstream.py (img2dataset), or filter on metadata columns with your own script and write the subset .npy"] : [],
+        })
+      }
       tars.push(...names.map((n) => join(shardsDir, n)))
     } else if (info.isFile()) {
       tars.push(path)
@@ -60,7 +67,9 @@ export async function listDataCompShards(paths: string | readonly string[]): Pro
   for (const file of tars) {
     const statsFile = file.replace(/\.tar$/, '_stats.json')
     const stats = asJsonObject(await readJsonFile(statsFile, {code: 'DCB_POOL_INPUT', what: `DataComp shard stats ${statsFile}`, maxBytes: MAX_STATS_BYTES, allowMissing: true}))
-    shards.push({tar: file, successes: typeof stats?.successes === 'number' ? stats.successes : undefined})
+    const failures = [stats?.failed_to_download, stats?.failed_to_resize]
+    const failed = failures.every((n) => typeof n === 'number') ? (failures as number[]).reduce((a, b) => a + b, 0) : undefined
+    shards.push({tar: file, successes: typeof stats?.successes === 'number' ? stats.successes : undefined, failed})
   }
   return shards
 }

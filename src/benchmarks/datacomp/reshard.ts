@@ -106,6 +106,8 @@ export interface ReshardDataCompResult {
   resumedShards: number
   /** The folder was already complete for this subset; nothing was done. */
   alreadyComplete: boolean
+  /** Every shard's stats file records no lost sample (a synthetic pool), so a uid not found is not in the pool at all. */
+  poolComplete: boolean
 }
 
 export async function reshardDataComp(options: ReshardDataCompOptions): Promise<ReshardDataCompResult> {
@@ -114,6 +116,7 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
   const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const poolShards = await listDataCompShards(options.poolDir)
   const poolNames = poolShards.map((s) => s.tar)
+  const poolComplete = poolShards.every((s) => s.failed === 0)
 
   const names = await prepareDir(outDir)
   const existing = await readJsonIfExists<DataCompManifest>(join(outDir, 'manifest.json'))
@@ -123,7 +126,7 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
         suggestions: ['choose an empty --out folder'],
       })
     }
-    return {manifest: existing, resumedShards: existing.shards.length, alreadyComplete: true}
+    return {manifest: existing, resumedShards: existing.shards.length, alreadyComplete: true, poolComplete}
   }
   let state = await readJsonIfExists<State>(join(outDir, STATE_FILE))
   if (state) {
@@ -254,7 +257,7 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
   await writeFileAtomic(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   await rm(join(outDir, STATE_FILE), {force: true})
   await rm(join(outDir, FOUND_FILE), {force: true})
-  return {manifest, resumedShards, alreadyComplete: false}
+  return {manifest, resumedShards, alreadyComplete: false, poolComplete}
 }
 
 /** A name `tempPathFor` or the resharder's own bookkeeping gives: what a killed run leaves besides finished shards. */

@@ -5,6 +5,7 @@ import {loadLmSuite} from '../../eval/lm/suite.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {formatBytes} from '../../ui/bytes.js'
 import {jsonSafe, renderDclmRecheck} from '../../ui/dclm-eval-report.js'
+import {firstFew} from '../../ui/first-few.js'
 import {renderTable} from '../../ui/table.js'
 import type {AggregateFileOptions, EvalFetchOptions, EvalRunOptions, EvalRunOutcome, ReportOutcome} from '../benchmark.js'
 import {fetchDclmLocalData, loadLocalDataManifest, localDataProvenance} from './local-data.js'
@@ -27,6 +28,7 @@ export async function runDclmEval(options: EvalRunOptions<DclmRecipe, DclmDerive
     device: options.device,
     maxBatchTokens: options.batchTokens,
     ...(options.heldoutDir === undefined ? {} : {heldoutDir: options.heldoutDir}),
+    fetchCommand: `bench eval fetch --benchmark dclm --scale ${options.scale.scale}`,
     onProgress: (event) => {
       if (!report) return
       if (event.kind === 'task-start') report({kind: 'task-start', task: event.task, index: event.index, count: event.count, unit: 'examples'})
@@ -101,7 +103,7 @@ export async function fetchDclmSuite(options: EvalFetchOptions<DclmRecipe, DclmD
   const failure =
     result.unusable.length === 0
       ? undefined
-      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} file(s) not usable: ${result.files.filter((f) => result.unusable.includes(f.path)).map((f) => `${f.path} (${f.state})`).join(', ')}`, {
+      : new DcbError('DCB_EVAL_DATA_UNUSABLE', `${result.dataDir}: ${result.unusable.length} file(s) not usable: ${firstFew(result.files.filter((f) => result.unusable.includes(f.path)).map((f) => `${f.path} (${f.state})`))}`, {
           suggestions: [options.offline ? 'run without --offline to download them' : 'see the note of each file above; GPQA must be converted from DCLM\'s zip by hand'],
         })
   return {

@@ -8,6 +8,7 @@ import {DcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {confirmDownload, renderDownloadPlan} from '../../ui/confirm-download.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class EvalFetch extends BenchCommand {
   static override summary = "Download a benchmark's eval datasets into the data folder (or check it with --offline)."
@@ -37,6 +38,7 @@ export default class EvalFetch extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(EvalFetch)
+    if (flags.data !== undefined) checkOutputPath(flags.data, {flag: '--data', kind: 'folder'})
     const benchmark = getBenchmark(flags.benchmark)
     if (!benchmark.eval.fetch) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval fetch --benchmark ${benchmark.id} is not available in this build`)
     const quiet = this.jsonEnabled()
@@ -68,7 +70,11 @@ export default class EvalFetch extends BenchCommand {
     })
     display?.stop()
     if (!quiet) this.log(outcome.text)
-    if (outcome.failure) throw outcome.failure
-    return {benchmark: benchmark.id, ...outcome.json}
+    if (outcome.failure && !quiet) throw outcome.failure
+    if (!outcome.failure) return {benchmark: benchmark.id, ...outcome.json}
+    // --json: one document with the per-task table and the error inside it, not the error alone
+    const {code, message, exitCode, suggestions} = outcome.failure
+    process.exitCode = exitCode
+    return {benchmark: benchmark.id, ...outcome.json, error: {code, message, exitCode, suggestions}}
   }
 }

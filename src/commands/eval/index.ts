@@ -8,12 +8,13 @@ import {DcbError} from '../../errors.js'
 import {assertDeviceAvailable} from '../../eval/cuda-provider.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class Eval extends BenchCommand {
   static override summary = "Evaluate a trained model on its benchmark's eval suite."
   static override description =
     "datacomp: runs the scale's suite (38 scored tasks of DataComp; the synthetic tiny suite at --scale tiny) on a CLIP model directory with onnxruntime-node, appending one line per finished task to OUT/eval_results.jsonl in DataComp's format — run it again to resume — then prints the aggregates (ImageNet, ImageNet dist. shifts, VTAB, Retrieval, Average).\n\n" +
-    "dclm: runs the scale's LM suite (DCLM's 53 ICL tasks from --data, a copy of llm-foundry's local_data; at --scale tiny the synthetic dclm-tiny suite, generated on first use) on an LM model directory with onnxruntime-node, exactly as llm-foundry 0.9.0 prompts and scores them. Each finished task is cached in OUT/dclm-tasks/ (run again to resume); OUT/evaluation_<model>_<suite>.json is DCLM's eval JSON with CORE/EXTENDED v1+v2. Absent task files are reported and make CORE/EXTENDED 'N/A due to missing tasks'."
+    "dclm: runs the scale's LM suite (DCLM's 53 ICL tasks from --data, a copy of llm-foundry's local_data; at --scale tiny the synthetic dclm-tiny suite, generated on first use) on an LM model directory with onnxruntime-node, exactly as llm-foundry 0.9.0 prompts and scores them. Each finished task is cached in OUT/dclm-tasks/ (run again to resume); OUT/evaluation_<model>_<suite>.json is DCLM's eval JSON with CORE/EXTENDED v1+v2. Absent task files are reported and make CORE/EXTENDED 'N/A due to missing tasks'; when none of the asked-for tasks has its file (and nothing is cached), it stops with exit 2 and the `bench eval fetch` command that downloads them, writing no eval JSON."
   static override examples = [
     '<%= config.bin %> eval --benchmark datacomp --scale medium --model runs/m1/model --data ~/dcbench-eval',
     '<%= config.bin %> eval --benchmark datacomp --scale medium --model runs/m1/model --tasks imagenet1k,vtab/cifar100 --out runs/m1/eval',
@@ -40,6 +41,7 @@ export default class Eval extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Eval)
+    if (flags.out !== undefined) checkOutputPath(flags.out, {flag: '--out', kind: 'folder'})
     const benchmark = getBenchmark(flags.benchmark)
     const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
     if (!benchmark.eval.run) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --benchmark ${benchmark.id} is not available in this build`)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {generateKeys, type GeneratedKeys} from '../../leaderboard/keys.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class KeysGenerate extends BenchCommand {
   static override summary = 'Generate an ed25519 signing key pair for leaderboard entries.'
@@ -19,6 +20,7 @@ export default class KeysGenerate extends BenchCommand {
 
   async run(): Promise<GeneratedKeys> {
     const {flags} = await this.parse(KeysGenerate)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder'})
     const keys = await generateKeys({outDir: flags.out, name: flags.name, force: flags.force})
     if (!this.jsonEnabled()) {
       this.log(`key id      ${keys.keyId}`)

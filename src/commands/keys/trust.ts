@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BenchCommand} from '../../cli/base-command.js'
 import {trustKey} from '../../leaderboard/keyring.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class KeysTrust extends BenchCommand {
   static override summary = "Add a public key to a keyring (organizers: a participant's NAME.pub)."
@@ -22,6 +23,7 @@ export default class KeysTrust extends BenchCommand {
 
   async run(): Promise<{keyId: string; name: string; role: string; file: string}> {
     const {args, flags} = await this.parse(KeysTrust)
+    checkOutputPath(flags.keyring, {flag: '--keyring', kind: 'folder'})
     const key = await trustKey({publicKeyFile: args.publicKey, keyringDir: flags.keyring, role: flags.organizer ? 'organizer' : 'participant', name: flags.name})
     if (!this.jsonEnabled()) this.log(`trusted '${key.name}' (${key.role}) key ${key.keyId} → ${key.file}`)
     return {keyId: key.keyId, name: key.name, role: key.role, file: key.file}

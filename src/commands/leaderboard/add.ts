@@ -4,6 +4,7 @@ import {BenchCommand} from '../../cli/base-command.js'
 import {DcbError} from '../../errors.js'
 import {addBundle, addEntry, defaultSuites, MAX_TOLERANCE_FACTOR, type AddEntryResult} from '../../leaderboard/index.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class LeaderboardAdd extends BenchCommand {
   static override summary = 'Verify a signed entry and add it to a board (organizers).'
@@ -29,6 +30,7 @@ export default class LeaderboardAdd extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(LeaderboardAdd)
+    checkOutputPath(flags.board, {flag: '--board', kind: 'folder'})
     const tolerance = flags.tolerance === undefined ? undefined : parseTolerance(flags.tolerance)
     if ((args.entry === undefined) === (flags.bundle === undefined)) {
       throw new DcbError('DCB_USAGE', 'give an ENTRY file or --bundle B.tar (one of them)')

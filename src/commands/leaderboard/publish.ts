@@ -12,7 +12,9 @@ import {
   type PublishFormat,
   type PublishResult,
 } from '../../leaderboard/index.js'
+import {count} from '../../ui/plural.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class LeaderboardPublish extends BenchCommand {
   static override summary = 'Publish a board as a static site (HTML, Markdown, CSV, JSON), optionally to a Hugging Face dataset repo.'
@@ -37,6 +39,7 @@ export default class LeaderboardPublish extends BenchCommand {
 
   async run(): Promise<PublishResult & {hub?: HubUploadResult}> {
     const {flags} = await this.parse(LeaderboardPublish)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'folder', expected: 'the site folder'})
     const formats = parseFormats(flags.format)
     const keyring = flags.keyring ? await loadKeyring(flags.keyring) : undefined
     const progress = createProgressDisplay({label: 'publish', unit: 'entries', quiet: this.jsonEnabled()})
@@ -48,8 +51,8 @@ export default class LeaderboardPublish extends BenchCommand {
     }
     if (!this.jsonEnabled()) {
       for (const board of result.boards) this.log(`${board.id.padEnd(32)} ${String(board.entries).padStart(6)} entries  leader: ${board.leader ?? '—'}`)
-      this.log(`published ${result.entries} entries in ${result.boards.length} boards → ${result.outDir} (${result.files.length} files${keyring ? `, ${result.signaturesChecked} signatures re-checked` : ''})`)
-      if (hub) this.log(`uploaded ${hub.files} files to ${hub.hubUrl}/datasets/${hub.repo}${hub.commit ? ` (commit ${hub.commit.oid})` : ''}`)
+      this.log(`published ${count(result.entries, 'entry', 'entries')} in ${count(result.boards.length, 'board')} → ${result.outDir} (${count(result.files.length, 'file')}${keyring ? `, ${count(result.signaturesChecked, 'signature')} re-checked` : ''})`)
+      if (hub) this.log(`uploaded ${count(hub.files, 'file')} to ${hub.hubUrl}/datasets/${hub.repo}${hub.commit ? ` (commit ${hub.commit.oid})` : ''}`)
     }
     return hub ? {...result, hub} : result
   }

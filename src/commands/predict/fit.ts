@@ -6,6 +6,7 @@ import {fitFromFiles, fitScalingLaws, writeLawFile, type LawFile} from '../../pr
 import {readRowsFile} from '../../predict/rows.js'
 import {rowsFromRuns} from '../../predict/from-runs.js'
 import {renderLawFit} from '../../ui/predict-report.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class PredictFit extends BenchCommand {
   static override summary = "Fit Gadre et al.'s scaling laws (loss from N and D, downstream error from loss) to your runs, into law.json."
@@ -27,6 +28,7 @@ export default class PredictFit extends BenchCommand {
 
   async run(): Promise<LawFile & {out: string}> {
     const {flags} = await this.parse(PredictFit)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the law.json to write'})
     if (flags.runs === undefined && flags.from === undefined) throw new DcbError('DCB_USAGE', 'give the rows with --runs FILE or --from RUN…', {suggestions: ['bench predict fit --runs runs.csv --out law.json']})
     if (flags.tasks !== undefined && flags.from === undefined) throw new DcbError('DCB_USAGE', '--tasks applies to --from only (a --runs file carries its errors)')
     let law: LawFile

@@ -5,6 +5,7 @@ import {DcbError} from '../../errors.js'
 import {parsePositive, predictAt, predictGrid, readLawFile, type Prediction} from '../../predict/index.js'
 import {writeLawPlot} from '../../predict/plot.js'
 import {renderGrid, renderPrediction} from '../../ui/predict-report.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class Predict extends BenchCommand {
   static override summary = 'Predict loss and downstream error at a larger scale from a law.json (`bench predict fit`).'
@@ -25,6 +26,7 @@ export default class Predict extends BenchCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Predict)
+    if (flags.plot !== undefined) checkOutputPath(flags.plot, {flag: '--plot', kind: 'file', expected: 'the plot file to write'})
     if (flags.params === undefined && !flags.grid && flags.plot === undefined) {
       throw new DcbError('DCB_USAGE', 'nothing to predict: give --params N --tokens D, --grid, or --plot FILE', {suggestions: ['bench predict --law law.json --params 6.9e9 --tokens 1.38e11']})
     }

@@ -9,6 +9,7 @@ import type {ContaminationReport} from '../../contamination/report.js'
 import {ExitCode} from '../../errors.js'
 import {renderContaminationReport} from '../../ui/contamination-report.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class SubsetContamination extends BenchCommand {
   static override summary = 'Find eval-suite items (DCLM examples, DataComp images and captions) in a subset, a whole pool, or resharded training data.'
@@ -45,6 +46,7 @@ export default class SubsetContamination extends BenchCommand {
 
   async run(): Promise<ContaminationReport & {out?: string}> {
     const {args, flags} = await this.parse(SubsetContamination)
+    if (flags.out !== undefined) checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the report file to write'})
     const quiet = this.jsonEnabled()
     let evalProgress: ReturnType<typeof createProgressDisplay> | undefined = createProgressDisplay({label: 'eval index', unit: 'items', quiet})
     const progress = createProgressDisplay({label: 'contamination', unit: 'records', quiet})

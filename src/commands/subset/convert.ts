@@ -4,7 +4,9 @@ import {BenchCommand} from '../../cli/base-command.js'
 import {parseByteSize} from '../../cli/byte-size.js'
 import {unknownChoice} from '../../errors.js'
 import {convertSubset, SUBSET_FORMATS, type ConvertSubsetResult, type SubsetFormat} from '../../subset/index.js'
+import {count} from '../../ui/plural.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class SubsetConvert extends BenchCommand {
   static override summary = 'Convert a subset between .npy, raw memmap, .parquet and .csv (DataComp uids or DCLM document ids).'
@@ -28,6 +30,7 @@ export default class SubsetConvert extends BenchCommand {
 
   async run(): Promise<ConvertSubsetResult> {
     const {args, flags} = await this.parse(SubsetConvert)
+    checkOutputPath(args.out, {flag: 'OUT', kind: 'file', expected: 'the subset file to write'})
     if (flags.format !== undefined && !SUBSET_FORMATS.includes(flags.format as SubsetFormat)) throw unknownChoice('subset format', flags.format, SUBSET_FORMATS)
     const progress = createProgressDisplay({label: 'convert', unit: 'uids', quiet: this.jsonEnabled()})
     const result = await convertSubset({
@@ -41,7 +44,7 @@ export default class SubsetConvert extends BenchCommand {
     })
     progress.stop()
     if (!this.jsonEnabled()) {
-      this.log(`${result.input} (${result.inputFormat}${result.inputSorted ? '' : ', unsorted'}) → ${result.path} (${result.format}): ${result.unique} uids, ${result.records} samples, ${result.bytes} bytes`)
+      this.log(`${result.input} (${result.inputFormat}${result.inputSorted ? '' : ', unsorted'}) → ${result.path} (${result.format}): ${count(result.unique, 'uid')}, ${count(result.records, 'sample')}, ${count(result.bytes, 'byte')}`)
       this.log(`  fingerprint sha256:${result.fingerprint}`)
     }
     return result

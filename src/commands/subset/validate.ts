@@ -6,7 +6,9 @@ import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {ExitCode} from '../../errors.js'
 import {validateSubset, type SubsetValidationReport} from '../../subset/index.js'
+import {formatBytes} from '../../ui/bytes.js'
 import {createProgressDisplay} from '../../ui/progress.js'
+import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class SubsetValidate extends BenchCommand {
   static override summary = 'Check a subset (.npy, raw, .parquet, .csv) against a scale and its pool index; report size, repetition, epochs and fingerprint.'
@@ -32,6 +34,7 @@ export default class SubsetValidate extends BenchCommand {
 
   async run(): Promise<SubsetValidationReport> {
     const {args, flags} = await this.parse(SubsetValidate)
+    if (flags.sort !== undefined) checkOutputPath(flags.sort, {flag: '--sort', kind: 'file', expected: 'the sorted subset file to write'})
     const progress = createProgressDisplay({label: 'validate', unit: 'uids', quiet: this.jsonEnabled()})
     const report = await validateSubset({
       file: args.file,
@@ -68,7 +71,8 @@ export default class SubsetValidate extends BenchCommand {
     this.log(`  pool: ${r.membership.checked ? (r.membership.strangers === 0 ? 'every uid is in the pool index' : `${r.membership.strangers} not in the pool index`) : 'not checked'}`)
     this.log(`  fingerprint sha256:${r.fingerprint}`)
     for (const warning of r.warnings) process.stderr.write(`warning: ${warning}\n`)
-    if (r.valid) this.log(`valid (${r.seconds.toFixed(2)} s, ${(r.throughput.bytesPerSecond / 1e9).toFixed(2)} GB/s)`)
-    else for (const reason of r.reasons) process.stderr.write(`invalid: ${reason}\n`)
+    // the verdict is the result, valid or not: both on stdout (stderr is for errors and warnings)
+    if (r.valid) this.log(`valid (${r.seconds.toFixed(2)} s, ${formatBytes(r.throughput.bytesPerSecond)}/s)`)
+    else for (const reason of r.reasons) this.log(`invalid: ${reason}`)
   }
 }

@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
-import {unknownChoice} from '../../errors.js'
+import {DcbError, unknownChoice} from '../../errors.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {harnessVersion} from '../../util/paths.js'
@@ -47,6 +47,8 @@ export interface EvaluateDclmOptions {
    * always run the step on generated held-out tiny-world text; other suites only when this is given.
    */
   heldoutDir?: string
+  /** The command that downloads the suite's data files, named in the error when none is there. */
+  fetchCommand?: string
   onProgress?: (event: DclmEvalProgress) => void
 }
 
@@ -105,8 +107,13 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
   const dataDir = suite.synthetic
     ? await ensureTinySuiteData(options.dataDir ?? defaultDataDir(), suite.synthetic.worldSeed)
     : (options.dataDir ?? defaultDataDir())
-  const model = await loadLmModel(options.modelDir, {device: options.device, threads: options.threads})
   const cacheDir = join(options.outDir, 'dclm-tasks')
+  // Nothing to score (no task file, no cached task, no held-out set): refuse before loading the model.
+  const anyCache = suite.tasks.some((task) => existsSync(join(cacheDir, `${task.label}.json`)))
+  if (!anyCache && options.heldoutDir === undefined && tasks.every((task) => !existsSync(join(dataDir, task.dataset)))) {
+    throw noEvalData(dataDir, tasks, options.fetchCommand)
+  }
+  const model = await loadLmModel(options.modelDir, {device: options.device, threads: options.threads})
   await mkdir(cacheDir, {recursive: true})
   const maxSeqLen = Math.min(suite.maxSeqLen, model.meta.seq_len)
   const scores = new Map<string, DclmTaskScore>()
@@ -145,6 +152,8 @@ export async function evaluateDclm(options: EvaluateDclmOptions): Promise<Evalua
   } finally {
     await model.release()
   }
+  // Caches of another model only: still nothing scored, and no eval JSON of N/A is written.
+  if (scores.size === 0 && !heldout) throw noEvalData(dataDir, tasks, options.fetchCommand)
 
   const icl: Record<string, number> = {}
   for (const task of suite.tasks) {
@@ -192,6 +201,14 @@ async function runHeldoutStep(model: LmModel, suite: LmSuite, options: EvaluateD
   const result = await heldoutLoss(model, sequences, source, {maxBatchTokens: options.maxBatchTokens})
   options.onProgress?.({kind: 'heldout-done', loss: result.loss, tokens: result.tokens})
   return result
+}
+
+/** No task of the selection has its data file: an eval of nothing (exit 2), never an all-N/A eval JSON. */
+function noEvalData(dataDir: string, tasks: readonly LmTask[], fetchCommand: string | undefined): DcbError {
+  const first = tasks.slice(0, 3).map((task) => task.dataset).join(', ')
+  return new DcbError('DCB_EVAL_DATA_MISSING', `${dataDir}: no data for any of the ${tasks.length} task(s) asked for (expected ${first}${tasks.length > 3 ? ', …' : ''})`, {
+    suggestions: [fetchCommand === undefined ? 'pass --data, the folder that holds the task files' : `${fetchCommand} --data ${dataDir} downloads them (or pass --data, the folder that holds them)`],
+  })
 }
 
 function selectTasks(suite: LmSuite, labels: string[] | undefined): LmTask[] {

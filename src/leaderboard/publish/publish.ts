@@ -12,7 +12,7 @@ import {rankBoards, type RankedBoard} from '../rank.js'
 import {checkSignatures, entryId} from '../signing.js'
 import type {SuiteResolver} from '../suites.js'
 import {htmlAssets, renderHtml} from './render-html.js'
-import {renderCsv, renderMarkdown} from './render-tables.js'
+import {EMPTY_CSV_FILE, renderCsv, renderMarkdown} from './render-tables.js'
 
 export const PUBLISH_FORMATS = ['html', 'md', 'csv', 'json'] as const
 export type PublishFormat = (typeof PUBLISH_FORMATS)[number]
@@ -99,6 +99,8 @@ export async function publishBoard(options: PublishOptions): Promise<PublishResu
     }
     if (formats.includes('csv')) {
       for (const board of boards) await put(`csv/${board.id}.csv`, renderCsv(board))
+      // an empty board still publishes a CSV: its header, so scripts that read it find no rows, not no file
+      if (boards.length === 0) await put(`csv/${EMPTY_CSV_FILE}`, renderCsv(undefined))
     }
     options.onProgress?.({done: records.length, total: records.length, detail: 'rendered'})
     if (formats.includes('html')) {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {packageRoot} from '../../util/paths.js'
 import type {RankedBoard, RankedRow} from '../rank.js'
-import {boardTitle, formatScore, summaryColumns} from './render-tables.js'
+import {boardTitle, formatScore, NO_ENTRIES_YET, summaryColumns} from './render-tables.js'
 
 /** Rows of the per-task heatmap: the best entries of each board (all tasks × this many rows). */
 export const HEATMAP_ROWS = 25
@@ -44,7 +44,7 @@ export async function renderHtml(options: RenderHtmlOptions): Promise<string> {
     version: escapeHtml(options.version),
     entry_count: String(options.entryCount),
     nav,
-    boards: options.boards.map(renderBoardSection).join('\n'),
+    boards: options.boards.length === 0 ? `<p class="empty">${escapeHtml(NO_ENTRIES_YET)}</p>` : options.boards.map(renderBoardSection).join('\n'),
     downloads,
     data: scriptJson({boards: options.boards.map(plotData)}),
   }

@@ -23,15 +23,22 @@ export function statusText(row: RankedRow): string {
   return row.contamination ? `${status}, ${row.contamination.clean ? 'no eval overlap' : 'eval overlap'}` : status
 }
 
-/** RFC 4180 CSV: one header line, then one line per ranked entry with every aggregate and task score. */
-export function renderCsv(board: RankedBoard): string {
+/** What a site with no entries says, in every format that shows boards. */
+export const NO_ENTRIES_YET = 'No entries yet: `bench leaderboard add` adds the first.'
+
+/** The CSV of a board with no entries (`csv/leaderboard.csv`): the header of the columns every board has, nothing else. */
+export const EMPTY_CSV_FILE = 'leaderboard.csv'
+
+/** RFC 4180 CSV: one header line, then one line per ranked entry with every aggregate and task score; without a board, the header alone. */
+export function renderCsv(board: RankedBoard | undefined): string {
   const header = [
     'rank', 'method', 'submitter', 'status', 'subset_size',
-    ...board.columns.map((c) => c.key),
-    ...board.tasks.map((t) => t.key),
+    ...(board?.columns.map((c) => c.key) ?? []),
+    ...(board?.tasks.map((t) => t.key) ?? []),
     'method_link', 'created_at', 'entry_id',
   ]
   const lines = [header.map(csvField).join(',')]
+  if (!board) return `${lines.join('\r\n')}\r\n`
   for (const row of board.rows) {
     lines.push(
       [
@@ -61,6 +68,7 @@ function csvField(value: string | number): string {
 /** A Markdown document with one ranked table per board. */
 export function renderMarkdown(boards: readonly RankedBoard[], generatedAt: string): string {
   const out = ['# dcbench leaderboards', '', `Generated ${generatedAt}. Accuracies are fractions in [0, 1]; centered scores (DCLM Core, Extended) are 0 at chance and negative below it. Boards are ranked by their headline metric.`, '']
+  if (boards.length === 0) out.push(NO_ENTRIES_YET, '')
   for (const board of boards) {
     const columns = summaryColumns(board)
     out.push(`## ${boardTitle(board)}`, '', `Ranked by **${board.headline}** (${board.suite}). ${board.rows.length} entr${board.rows.length === 1 ? 'y' : 'ies'}.`, '')

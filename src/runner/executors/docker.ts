@@ -26,6 +26,19 @@ const STOP_GRACE_SECONDS = 120
  */
 export const CONTAINER_PIDS_LIMIT = 4096
 
+/** How to get an engine, in every message that finds none (bench train, quickstart, doctor, the CPU image). */
+export const DOCKER_FIX = 'install docker.io and start dockerd (Debian/Ubuntu: apt-get install docker.io), or train the tiny scale with --executor local; set DOCKER_HOST for a remote engine'
+
+/** Where the engine is asked: $DOCKER_HOST or the default socket. */
+export function dockerEndpoint(): string {
+  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+}
+
+/** The one wording of "no Docker engine" (DCB_NO_DOCKER), wherever it is found missing; `cause` is the client's own words. */
+export function noDockerEngine(cause?: string): DcbError {
+  return new DcbError('DCB_NO_DOCKER', `the Docker engine does not answer at ${dockerEndpoint()}${cause ? ` (${cause.split('\n')[0]})` : ''}`, {suggestions: [DOCKER_FIX]})
+}
+
 let client: Docker | undefined
 /** The engine client (DOCKER_HOST or the default socket). */
 export function dockerClient(): Docker {

@@ -1,4 +1,7 @@
-import type {ReshardOutcome, ReshardRunOptions} from '../../benchmarks/benchmark.js'
+import {readdir, rm, stat} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+
+import type {Benchmark, ReshardOutcome, ReshardRunOptions} from '../../benchmarks/benchmark.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {largestRecordLimit, recordLimitOf} from '../../subset/scale-limit.js'
@@ -30,12 +33,46 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
   if (!benchmark.reshard) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark.id}' has no resharder`)
   const scale = options.scale ?? (await poolScale(options.poolDir))
   const recipe = scale === undefined ? undefined : getRecipe({benchmark: benchmark.id, scale, tracksDir: options.tracksDir})
+  const outDir = resolve(options.outDir)
+  const outExisted = (await stat(outDir).catch(() => undefined)) !== undefined
   const outcome = await benchmark.reshard.run({
     scale: recipe, subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir,
     tokenizerFile: options.tokenizerFile, shardSize: options.shardSize, onProgress: options.onProgress,
     // the scale's budget caps the subset; without a scale, the largest of the benchmark's scales
     recordLimit: recipe ? recordLimitOf(recipe) : largestRecordLimit({benchmark: benchmark.id, tracksDir: options.tracksDir}),
   })
+  const refusal = refuseOutcome(outcome, benchmark, options)
+  if (refusal) {
+    // training data made from a refused subset must not stay behind for `bench train` to pick up
+    if (!outcome.already_complete) await discardOutput(outDir, outExisted)
+    throw refusal
+  }
   const {scale: resultScale, ...facts} = outcome
   return {benchmark: benchmark.id, scale: resultScale, out: options.outDir, ...facts, seconds: (Date.now() - started) / 1000}
+}
+
+/**
+ * A reshard whose result is empty, or made from subset records the pool never had (what `bench
+ * subset validate` rejects against the pool's index), fails: training on it would not train the
+ * subset. Records a downloaded pool lost (failed downloads) stay a warning, as in the official resharder.
+ */
+function refuseOutcome(outcome: ReshardOutcome, benchmark: Benchmark, options: ReshardOptions): DcbError | undefined {
+  const {record, records} = benchmark.nouns
+  const count = (n: number): string => `${n} ${n === 1 ? record : records}`
+  const hint = `check the subset against this pool's index: bench pool index ${options.poolDir} --out pool.uidx, then bench subset validate ${options.subsetFile} --benchmark ${benchmark.id} --scale SCALE --pool pool.uidx`
+  if (outcome.output_count === 0) {
+    const what = outcome.subset_size === 0 ? 'the subset is empty' : `none of its ${count(outcome.subset_size)} is in the pool`
+    return new DcbError('DCB_RESHARD_SUBSET', `subset ${options.subsetFile}: selects no ${records} of pool ${options.poolDir} (${what}); no training data written`, {suggestions: [hint]})
+  }
+  if (outcome.missing > 0 && outcome.pool_complete) {
+    const are = outcome.missing === 1 ? 'is' : 'are'
+    return new DcbError('DCB_RESHARD_SUBSET', `subset ${options.subsetFile}: ${outcome.missing} of its ${count(outcome.subset_size)} ${are} not in pool ${options.poolDir}, which lacks none of its source's ${records}; no training data written`, {suggestions: [hint]})
+  }
+  return undefined
+}
+
+/** Removes what this run wrote: the folder it created, or the contents of the empty folder it was given. */
+async function discardOutput(outDir: string, existed: boolean): Promise<void> {
+  if (!existed) return rm(outDir, {recursive: true, force: true})
+  for (const name of await readdir(outDir).catch(() => [])) await rm(join(outDir, name), {recursive: true, force: true})
 }

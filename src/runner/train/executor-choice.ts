@@ -7,7 +7,7 @@ import type {InfraPlan} from '../../tracks/infra.js'
 import type {ScaleRecipe} from '../../tracks/recipe.js'
 import {packageRoot} from '../../util/paths.js'
 import {ensureCpuImageForTrain} from '../cpu-image.js'
-import {containersWithLabel, dockerAvailable, dockerClient, localImageId} from '../executors/docker.js'
+import {containersWithLabel, dockerAvailable, dockerClient, localImageId, noDockerEngine} from '../executors/docker.js'
 import {findHostPython} from '../host-python.js'
 import type {RunPins} from '../../contracts/run-manifest.js'
 import {buildCommand, ensureOfficialImage, officialPins} from '../official-image.js'
@@ -67,9 +67,7 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   const choice = options.executor ?? 'auto'
   if (choice === 'docker' || (choice === 'auto' && recipe.scale !== 'tiny')) {
     if (!(await dockerAvailable())) {
-      throw new DcbError('DCB_NO_DOCKER', `the Docker engine does not answer (${process.env.DOCKER_HOST ?? '/var/run/docker.sock'})`, {
-        suggestions: ['install and start it (Debian: apt-get install docker.io; dockerd), or train tiny scales with --executor local'],
-      })
+      throw noDockerEngine()
     }
     return 'docker'
   }

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {availableParallelism, totalmem} from 'node:os'
 import {resolve} from 'node:path'
 
@@ -14,7 +15,7 @@ import {requireGpus} from '../gpus.js'
 import {trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
 import {officialPlan} from './official-plan.js'
 import {endAttempt, failureOf, outputsError, readFinal, recordModelOfOldRun, recordReport, resultOf, startRecord} from './record.js'
-import {prepareRunFolder, previousRun} from './run-folder.js'
+import {discardNewRunFolder, prepareRunFolder, previousRun} from './run-folder.js'
 import type {TrainOptions, TrainResult} from './types.js'
 
 export {LABELS, TINY_TRAINER_COMMAND} from './executor-choice.js'
@@ -55,10 +56,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return resultOf(previous, runDir, 0, true, null, notes)
   }
   if (official && !official.smoke && options.image === undefined) await requireGpus(gpus, `${recipe.benchmark} ${recipe.scale}`)
+  const folderExisted = existsSync(runDir)
   await prepareRunFolder(runDir, recipe, track, infra, official)
 
   // 2. the executor, its image and the trainer command
-  const execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, official, notes})
+  let execution: Awaited<ReturnType<typeof chooseExecution>>
+  try {
+    execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, official, notes})
+  } catch (error) {
+    // nothing ran (no Docker engine, no image, no python): a new run leaves no run folder behind
+    if (!previous) await discardNewRunFolder(runDir, folderExisted)
+    throw error
+  }
   const memoryBytes = execution.executor === 'docker' ? (options.memoryBytes ?? Math.floor(totalmem() * 0.8)) : null
   const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous, official})
   await writeRunManifest(runDir, manifest)

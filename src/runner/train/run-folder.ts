@@ -1,5 +1,5 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
+import {mkdir, rm, rmdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import type {TrainingDataFacts} from '../../benchmarks/benchmark.js'
@@ -80,4 +80,16 @@ export function recipeDocument(recipe: ScaleRecipe, track: string, infra: InfraP
     infra,
     smoke: official?.smoke ?? null,
   }
+}
+
+/**
+ * Undoes `prepareRunFolder` for a new run that never started (its executor could not be had): the
+ * folder goes when this run created it; in a folder that was there before, only recipe.json and an
+ * empty logs/ go. A failed start leaves no run folder that looks like a run.
+ */
+export async function discardNewRunFolder(runDir: string, existedBefore: boolean): Promise<void> {
+  if (!existedBefore) return rm(runDir, {recursive: true, force: true})
+  await rm(join(runDir, 'recipe.json'), {force: true})
+  // rmdir removes only an empty folder (and never follows a link planted in its place)
+  await rmdir(join(runDir, 'logs')).catch(() => undefined)
 }

@@ -85,7 +85,7 @@ describe('a toy third benchmark, registered through the library API', () => {
     writeSubset(join(dir, 'stranger.npy'), [1, 65])
     const stranger = await toyBench(['subset', 'validate', join(dir, 'stranger.npy'), '--benchmark', 'toy', '--scale', 'small', '--pool', join(dir, 'pool.uidx')])
     expect(stranger.exitCode).toBe(1)
-    expect(stranger.stderr).toMatch(/invalid: 1 distinct item ids \(1 samples\) are not in the pool index/)
+    expect(stranger.stdout).toMatch(/invalid: 1 distinct item id \(1 item\) is not in the pool index/)
   })
 
   it('bench eval aggregate recomputes its results files with its own rules', async () => {

@@ -1,4 +1,4 @@
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -88,6 +88,22 @@ describe('bench eval --benchmark dclm', () => {
     expect(plain.stdout).toContain('MISSING: 1 task(s) without data: boolq')
     expect(plain.stdout).toContain('data: mosaicml/llm-foundry@8c8dd48f72168c5d51e2f7b151595892a8fba43d scripts/eval/local_data · 2 file(s) as recorded')
   }, 300_000)
+
+  it('refuses an eval with no task data at all (exit 2, a fetch hint, no eval JSON of N/A)', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'dcbench-icl-empty-'))
+    const out = mkdtempSync(join(tmpdir(), 'dcbench-eval-out-'))
+    const args = ['eval', '--benchmark', 'dclm', '--scale', '1b-1x', '--model', modelDir, '--data', data, '--out', out]
+    const plain = await runBench(args)
+    expect(plain.exitCode, plain.stderr).toBe(2)
+    const lines = plain.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^error \\[DCB_EVAL_DATA_MISSING\\]: ${data}: no data for any of the 53 task\\(s\\) asked for`))
+    expect(lines.slice(1).join('\n')).toContain(`hint: bench eval fetch --benchmark dclm --scale 1b-1x --data ${data} downloads them`)
+    expect(plain.stdout).toBe('')
+    expect(readdirSync(out).filter((name) => name.startsWith('evaluation_'))).toEqual([])
+    const json = await runBenchJson<{error: {code: string; exitCode: number}}>(args)
+    expect(json.exitCode).toBe(2)
+    expect(json.json.error).toMatchObject({code: 'DCB_EVAL_DATA_MISSING', exitCode: 2})
+  })
 
   it('refuses a folder that is not an LM model directory, naming the file', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'dcbench-nomodel-'))

@@ -206,7 +206,7 @@ const UNUSABLE: [string, string[], RegExp][] = [
   ['pool index corrupt', validateArgs('ok.npy', [], 'corrupt.uidx'), /not a dcbench uid index/],
   ['DCLM index for a DataComp subset', validateArgs('ok.npy', [], 'dclm.uidx'), /holds DCLM document ids, but the subset is validated for datacomp/],
   ['convert to an unknown format', ['subset', 'convert', 'ok.npy', 'out.bin', '--format', 'feather'], /unknown subset format 'feather'/],
-  ['convert into a missing folder', ['subset', 'convert', 'ok.npy', 'no/such/dir/out.npy'], /cannot write subset .*out\.npy: ENOENT/],
+  ['convert into a missing folder', ['subset', 'convert', 'ok.npy', 'no/such/dir/out.npy'], /^error \[DCB_PATH\]: OUT .*no\/such\/dir\/out\.npy: folder .*no\/such\/dir does not exist$/],
   ['convert a malformed input', ['subset', 'convert', 'big-endian.npy', 'out.npy'], /big-endian/],
   ['convert onto itself', ['subset', 'convert', 'ok.npy', 'ok.npy'], /is the input file/],
 ]
@@ -243,7 +243,8 @@ describe('malformed subsets through the built CLI', () => {
   it.concurrent.for(INVALID)('%s: exit 1 naming the reason', async ([, args, pattern], {expect}) => {
     const result = await bench(args)
     expect(result.exitCode, result.stderr).toBe(1)
-    const invalid = result.stderr.split('\n').filter((l) => l.startsWith('invalid: '))
+    // the verdict goes to stdout, as "valid" does
+    const invalid = result.stdout.split('\n').filter((l) => l.startsWith('invalid: '))
     expect(invalid.length, result.stderr).toBeGreaterThanOrEqual(1)
     expect(invalid.some((l) => pattern.test(l)), result.stderr).toBe(true)
     expect(result.stderr).not.toMatch(/^\s+at /m)

@@ -164,6 +164,6 @@ export default {name: 'importer', benchmarks: ['dclm'], decide: () => helper}
     writeFileSync(join(dir, 'helper.ts'), 'export const helper = true\n')
     const result = await runBench(filterArgs(file, join(dir, 'kept.npy')))
     expect(result.exitCode).toBe(2)
-    expect(result.stderr).toMatch(/^error \[DCB_FILTER_BAD\]: filter module .*importer\.ts: cannot be loaded \(.*importer\.ts:1:\d+: imports '\.\/helper'; a filter runs sandboxed as one module/)
+    expect(result.stderr).toMatch(/^error \[DCB_FILTER_BAD\]: filter module .*importer\.ts:1:\d+: cannot be loaded: imports '\.\/helper'; a filter runs sandboxed as one module/)
   })
 })

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -132,6 +132,7 @@ describe('participant filters written in TypeScript', () => {
     ['no default export', 'export const x = 1\n', /no default export/],
     ['no decide', "export default {name: 'x', benchmarks: ['datacomp']}\n", /no 'decide\(record\)' function/],
     ['a syntax error', 'export default {\n', /cannot be loaded/],
+    ['a syntax error, named by file:line:column (from 1)', "export default {\n  name: 'x',\n  decide: (r) => r.text.length >> ,\n}\n", /^error \[DCB_FILTER_BAD\]: filter module .*bad-[a-z0-9]+\.ts:3:35: cannot be loaded: Unexpected ","$/m],
     ['a throwing decide', "export default {name: 'boom', benchmarks: ['datacomp'], decide: () => { throw new Error('kaput') }}\n", /filter 'boom' threw on sample [0-9a-f]{32}: kaput/],
     ['mixed decisions', "let i = 0\nexport default {name: 'mixed', benchmarks: ['datacomp'], decide: () => (i++ % 2 ? 0.5 : true)}\n", /both scores and keep decisions/],
     ['the wrong benchmark', "export default {name: 'text', benchmarks: ['dclm'], decide: () => true}\n", /works on dclm pools, not datacomp/],
@@ -145,6 +146,28 @@ describe('participant filters written in TypeScript', () => {
     expect(result.stderr).toMatch(message)
     expect(existsSync(out)).toBe(false)
   }, 60_000)
+
+  it('refuses a --size beyond the count pool.json states, before reading the pool', async () => {
+    const pool = join(root, 'declared')
+    mkdirSync(pool)
+    writeFileSync(join(pool, 'pool.json'), '{"count": 10}\n')
+    // no shards: a scan would fail on them, so this error comes first
+    const result = await runBench(['filter', '--benchmark', 'datacomp', '--filter', 'random', '--size', '11', '--pool', pool, '--out', join(root, 'declared.npy')])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.split('\n')[0]).toBe(`error [DCB_FILTER_USAGE]: --size 11 is larger than the pool (10 samples, as ${join(pool, 'pool.json')} says)`)
+  })
+
+  it('says a metadata-only DataComp pool needs its shards downloaded', async () => {
+    const pool = join(root, 'metadata-only')
+    mkdirSync(join(pool, 'metadata'), {recursive: true})
+    const [parquet] = readdirSync(join(datacompPool, 'metadata')).filter((n) => n.endsWith('.parquet'))
+    copyFileSync(join(datacompPool, 'metadata', parquet as string), join(pool, 'metadata', parquet as string))
+    const result = await runBench(['filter', '--benchmark', 'datacomp', '--filter', 'none', '--pool', pool, '--out', join(root, 'meta.npy')])
+    expect(result.exitCode).toBe(2)
+    const lines = result.stderr.trim().split('\n')
+    expect(lines[0]).toBe(`error [DCB_POOL_INPUT]: DataComp pool ${pool}: no .tar shards in ${pool}: a metadata-only pool (metadata/*.parquet: uids, urls, captions, no images); filter and reshard need the downloaded shards`)
+    expect(lines[1]).toMatch(/^ {2}hint: download the images into POOL\/shards\/ with DataComp's download_upstream\.py/)
+  })
 
   it.each([
     [['--filter', 'nope'], /not a built-in filter \(none, random, heuristic, oracle\)/],
@@ -163,8 +186,9 @@ describe('participant filters written in TypeScript', () => {
     const out = join(root, 'no', 'such', 'dir', 'kept.npy')
     const result = await runBench(['filter', '--benchmark', 'datacomp', '--filter', 'none', '--pool', datacompPool, '--out', out])
     expect(result.exitCode).toBe(2)
-    expect(result.stderr.trim().split('\n')).toHaveLength(1)
-    expect(result.stderr).toMatch(/cannot write subset .*kept\.npy: ENOENT/)
+    const lines = result.stderr.trim().split('\n')
+    expect(lines[0]).toBe(`error [DCB_PATH]: --out ${out}: folder ${join(root, 'no', 'such', 'dir')} does not exist`)
+    expect(lines.slice(1).every((line) => line.startsWith('  hint: '))).toBe(true)
     expect(result.stderr).not.toMatch(/bug in dcbench/)
     expect(existsSync(join(root, 'no'))).toBe(false)
   }, 60_000)

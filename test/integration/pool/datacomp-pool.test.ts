@@ -39,8 +39,8 @@ describe('bench pool synth --benchmark datacomp --scale tiny (the built CLI)', (
     expect(synth.files).toEqual(['shards/00000000.tar', 'shards/00000001.tar', expect.stringMatching(/^metadata\/[0-9a-f]{32}\.parquet$/)])
     const shards = await listDataCompShards(pool)
     expect(shards).toEqual([
-      {tar: join(pool, 'shards/00000000.tar'), successes: SAMPLES_PER_SHARD},
-      {tar: join(pool, 'shards/00000001.tar'), successes: SAMPLES_PER_SHARD},
+      {tar: join(pool, 'shards/00000000.tar'), successes: SAMPLES_PER_SHARD, failed: 0},
+      {tar: join(pool, 'shards/00000001.tar'), successes: SAMPLES_PER_SHARD, failed: 0},
     ])
     const manifest = JSON.parse(readFileSync(join(pool, 'pool.json'), 'utf8'))
     expect(manifest).toMatchObject({benchmark: 'datacomp', scale: 'tiny', seed: 0, count: 20_000, image_size: 64})
@@ -113,7 +113,7 @@ describe('bench pool synth --benchmark datacomp --scale tiny (the built CLI)', (
     expect(fromShards.json.runs).toBeGreaterThan(1)
     expect(fromShards.json.sha256).toBe(fromMeta.json.sha256)
     const human = await runBench(['pool', 'index', join(pool, 'metadata'), '--out', join(dir, 'c.uidx')])
-    expect(human.stdout).toMatch(/datacomp pool index .*c\.uidx: 20000 uids \(20000 distinct\) from 1 files/)
+    expect(human.stdout).toMatch(/datacomp pool index .*c\.uidx: 20000 uids \(20000 distinct\) from 1 file\n/)
   })
 
   it('loads a subset written by numpy for lookups: counts with repeats, size, fingerprint', async () => {

@@ -85,8 +85,9 @@ describe('bench quickstart without a way to train', () => {
   it('says in one line how to get Docker', async () => {
     const result = await runBench(['quickstart', '--executor', 'docker', '--out', join(root, 'nodocker')], {env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}})
     expect(result.exitCode).toBe(3)
-    expect(result.stderr.trim().split('\n')).toHaveLength(1)
-    expect(result.stderr).toMatch(/Docker engine is not reachable.*install docker\.io and start dockerd/)
+    expect(result.stderr.trim().split('\n').filter((line) => !line.startsWith('  hint: '))).toHaveLength(1)
+    expect(result.stderr.trim().split('\n')[0]).toMatch(/^error \[DCB_NO_DOCKER\]: the Docker engine does not answer at unix:\/\/\/nonexistent\/docker\.sock \(/)
+    expect(result.stderr).toContain('hint: install docker.io and start dockerd')
     expect(existsSync(join(root, 'nodocker'))).toBe(false)
   }, 60_000)
 })

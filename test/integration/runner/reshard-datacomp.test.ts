@@ -24,7 +24,8 @@ beforeAll(async () => {
   const {tmpdir} = await import('node:os')
   fixtureRoot = mkdtempSync(join(tmpdir(), 'dcbench-reshard-fixture-'))
   pool = join(fixtureRoot, 'pool')
-  const {uids} = await makeDataCompPool(pool, {shards: 2, perShard: 90})
+  // a downloaded pool: its stats record lost downloads, so subset uids it lacks are a warning, as in the resharder
+  const {uids} = await makeDataCompPool(pool, {shards: 2, perShard: 90, downloadFailures: 3})
   poolMembers = new Map()
   for await (const s of iterateDataCompSamples(pool)) poolMembers.set(s.uid, s.members)
   // every other pool sample, some of them 2 or 3 times, plus two uids the pool does not have
@@ -129,6 +130,6 @@ describe('bench reshard --benchmark datacomp', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({benchmark: 'datacomp', shards: 1, missing: 3})
     const bad = await runBench(['reshard', '--benchmark', 'datacomp', '--subset', subsetFile, '--pool', join(out, 'nope'), '--out', join(tempDir(), 'x')])
     expect(bad.exitCode).toBe(2)
-    expect(bad.stderr.trim().split('\n')[0]).toMatch(/^error \[DCB_POOL_INPUT\]: DataComp pool .*nope: no such file or directory$/)
+    expect(bad.stderr.trim().split('\n')[0]).toBe(`error [DCB_PATH]: --pool ${join(out, 'nope')}: no such folder (expected the pool folder)`)
   }, 60_000)
 })

@@ -27,7 +27,7 @@ let uids: string[]
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'dcbench-reshard-inputs-fixture-'))
   pool = join(root, 'pool')
-  uids = (await makeDataCompPool(pool, {shards: 4, perShard: 150})).uids
+  uids = (await makeDataCompPool(pool, {shards: 4, perShard: 150, downloadFailures: 1})).uids
 }, 300_000)
 
 afterAll(() => rmSync(root, {recursive: true, force: true}))

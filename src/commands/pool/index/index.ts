@@ -5,7 +5,9 @@ import {Args, Flags} from '@oclif/core'
 import {BenchCommand} from '../../../cli/base-command.js'
 import {parseByteSize} from '../../../cli/byte-size.js'
 import {indexPool, type IndexPoolResult} from '../../../pool/index.js'
+import {count} from '../../../ui/plural.js'
 import {createProgressDisplay} from '../../../ui/progress.js'
+import {checkOutputPath} from '../../../util/cli-path.js'
 
 export default class PoolIndex extends BenchCommand {
   static override summary = 'Build the sorted 128-bit uid index (.uidx) of a pool, for subset validation.'
@@ -28,11 +30,12 @@ export default class PoolIndex extends BenchCommand {
 
   async run(): Promise<IndexPoolResult> {
     const {argv, flags} = await this.parse(PoolIndex)
+    checkOutputPath(flags.out, {flag: '--out', kind: 'file', expected: 'the .uidx file to write'})
     const progress = createProgressDisplay({label: 'index', unit: 'uids', quiet: this.jsonEnabled()})
     const result = await indexPool({inputs: argv as string[], out: flags.out, memoryBytes: parseByteSize(flags.memory, '--memory'), tmpDir: flags['tmp-dir'], onProgress: progress.update})
     progress.stop()
     if (!this.jsonEnabled()) {
-      this.log(`${result.kind} pool index ${result.path}: ${result.count} uids (${result.unique} distinct) from ${result.sources.length} files${result.runs > 0 ? `, external sort with ${result.runs} runs` : ''}`)
+      this.log(`${result.kind} pool index ${result.path}: ${count(result.count, 'uid')} (${result.unique} distinct) from ${count(result.sources.length, 'file')}${result.runs > 0 ? `, external sort with ${count(result.runs, 'run')}` : ''}`)
       this.log(`  sha256 ${result.sha256}`)
     }
     return result

@@ -117,5 +117,20 @@ describe('bench eval fetch --benchmark dclm (llm-foundry local_data from GitHub 
     expect(r.exitCode).toBe(1)
     expect(r.json.error.message).toMatch(/1 file\(s\) not usable: reading_comprehension\/squad\.jsonl \(missing\)/)
     expect(raw.requests).toEqual([])
+    // one document: the per-file table with the error inside it, not the error alone
+    expect(r.json.files.map((f: {path: string; ready: boolean}) => [f.path, f.ready])).toContainEqual(['reading_comprehension/squad.jsonl', false])
+    expect(r.json.error).toMatchObject({code: 'DCB_EVAL_DATA_UNUSABLE', exitCode: 1})
+  })
+
+  it('--offline --json over a nearly empty folder: every file in the document, a message of one short line', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'dcbench-dclm-empty-'))
+    const r = await runBenchJson<Record<string, any>>(['eval', 'fetch', '--benchmark', 'dclm', '--scale', '1b-1x', '--data', empty, '--offline'])
+    expect(r.exitCode).toBe(1)
+    const n = r.json.files.length as number
+    expect(n).toBeGreaterThanOrEqual(49)
+    expect(r.json.files.every((f: {ready: boolean}) => !f.ready)).toBe(true)
+    expect(r.json.error.message).toContain(`: ${n} file(s) not usable: `)
+    expect(r.json.error.message).toMatch(new RegExp(` and ${n - 5} more$`))
+    expect(r.json.error.message.length).toBeLessThan(400)
   })
 })
