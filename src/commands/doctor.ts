@@ -18,15 +18,15 @@ export default class Doctor extends BenchCommand {
   ]
   static override flags = {
     dir: Flags.string({description: 'Folder whose filesystem is checked for free disk.', default: '.'}),
-    fix: Flags.boolean({description: 'Install what a trainer needs (apt-get, as root or through sudo), then check again.', default: false}),
-    executor: Flags.string({description: 'With --fix: which trainer to make work — local (host python3 + torch) or docker (the engine).', options: ['local', 'docker'], default: 'local', dependsOn: ['fix']}),
-    yes: Flags.boolean({description: 'With --fix: run the commands without asking.', default: false, dependsOn: ['fix']}),
+    fix: Flags.boolean({description: 'Install what a trainer needs (apt-get, as root or through sudo), then check again.'}),
+    executor: Flags.string({description: 'With --fix: which trainer to make work — local (host python3 + torch) or docker (the engine).', options: ['local', 'docker'], dependsOn: ['fix']}),
+    yes: Flags.boolean({description: 'With --fix: run the commands without asking.', dependsOn: ['fix']}),
   }
 
   async run(): Promise<{checks: CheckResult[]; ok: boolean; fix?: {executor: string; commands: string[]}}> {
     const {flags} = await this.parse(Doctor)
-    const target = flags.executor as FixTarget
-    const fix = flags.fix ? await confirmAndFix({target, yes: flags.yes, json: this.jsonEnabled()}) : undefined
+    const target = (flags.executor ?? 'local') as FixTarget
+    const fix = flags.fix ? await confirmAndFix({target, yes: flags.yes ?? false, json: this.jsonEnabled()}) : undefined
     const checks = await runChecks({dir: flags.dir})
     const ok = checks.every((c) => c.status !== 'missing' || !c.required)
     if (!this.jsonEnabled()) {

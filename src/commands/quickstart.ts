@@ -50,7 +50,7 @@ export default class Quickstart extends BenchCommand {
       const result = await runQuickstart(options).catch(async (error: unknown) => {
         // No trainer on a terminal: offer `bench doctor --fix` (it prints the commands and asks), then go on.
         if (!isDcbError(error) || error.code !== 'DCB_NO_TRAINER' || !canAsk(quiet)) throw error
-        process.stderr.write(`${error.message}\n`)
+        process.stderr.write(`${error.message}; bench doctor --fix can install one.\n`)
         await confirmAndFix({target: 'local', yes: false, json: false})
         return runQuickstart(options)
       })

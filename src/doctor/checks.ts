@@ -75,7 +75,7 @@ export async function checkPython(): Promise<CheckResult> {
     name: 'python',
     status: 'missing',
     detail: python ? `${pythonName(python)} ${python.version} without ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found',
-    fix: `${pythonFixHint(python)}; needed by --executor local and reference checks`,
+    fix: pythonFixHint(python),
     required: false,
   }
 }

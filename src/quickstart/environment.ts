@@ -24,7 +24,7 @@ export async function chooseExecutor(requested: 'docker' | 'local' | 'auto', fix
   if (python?.status === 'ok') {
     return {executor: 'local', notes: [`docker: ${docker?.detail ?? 'not asked'} — training with the host's python instead`, `python: ${python.detail}`]}
   }
-  throw new DcbError('DCB_NO_TRAINER', `nothing can train the tiny models: the Docker engine is not reachable (${docker?.detail}) and ${python?.detail}`, {
+  throw new DcbError('DCB_NO_TRAINER', `nothing can train the tiny models: the Docker ${docker?.detail} and ${python?.detail}`, {
     suggestions: [`run: ${fixCommand} --yes`, python?.fix ?? '', `or for the Docker engine instead: ${fixCommand} --executor docker --yes`].filter(Boolean),
   })
 }
