@@ -46,7 +46,7 @@ export async function confirmAndFix(options: FixOptions): Promise<FixPlan> {
   if (!options.yes) {
     if (!canAsk(options.json)) {
       throw new DcbError('DCB_FIX_CONFIRM', `bench doctor --fix would run ${plan.commands.length} command(s) as root and was not confirmed; nothing was run`, {
-        suggestions: [`check the commands, then run: ${benchInvocation()} doctor --fix${options.target === 'docker' ? ' --executor docker' : ''} --yes`],
+        suggestions: [`check the commands, then run: ${benchInvocation()} doctor --fix${options.target === 'auto' ? '' : ` --executor ${options.target}`} --yes`],
       })
     }
     if (!(await askYesNo('Run them now?'))) throw new DcbError('DCB_FIX_CONFIRM', 'not confirmed at the prompt; nothing was run')

@@ -6,8 +6,12 @@ import {DcbError} from '../errors.js'
  * situation (root or sudo, Debian or not, python or Docker) is unit-tested without a fresh machine.
  */
 
-/** Which trainer to make work: the host's python3 + torch (the local executor) or the Docker engine. */
-export type FixTarget = 'local' | 'docker'
+/**
+ * Which trainer to make work: the host's python3 + torch (the local executor), the Docker engine, or
+ * auto — either one that works already is enough (as quickstart's auto executor takes either), else
+ * the local one is installed (smaller than an engine plus the CPU image build, and no daemon).
+ */
+export type FixTarget = 'auto' | 'local' | 'docker'
 
 /** The facts about this machine that the plan depends on. */
 export interface FixSituation {
@@ -32,7 +36,8 @@ export interface FixSituation {
 
 /** The commands to run, in order, each an argv; empty when there is nothing to fix. */
 export interface FixPlan {
-  target: FixTarget
+  /** What the commands make work ('auto' resolved). */
+  target: 'local' | 'docker'
   commands: string[][]
   /** After the commands: wait for the Docker engine to answer. */
   waitForDocker: boolean
@@ -58,11 +63,14 @@ export function formatCommand(argv: readonly string[]): string {
  * (neither root nor sudo). Nothing to fix is a plan without commands, whatever the machine.
  */
 export function planFix(situation: FixSituation): FixPlan {
-  const {target} = situation
-  const ready = target === 'local' ? situation.pythonReady : situation.dockerReady
-  if (ready) {
-    return {target, commands: [], waitForDocker: false, notes: [target === 'local' ? 'the host python3 has torch and numpy: nothing to install' : 'the Docker engine answers: nothing to install']}
+  const asked = situation.target
+  if (asked !== 'docker' && situation.pythonReady) {
+    return {target: 'local', commands: [], waitForDocker: false, notes: ['the host python3 has torch and numpy: nothing to install']}
   }
+  if (asked !== 'local' && situation.dockerReady) {
+    return {target: 'docker', commands: [], waitForDocker: false, notes: ['the Docker engine answers: nothing to install']}
+  }
+  const target = asked === 'auto' ? 'local' : asked
   if (!isDebianLike(situation.os)) {
     throw new DcbError('DCB_FIX_UNSUPPORTED', `bench doctor --fix installs with apt-get on Debian or Ubuntu; this machine is ${situation.os.name || 'of an unknown system (no /etc/os-release)'}`, {
       suggestions: [

@@ -45,6 +45,14 @@ describe('bench doctor --fix: which commands for which machine', () => {
     expect(planFix(situation({target: 'docker', pythonReady: true})).commands).not.toEqual([])
   })
 
+  it('auto (the default): either working trainer is enough; with neither it installs the local one', () => {
+    expect(planFix(situation({target: 'auto', dockerReady: true}))).toMatchObject({target: 'docker', commands: []})
+    expect(planFix(situation({target: 'auto', pythonReady: true}))).toMatchObject({target: 'local', commands: []})
+    expect(planFix(situation({target: 'auto'}))).toMatchObject({target: 'local', commands: [['apt-get', 'update', '-q'], expect.arrayContaining(['python3-torch'])]})
+    // asked for one by name, the other working does not count
+    expect(commands(situation({target: 'local', dockerReady: true}))).toEqual(['apt-get update -q', INSTALL])
+  })
+
   it('refuses a machine that is not Debian/Ubuntu, naming it (DCB_FIX_UNSUPPORTED, exit 3)', () => {
     expect(refusal(situation({os: {id: 'fedora', idLike: [], name: 'Fedora Linux 40'}}))).toMatch(/^DCB_FIX_UNSUPPORTED 3: .*Fedora Linux 40$/)
     expect(refusal(situation({os: {id: '', idLike: [], name: ''}}))).toMatch(/^DCB_FIX_UNSUPPORTED 3: .*no \/etc\/os-release/)
