@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkIds} from '../benchmarks/registry.js'
+import {canAsk, confirmAndFix} from '../cli/fix-prompt.js'
+import {isDcbError} from '../errors.js'
 import {makePlan} from '../quickstart/plan.js'
 import {runQuickstart, type QuickstartResult} from '../quickstart/run.js'
 import {createProgressDisplay, type ProgressDisplay} from '../ui/progress.js'
@@ -11,7 +13,7 @@ import {checkOutputPath} from '../util/cli-path.js'
 export default class Quickstart extends BenchCommand {
   static override summary = 'The tiny benchmark end to end: see on a laptop that better data wins.'
   static override description =
-    "Synthesises the tiny pools, builds subsets with the baseline filters (none; random at the heuristic's size; a rule-based heuristic; the ground-truth oracle), then validates, reshards, trains (the CPU image on Docker, else the host's python3 + torch), evaluates on the tiny suite and signs each, adds the entries to a local board and publishes it (HTML + Markdown). Run it again to resume after an interruption. --fast trains only none and oracle."
+    "Synthesises the tiny pools, builds subsets with the baseline filters (none; random at the heuristic's size; a rule-based heuristic; the ground-truth oracle), then validates, reshards, trains (the CPU image on Docker, else the host's python3 + torch; when neither works it offers `bench doctor --fix` on a terminal, and otherwise names the command), evaluates on the tiny suite and signs each, adds the entries to a local board and publishes it (HTML + Markdown). Run it again to resume after an interruption. --fast trains only none and oracle."
   static override examples = ['<%= config.bin %> quickstart', '<%= config.bin %> quickstart --benchmark dclm --out /tmp/qs', '<%= config.bin %> quickstart --fast --json']
   static override flags = {
     benchmark: Flags.string({description: 'Which tiny benchmark, or both (every benchmark).', options: [...benchmarkIds(), 'both'], default: 'both'}),
@@ -32,7 +34,7 @@ export default class Quickstart extends BenchCommand {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     try {
-      const result = await runQuickstart({
+      const options: Parameters<typeof runQuickstart>[0] = {
         plan,
         executor: flags.executor as 'auto' | 'docker' | 'local',
         signal: controller.signal,
@@ -46,6 +48,13 @@ export default class Quickstart extends BenchCommand {
           display ??= createProgressDisplay({label: `  ${currentStep}`, quiet})
           display.update(event)
         },
+      }
+      const result = await runQuickstart(options).catch(async (error: unknown) => {
+        // No trainer on a terminal: offer `bench doctor --fix` (it prints the commands and asks), then go on.
+        if (!isDcbError(error) || error.code !== 'DCB_NO_TRAINER' || !canAsk(quiet)) throw error
+        process.stderr.write(`${error.message}; bench doctor --fix can install one.\n`)
+        await confirmAndFix({target: 'local', yes: false, json: false})
+        return runQuickstart(options)
       })
       display?.stop()
       if (!quiet) this.log(renderQuickstartReport(result))

@@ -5,6 +5,7 @@ import {execa} from 'execa'
 
 import {DOCKER_FIX, dockerEndpoint} from '../runner/executors/docker.js'
 import {findHostPython} from '../runner/host-python.js'
+import {pythonFixHint} from './python-hint.js'
 
 /** ok: ready; missing: absent or broken, with how to fix it; info: optional and absent (e.g. no GPU on a CPU machine). */
 export type CheckStatus = 'ok' | 'missing' | 'info'
@@ -69,15 +70,20 @@ export async function checkGpus(): Promise<CheckResult> {
 export async function checkPython(): Promise<CheckResult> {
   const python = await findHostPython()
   if (python?.torch && python.numpy) {
-    return {name: 'python', status: 'ok', detail: `${python.path} ${python.version}, torch ${python.torch}, numpy ${python.numpy}`, required: false}
+    return {name: 'python', status: 'ok', detail: `${pythonName(python)} ${python.version}, torch ${python.torch}, numpy ${python.numpy}`, required: false}
   }
   return {
     name: 'python',
     status: 'missing',
-    detail: python ? `${python.path} ${python.version} without ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found',
-    fix: 'apt-get install python3-torch python3-numpy (or set DCBENCH_PYTHON to a python3 that has them); needed by --executor local and reference checks',
+    detail: python ? `${pythonName(python)} ${python.version} without ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found',
+    fix: pythonFixHint(python),
     required: false,
   }
+}
+
+/** The interpreter as found and, when they differ, the file it runs (`python3 (/usr/bin/python3)`). */
+function pythonName(python: {path: string; executable?: string}): string {
+  return python.executable && python.executable !== python.path ? `${python.path} (${python.executable})` : python.path
 }
 
 export async function checkDisk(dir: string = process.cwd()): Promise<CheckResult> {

@@ -1,4 +1,5 @@
 import {checkDocker, checkPython} from '../doctor/checks.js'
+import {benchInvocation} from '../doctor/python-hint.js'
 import {DcbError} from '../errors.js'
 import {noDockerEngine} from '../runner/executors/docker.js'
 
@@ -12,7 +13,7 @@ export interface QuickstartEnvironment {
  * Picks where the tiny trainings run: the CPU image on the Docker engine when it answers, else the
  * host's python3 with torch. Neither → one error saying how to get either.
  */
-export async function chooseExecutor(requested: 'docker' | 'local' | 'auto'): Promise<QuickstartEnvironment> {
+export async function chooseExecutor(requested: 'docker' | 'local' | 'auto', fixCommand = `${benchInvocation()} doctor --fix`): Promise<QuickstartEnvironment> {
   const [docker, python] = await Promise.all([requested === 'local' ? undefined : checkDocker(), requested === 'docker' ? undefined : checkPython()])
   if (requested === 'docker' && docker?.status !== 'ok') {
     throw noDockerEngine(docker?.detail)
@@ -24,8 +25,7 @@ export async function chooseExecutor(requested: 'docker' | 'local' | 'auto'): Pr
   if (python?.status === 'ok') {
     return {executor: 'local', notes: [`docker: ${docker?.detail ?? 'not asked'} — training with the host's python instead`, `python: ${python.detail}`]}
   }
-  throw new DcbError(
-    'DCB_NO_TRAINER',
-    `nothing can train the tiny models: the Docker engine is not reachable (${docker?.detail}) and ${python?.detail}. Install docker.io and start dockerd, or apt-get install python3-torch python3-numpy`,
-  )
+  throw new DcbError('DCB_NO_TRAINER', `nothing can train the tiny models: the Docker ${docker?.detail} and ${python?.detail}`, {
+    suggestions: [`run: ${fixCommand} --yes`, python?.fix ?? '', `or for the Docker engine instead: ${fixCommand} --executor docker --yes`].filter(Boolean),
+  })
 }

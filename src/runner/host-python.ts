@@ -2,7 +2,10 @@ import {execa} from 'execa'
 
 /** A python3 interpreter on this host and what it can import. */
 export interface HostPython {
+  /** The candidate as given ($DCBENCH_PYTHON, `python3`, `/usr/bin/python3`). */
   path: string
+  /** The interpreter's own path (sys.executable): tells Debian's /usr/bin/python3 from a venv's or pyenv's python3 on PATH. */
+  executable?: string
   version: string
   torch?: string
   numpy?: string
@@ -10,7 +13,7 @@ export interface HostPython {
 
 const PROBE = [
   'import sys, json',
-  'info = {"version": sys.version.split()[0]}',
+  'info = {"version": sys.version.split()[0], "executable": sys.executable}',
   'for name in ("torch", "numpy"):',
   '    try:',
   '        info[name] = __import__(name).__version__',

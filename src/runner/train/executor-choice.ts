@@ -9,6 +9,7 @@ import {packageRoot} from '../../util/paths.js'
 import {ensureCpuImageForTrain} from '../cpu-image.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId, noDockerEngine} from '../executors/docker.js'
 import {findHostPython} from '../host-python.js'
+import {pythonFixHint} from '../../doctor/python-hint.js'
 import type {RunPins} from '../../contracts/run-manifest.js'
 import {buildCommand, ensureOfficialImage, officialPins} from '../official-image.js'
 import type {OfficialPlan} from './official-plan.js'
@@ -129,7 +130,7 @@ async function localPython(): Promise<string> {
   const python = await findHostPython()
   if (!python?.torch || !python.numpy) {
     throw new DcbError('DCB_NO_TORCH', python ? `${python.path} (python ${python.version}) cannot import ${python.torch ? 'numpy' : 'torch'}` : 'no python3 found on this host', {
-      suggestions: ['Debian/Ubuntu: apt-get install python3-torch python3-numpy python3-pil (or set DCBENCH_PYTHON to a python3 that has them), or use --executor docker'],
+      suggestions: [`${pythonFixHint(python)}; or use --executor docker`],
     })
   }
   return python.path

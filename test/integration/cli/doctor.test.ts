@@ -1,6 +1,9 @@
+import {join} from 'node:path'
+
+import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
-import {runBench, runBenchJson} from '../../helpers/cli.js'
+import {repoRoot, runBench, runBenchJson} from '../../helpers/cli.js'
 
 interface Check {
   name: string
@@ -30,5 +33,42 @@ describe('bench doctor', () => {
     const lines = result.stdout.trim().split('\n')
     expect(lines).toHaveLength(5)
     for (const line of lines) expect(line).toMatch(/^(ok|missing|info) +(node|docker|gpu|python|disk) /)
+  })
+})
+
+// `bench doctor --fix` for real on this host, where it must install nothing: the apt path itself runs
+// in the fresh Debian container of test/integration/fresh-machine (it installs packages as root, which
+// a test must not do to the machine it runs on). The decisions for other machines: test/unit/doctor.
+describe('bench doctor --fix (real processes)', () => {
+  const noEngine = {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}
+
+  it('installs nothing when the trainer works already, and says so', async () => {
+    const {exitCode, json} = await runBenchJson<{ok: boolean; fix: {executor: string; commands: string[]}; checks: Check[]}>(['doctor', '--fix', '--yes'])
+    expect(json.checks.find((c) => c.name === 'python')?.status).toBe('ok')
+    expect(json.fix).toEqual({executor: 'local', commands: []})
+    expect(exitCode).toBe(json.ok ? 0 : 1)
+    const plain = await runBench(['doctor', '--fix'])
+    expect(plain.stderr).toMatch(/nothing to install/)
+  })
+
+  it('without --yes and without a terminal prints the commands, runs none of them and exits 2 (DCB_FIX_CONFIRM)', async () => {
+    const result = await runBench(['doctor', '--fix', '--executor', 'docker'], {env: noEngine})
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(/command\(s\) to run:\n {2}.*(systemctl start docker|dockerd)/)
+    expect(result.stderr).toMatch(/^error \[DCB_FIX_CONFIRM\]: .*nothing was run$/m)
+    expect(result.stderr).toMatch(/hint: .*doctor --fix --executor docker --yes/)
+  })
+
+  it('as a user without root and without sudo refuses in one line (DCB_FIX_NO_ROOT, exit 3)', async () => {
+    // setpriv drops to nobody; PATH has no sudo in it. Skipped where the tests do not run as root.
+    if (process.getuid?.() !== 0) return
+    const asNobody = await execa('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'bin/run.js'), 'doctor', '--fix', '--executor', 'docker', '--yes'], {
+      reject: false,
+      cwd: '/tmp',
+      env: {...noEngine, PATH: '/usr/local/bin', HOME: '/tmp'},
+      extendEnv: false,
+    })
+    expect(asNobody.exitCode, asNobody.stderr).toBe(3)
+    expect(asNobody.stderr).toMatch(/^error \[DCB_FIX_NO_ROOT\]: installing packages needs root: this is uid 65534 and sudo is not installed$/m)
   })
 })
