@@ -2,6 +2,7 @@ import type {z} from 'zod'
 
 import type {ContaminationSpec} from '../contamination/spec.js'
 import type {DcbError} from '../errors.js'
+import type {BuiltinFilter} from '../filters/builtin-types.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
 import type {ModelCheck} from '../runner/model-checks.js'
 import type {EpochReport} from '../subset/epochs.js'
@@ -139,6 +140,8 @@ export interface FilterSpec {
   records(pool: string): AsyncGenerator<PoolRecord>
   /** The `heuristic` baseline filter. */
   heuristic(context: FilterContext): DataFilter
+  /** The benchmark's published baseline filters, by the name `bench filter --filter` takes (docs/filters.md). */
+  builtins?: Readonly<Record<string, BuiltinFilter>>
 }
 
 export interface ReshardSpec<R, D> {

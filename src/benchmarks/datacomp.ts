@@ -9,6 +9,7 @@ import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
 import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
+import {DATACOMP_BASELINES} from './datacomp/baselines.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
@@ -70,6 +71,7 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   filter: {
     records: iterateImageTextRecords,
     heuristic: () => dataCompHeuristic(ID),
+    builtins: DATACOMP_BASELINES,
   },
   reshard: {
     async run(options) {
