@@ -34,6 +34,10 @@ A filter module is code, and runs with your rights except what its sandbox remov
     'lid-model': Flags.string({description: 'Built-in baselines: a fastText language-ID model (.bin/.ftz); default the bundled lid.176.ftz.'}),
     centroids: Flags.string({description: 'Built-in baselines: k-means centroids of the pool embeddings, a 2-D float .npy.'}),
     'target-embeddings': Flags.string({description: 'DataComp image-based: ImageNet-1k train-image L/14 embeddings, a 2-D float .npy.'}),
+    embedding: Flags.string({description: 'Embedding-based filters: which embedding array of the pool (DataComp: l14_img, b32_img, …).'}),
+    clusters: Flags.integer({description: 'Embedding-based filters: k-means clusters to fit when --centroids is not given (default 100).', min: 1}),
+    eps: Flags.string({description: "semdedup, d4: SemDeDup's ε (duplicates are more similar than 1 − ε)."}),
+    temperature: Flags.string({description: 'density-pruning: softmax temperature over cluster complexity (default 0.1).'}),
   }
 
   async run(): Promise<ApplyFilterResult> {
@@ -44,8 +48,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
     const onOutput = (line: string): void => void process.stderr.write(`${line}\n`)
     // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
     const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
-    const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold)
-    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings']}
+    const threshold = numberFlag(flags.threshold)
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), temperature: numberFlag(flags.temperature)}
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult
@@ -62,4 +66,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
     }
     return result
   }
+}
+
+function numberFlag(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value)
 }

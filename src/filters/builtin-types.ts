@@ -14,6 +14,22 @@ export interface BuiltinFilterOptions {
   centroids?: string
   /** A 2-D float `.npy` of target embeddings (DataComp image-based: ImageNet-1k train images, L/14). */
   targetEmbeddings?: string
+  /** Which embedding array of the pool (DataComp: `l14_img`, `b32_img`, …; default the adapter's). */
+  embedding?: string
+  /** k-means clusters fitted when no --centroids are given. */
+  clusters?: number
+  /** SemDeDup's ε: rows more similar than 1 − ε to a kept neighbour are duplicates. */
+  eps?: number
+  /** Density-based pruning's softmax temperature. */
+  temperature?: number
+}
+
+/** A batch of a pool's embedding rows, with the uid of each row. */
+export interface EmbeddingBatch {
+  uids: string[]
+  /** Row-major `uids.length × dim` float32. */
+  rows: Float32Array
+  dim: number
 }
 
 /** A filter `bench filter --filter NAME` knows by name. */

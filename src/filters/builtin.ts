@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto'
 import {DcbError} from '../errors.js'
 import {benchmarkIds, getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
 import type {BuiltinFilter} from './builtin-types.js'
+import {EMBEDDING_FILTERS} from './embeddings/builtins.js'
 import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
 
 /**
@@ -18,6 +19,7 @@ export const BUILTIN_FILTERS: Readonly<Record<string, BuiltinFilter>> = {
     create: heuristicFilter,
   },
   oracle: {description: "the pool's ground-truth `quality` label: keeps only clean samples (tiny pools only; cheating by design)", create: oracleFilter},
+  ...EMBEDDING_FILTERS,
 }
 
 /** Every built-in filter name: the common ones, then each registered benchmark's baselines. */

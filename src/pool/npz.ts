@@ -4,13 +4,13 @@ import type {Readable} from 'node:stream'
 import yauzl, {type Entry, type ZipFile} from 'yauzl'
 
 import {DcbError} from '../errors.js'
-import {parseNpyHeader} from '../subset/npy.js'
+import {formatPyValue, parseNpyHeader, type PyValue} from '../subset/npy.js'
 
 /**
  * Embedding arrays in NumPy's `.npz` layout (a zip of `.npy` members, as `np.savez` and
  * `np.savez_compressed` write them): DataComp's released per-parquet features (`<stem>.npz` next to
  * `<stem>.parquet`, arrays `b32_img`, `b32_txt`, `l14_img`, `l14_txt`, float16 or float32, one row
- * per parquet row; datacomp spec §2.2) and what `bench embed` writes.
+ * per parquet row; datacomp spec §2.2).
  *
  * yauzl (already dcbench's zip reader for the eval archives) reads the central directory only and
  * inflates one member as a stream, so an array of any size is read in row batches with memory
@@ -43,7 +43,7 @@ const MAX_HEADER_BYTES = 1 << 20
 
 /** A bad embedding file: exit 2, naming the file. */
 export function embeddingsError(file: string, problem: string): DcbError {
-  return new DcbError('DCB_EMBEDDINGS', `embeddings ${file}: ${problem}`, {suggestions: ['write the embeddings again (`bench embed`), or re-download the pool\'s .npz files']})
+  return new DcbError('DCB_EMBEDDINGS', `embeddings ${file}: ${problem}`, {suggestions: ["write the embeddings again, or re-download the pool's .npz files (one <stem>.npz beside each <stem>.parquet)"]})
 }
 
 /** Opens an npz and lists its members (only the zip's central directory is read). */
@@ -193,7 +193,7 @@ export async function readNpyMatrix(file: string, fail: (file: string, problem: 
 
 function checkMatrix(file: string, name: string, descr: unknown, fortranOrder: boolean, shape: number[]): NpzMatrixInfo {
   const dtype = typeof descr === 'string' ? /^<(f[248])$/.exec(descr)?.[1] : undefined
-  if (!dtype) throw embeddingsError(file, `array '${name}' has dtype ${JSON.stringify(descr)}; expected little-endian float16, float32 or float64 ('<f2', '<f4', '<f8')`)
+  if (!dtype) throw embeddingsError(file, `array '${name}' has dtype ${formatPyValue(descr as PyValue)}; expected little-endian float16, float32 or float64 ('<f2', '<f4', '<f8')`)
   if (fortranOrder) throw embeddingsError(file, `array '${name}' is in Fortran order; expected C order`)
   if (shape.length !== 2) throw embeddingsError(file, `array '${name}' has shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}); expected 2-D (rows, dim)`)
   return {rows: shape[0] as number, dim: shape[1] as number, dtype: dtype as NpzMatrixInfo['dtype']}

@@ -3,6 +3,7 @@ import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
+import type {EmbeddingBatch} from '../../filters/builtin-types.js'
 import {embeddingsError, openNpz} from '../../pool/npz.js'
 import {isUidHex} from '../../pool/uid.js'
 import {parquetFloat32Columns, readParquetRows} from './pool-metadata.js'
@@ -85,4 +86,17 @@ export function textColumn(part: MetadataPart, column: string): string[] {
     if (typeof value !== 'string') throw new DcbError('DCB_FILTER_POOL', `pool metadata ${part.parquet}: row ${i} column '${column}' is ${JSON.stringify(value)}, not text`)
     return value
   })
+}
+
+/** The pool's embedding rows with their uids, part by part (the adapter's `filter.embeddings`). */
+export async function* dataCompEmbeddings(pool: string, array: string, batchRows: number): AsyncGenerator<EmbeddingBatch> {
+  for (const parquet of await metadataParquets(pool)) {
+    const part = await readMetadataPart(parquet, ['uid'])
+    let at = 0
+    for await (const {rows, dim} of partEmbeddings(part, array, batchRows)) {
+      const n = rows.length / dim
+      yield {uids: part.rows.slice(at, at + n).map((row) => row.uid as string), rows, dim}
+      at += n
+    }
+  }
 }
