@@ -212,9 +212,13 @@ function decodeFloats(bytes: Buffer, dtype: NpzMatrixInfo['dtype']): Float32Arra
     return Float32Array.from(doubles)
   }
   const out = new Float32Array(bytes.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes.readUInt16LE(2 * i))
+  const table = (HALF_TABLE ??= Float32Array.from({length: 65_536}, (_, h) => halfToFloat(h)))
+  for (let i = 0; i < out.length; i++) out[i] = table[(bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8)] as number
   return out
 }
+
+/** Every float16 bit pattern's value (256 KiB), built on first use: decoding is then one lookup. */
+let HALF_TABLE: Float32Array | undefined
 
 /** IEEE 754 binary16 → number (exact: every half is a float32). */
 export function halfToFloat(h: number): number {

@@ -5,6 +5,7 @@ import type {DataFilter, FilterContext, PoolRecord} from '../../filters/filter.j
 import {loadCld3} from '../../filters/text/gcld3.js'
 import {fastTextTokenize, loadFastText, type FastTextClassifier} from '../../filters/text/fasttext.js'
 import {readNpyMatrix} from '../../pool/npz.js'
+import {containsTextEntity, loadTextBasedTables} from './text-based.js'
 import {metadataParquets, numericColumn, partEmbeddings, readMetadataPart, textColumn, type MetadataPart} from './baseline-pool.js'
 
 /**
@@ -81,9 +82,14 @@ async function readParts(pool: string, columns: string[]): Promise<MetadataPart[
 // eslint-disable-next-line no-control-regex -- Python counts the ASCII separators \x1c–\x1f as whitespace
 const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u
 
+/** `text.split()` in Python. */
+export function pythonSplit(text: string): string[] {
+  return text.split(PYTHON_WHITESPACE).filter((w) => w.length > 0)
+}
+
 /** `len(text.split())` in Python. */
 export function pythonWordCount(text: string): number {
-  return text.split(PYTHON_WHITESPACE).filter((w) => w.length > 0).length
+  return pythonSplit(text).length
 }
 
 /** `len(text)` in Python: code points. */
@@ -131,6 +137,20 @@ async function clipScore(context: FilterContext, options: BuiltinFilterOptions):
     for (const [i, score] of numericColumn(part, key).entries()) if (score >= t) keep.add(part.rows[i]?.uid as string)
   }
   return keepSet('clip-score', `DataComp clip_score (${key} ≥ ${threshold})`, keep)
+}
+
+/** text_based: fastText `en` and some word whose first WordNet synset is an ImageNet-21k synset. */
+async function textBased(context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
+  const parts = await readParts(context.pool, ['uid', 'text'])
+  const lid = await loadFastText(options.lidModel)
+  const tables = loadTextBasedTables()
+  const keep = new Set<string>()
+  for (const part of parts) {
+    for (const [i, text] of textColumn(part, 'text').entries()) {
+      if (isEnglish(lid, text) && containsTextEntity(tables, pythonSplit(text))) keep.add(part.rows[i]?.uid as string)
+    }
+  }
+  return keepSet('text-based', 'DataComp text_based', keep)
 }
 
 /** laion2b: B/32 score ≥ 0.28 and gcld3 (CLD3, 0–1000 bytes) language `en`. */
@@ -216,6 +236,7 @@ export const DATACOMP_BASELINES: Readonly<Record<string, BuiltinFilter>> = {
     ownsFraction: true,
     create: clipScore,
   },
+  'text-based': {description: 'DataComp text_based: fastText English and a word whose first WordNet synset is an ImageNet-21k class', create: textBased},
   laion2b: {description: 'DataComp laion2b reproduction: B/32 score ≥ 0.28 and CLD3 (gcld3) English', create: laion2b},
   'image-based': {
     description: 'DataComp image_based: caption filter, then keep samples in pool k-means clusters nearest to ImageNet-1k images (--centroids, --target-embeddings)',

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -7,6 +7,7 @@ import {parquetWriteBuffer} from 'hyparquet-writer'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {synthesizeDataComp} from '../../../src/benchmarks/datacomp/synth-pool.js'
+import {firstSynsetOffset, loadTextBasedTables} from '../../../src/benchmarks/datacomp/text-based.js'
 import {bundledLid176} from '../../../src/filters/text/fasttext.js'
 import {loadCld3} from '../../../src/filters/text/gcld3.js'
 import {repoRoot, runBench, runBenchJson} from '../../helpers/cli.js'
@@ -20,6 +21,7 @@ import {sharedDir} from '../../helpers/shared.js'
  * parquets whose rows hit every rule's boundaries (sizes 199/200, aspect 3.0, 5/6 characters,
  * 2/3 words, Python-only whitespace, newlines, tied scores), and their `.npz` features (one stored,
  * one deflated, float16 as released). Each subset must be byte-identical to upstream's np.save.
+ * text_based runs upstream's code with Debian's python3-nltk on Debian's WordNet 3.0 (wordnet-base).
  */
 
 let root: string
@@ -115,7 +117,12 @@ for p in range(parts):
   mkdirSync(upstream)
   const {execa} = await import('execa')
   await execa('tar', ['-xzf', join(sharedDir(), 'vendor/reference/datacomp-baselines-4a8df19.tar.gz'), '-C', upstream, '--strip-components=1'])
-  const spec = {metadata: metaDir, sidecar: join(root, 'sidecar'), out: reference, files, cld3: table, runs: RUNS}
+  files.imagenet21k_wordnet_ids = join(repoRoot, 'filters/text-based/imagenet21k_wordnet_ids.txt')
+  const wordnet = join(root, 'nltk_data/corpora/wordnet')
+  mkdirSync(wordnet, {recursive: true})
+  for (const name of readdirSync('/usr/share/wordnet')) symlinkSync(join('/usr/share/wordnet', name), join(wordnet, name))
+  writeFileSync(join(wordnet, 'lexnames'), Array.from({length: 45}, (_, i) => `${String(i).padStart(2, '0')}\tlexname.${i}\t1\n`).join(''))
+  const spec = {metadata: metaDir, sidecar: join(root, 'sidecar'), out: reference, files, cld3: table, runs: RUNS, nltk_data: join(root, 'nltk_data')}
   writeFileSync(join(root, 'spec.json'), JSON.stringify(spec))
   await runPython(join(repoRoot, 'test/fixtures/python/datacomp_baselines_reference.py'), [upstream, join(root, 'spec.json')])
 }, 600_000)
@@ -124,6 +131,7 @@ afterAll(() => rmSync(root, {recursive: true, force: true}))
 /** Each run: upstream's arguments, and the same run's `bench filter` flags. */
 const RUNS: Record<string, {arch?: string; threshold?: number; fraction?: number}> = {
   basic: {},
+  'text-based': {},
   'clip-score-l14-threshold': {arch: 'l14', threshold: 0.3},
   'clip-score-b32-fraction': {arch: 'b32', fraction: 0.37},
   'clip-score-l14-fraction': {arch: 'l14', fraction: 0.5},
@@ -157,6 +165,25 @@ describe("DataComp's official baselines match upstream's apply_filter.py", () =>
       expect(readFileSync(out).equals(expected), `${name}: kept ${json.kept}, upstream ${(expected.length - 128) / 16}`).toBe(true)
     }, 120_000)
   }
+})
+
+describe("text-based's WordNet lookup equals nltk's word for word", () => {
+  it('wordnet.synsets(word)[0].offset() on inflections, exceptions and non-words', async () => {
+    const words = ['dogs', 'Dog', 'geese', 'women', 'better', 'best', 'running', 'ran', 'flies', 'boxes', 'churches', 'wolves', 'leaves', 'happier', 'quickly', 'mice',
+      'dresses', 'buses', 'tabby,', 'photo', 'photos', 'IMG_1234', 'sunglasses', 'glasses', 'series', 'news', 'axes', 'analyses', 'cacti', 'went', 'seen', 'sitting',
+      'beautiful', 'largest', 'draws', 'studies', 'xyzzy', 'ssssss', 'sessesses', 'New_York', 'e-mail', "children's", 'the', 'a', 'an', 'of', 'and', 'is', 'oxen', 'feet']
+    const expected = JSON.parse(await runPythonCode(`
+import json, sys, nltk
+nltk.data.path.insert(0, sys.argv[1])
+from nltk.corpus import wordnet
+out = []
+for w in json.loads(sys.argv[2]):
+    s = wordnet.synsets(w)
+    out.append(s[0].offset() if s else None)
+print(json.dumps(out))`, [join(root, 'nltk_data'), JSON.stringify(words)])) as (number | null)[]
+    const tables = loadTextBasedTables()
+    expect(words.map((w) => firstSynsetOffset(tables, w) ?? null)).toEqual(expected)
+  }, 120_000)
 })
 
 describe('bad inputs to the baselines: one line each, exit 2', () => {
