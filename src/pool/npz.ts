@@ -135,17 +135,23 @@ export async function openNpz(file: string): Promise<NpzReader> {
         const itemSize = {f2: 2, f4: 4, f8: 8}[info.dtype]
         const rowBytes = info.dim * itemSize
         const batchBytes = Math.max(1, batchRows) * rowBytes
-        let pending: Buffer = rest
+        // chunks are gathered and joined once per batch (joining per chunk would copy each batch ~50 times)
+        let chunks: Buffer[] = rest.length ? [rest] : []
+        let have = rest.length
         let rowsLeft = info.rows
         while (rowsLeft > 0) {
           const want = Math.min(batchBytes, rowsLeft * rowBytes)
-          while (pending.length < want) {
+          while (have < want) {
             const next = await iterator.next()
-            if (next.done) throw embeddingsError(file, `array '${name}' ends after ${info.rows - rowsLeft + Math.floor(pending.length / rowBytes)} of its ${info.rows} rows`)
-            pending = pending.length === 0 ? next.value : Buffer.concat([pending, next.value])
+            if (next.done) throw embeddingsError(file, `array '${name}' ends after ${info.rows - rowsLeft + Math.floor(have / rowBytes)} of its ${info.rows} rows`)
+            chunks.push(next.value)
+            have += next.value.length
           }
-          yield decodeFloats(pending.subarray(0, want), info.dtype)
-          pending = pending.subarray(want)
+          const joined = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have)
+          yield decodeFloats(joined.subarray(0, want), info.dtype)
+          const left = joined.subarray(want)
+          chunks = left.length ? [left] : []
+          have = left.length
           rowsLeft -= want / rowBytes
         }
       } catch (error) {

@@ -119,3 +119,46 @@ describe('bad embedding files: one line each, exit 2', () => {
   it('a missing array', () => expectEmbeddingsError(`np.savez(f, b32_img=np.zeros((n, 512), np.float16))`, /no array 'l14_img' \(it has 'b32_img'\)/), 120_000)
   it('a file that is not an npz', () => expectEmbeddingsError(`open(f, 'wb').write(b'not a zip at all')`, /not a readable \.npz/), 120_000)
 })
+
+describe('the synthetic DataComp pool ships embeddings in the released layout', () => {
+  it('numpy reads <stem>.npz: four float16 arrays, unit rows, one per parquet row, the same bytes for the same seed', async () => {
+    const a = join(root, 'synth-a')
+    const b = join(root, 'synth-b')
+    for (const dir of [a, b]) {
+      mkdirSync(dir)
+      await synthesizeDataComp({dir, count: 300, seed: 4, scale: 'tiny'})
+    }
+    const name = readdirSync(join(a, 'metadata')).find((f) => f.endsWith('.npz'))!
+    expect(readdirSync(join(a, 'metadata')).sort()).toEqual([name.replace('.npz', '.parquet'), name].sort())
+    expect(readFileSync(join(a, 'metadata', name)).equals(readFileSync(join(b, 'metadata', name)))).toBe(true)
+    const shapes = JSON.parse(await runPythonCode(`
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+print(json.dumps({k: [list(z[k].shape), str(z[k].dtype), float(np.abs(np.linalg.norm(z[k].astype(np.float32), axis=1) - 1).max())] for k in z.files}))`, [join(a, 'metadata', name)])) as Record<string, [number[], string, number]>
+    expect(Object.keys(shapes).sort()).toEqual(['b32_img', 'b32_txt', 'l14_img', 'l14_txt'])
+    for (const [key, [shape, dtype, normError]] of Object.entries(shapes)) {
+      expect(shape, key).toEqual([300, key.startsWith('b32') ? 512 : 768])
+      expect(dtype).toBe('float16')
+      expect(normError).toBeLessThan(2e-3)
+    }
+  }, 120_000)
+
+  // of a near-duplicate pair SemDeDup may drop either one, and the shape world's clean images are alike,
+  // so the check is enrichment: near-duplicates and blanks are over-represented among the dropped
+  it('semdedup on the synthetic pool drops near-duplicates and blank images more than their share', async () => {
+    const dir = join(root, 'synth-sd')
+    mkdirSync(dir)
+    await synthesizeDataComp({dir, count: 1500, seed: 2, scale: 'tiny'})
+    const out = join(root, 'synth-sd.npy')
+    const {exitCode, json, stderr} = await runBenchJson<{kept: number}>(args('semdedup', out, ['--eps', '0.05', '--clusters', '20']).map((a) => (a === pool ? dir : a)))
+    expect(exitCode, stderr).toBe(0)
+    const parquet = join(dir, 'metadata', readdirSync(join(dir, 'metadata')).find((f) => f.endsWith('.parquet'))!)
+    const rows = (await parquetReadObjects({file: await asyncBufferFromFile(parquet), columns: ['uid', 'quality']})) as {uid: string; quality: string}[]
+    const kept = new Set(JSON.parse(await runPythonCode(`import json, sys, numpy as np\nprint(json.dumps([f"{a:016x}{b:016x}" for a, b in np.load(sys.argv[1]).tolist()]))`, [out])) as string[])
+    const dropped = rows.filter((r) => !kept.has(r.uid))
+    expect(dropped.length).toBe(rows.length - json.kept)
+    const isJunk = (r: {quality: string}): boolean => r.quality === 'near_duplicate' || r.quality === 'blank_image'
+    expect(dropped.length).toBeGreaterThan(0)
+    expect(dropped.filter(isJunk).length / dropped.length).toBeGreaterThan(1.5 * (rows.filter(isJunk).length / rows.length))
+  }, 120_000)
+})
