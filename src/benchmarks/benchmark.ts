@@ -2,6 +2,7 @@ import type {z} from 'zod'
 
 import type {ContaminationSpec} from '../contamination/spec.js'
 import type {DcbError} from '../errors.js'
+import type {BuiltinFilter, EmbeddingBatch} from '../filters/builtin-types.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filters/filter.js'
 import type {ModelCheck} from '../runner/model-checks.js'
 import type {EpochReport} from '../subset/epochs.js'
@@ -201,6 +202,16 @@ export interface FilterSpec {
   records(pool: string): AsyncGenerator<PoolRecord>
   /** The `heuristic` baseline filter. */
   heuristic(context: FilterContext): DataFilter
+  /** The benchmark's published baseline filters, by the name `bench filter --filter` takes (docs/filters.md). */
+  builtins?: Readonly<Record<string, BuiltinFilter>>
+  /**
+   * The pool's embeddings, rows in a stable order with their uids, `batchRows` at a time (DataComp:
+   * the `<stem>.npz` beside each metadata parquet); `array` names one (default: `defaultEmbedding`).
+   * Absent: the benchmark's pools carry none, and the embedding-based filters refuse them.
+   */
+  embeddings?(pool: string, array: string, batchRows: number): AsyncGenerator<EmbeddingBatch>
+  /** The array embedding-based filters read when --embedding is not given. */
+  defaultEmbedding?: string
 }
 
 export interface ReshardSpec<R, D> {

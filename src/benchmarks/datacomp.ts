@@ -9,6 +9,8 @@ import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
 import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
+import {dataCompEmbeddings} from './datacomp/baseline-pool.js'
+import {DATACOMP_BASELINES} from './datacomp/baselines.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {dataCompPoolDownloader} from './datacomp/pool-download.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
@@ -75,6 +77,10 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   filter: {
     records: iterateImageTextRecords,
     heuristic: () => dataCompHeuristic(ID),
+    builtins: DATACOMP_BASELINES,
+    embeddings: dataCompEmbeddings,
+    // the features DataComp's image-based baseline clusters (datacomp spec §6)
+    defaultEmbedding: 'l14_img',
   },
   reshard: {
     async run(options) {

@@ -1,9 +1,11 @@
+import {existsSync} from 'node:fs'
+
 import {Flags} from '@oclif/core'
 
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag} from '../cli/flags.js'
 import {getBenchmark} from '../benchmarks/registry.js'
-import {applyFilter, builtinFilterNames, closeFilter, loadFilter, type ApplyFilterResult} from '../filters/index.js'
+import {applyFilter, builtinFilterNames, closeFilter, findBuiltinFilter, loadFilter, type ApplyFilterResult} from '../filters/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {checkInputPath, checkOutputPath} from '../util/cli-path.js'
 
@@ -16,6 +18,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     '<%= config.bin %> filter --benchmark datacomp --filter heuristic --pool pools/datacomp-tiny --out heuristic.npy',
     '<%= config.bin %> filter --benchmark dclm --filter ./my-filter.ts --pool pools/dclm-tiny --out mine.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter random --size 9000 --seed 1 --pool pools/datacomp-tiny --out random.npy',
+    '<%= config.bin %> filter --benchmark datacomp --filter clip-score --arch l14 --fraction 0.3 --pool pools/datacomp-tiny --out clip-l14-30.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter ./by-embedding.ts --allow-read embeddings.npy --pool pools/datacomp-tiny --out mine.npy',
   ]
   static override flags = {
@@ -27,6 +30,15 @@ A filter module is code, and runs with your rights except what its sandbox remov
     fraction: Flags.string({description: 'Keep this share of the pool (scoring filters), e.g. 0.3.'}),
     seed: Flags.integer({description: 'Seed for filters that draw random numbers.', default: 0, min: 0}),
     'allow-read': Flags.string({description: 'A file or folder a filter module may read besides the pool and its own file (repeatable).', multiple: true}),
+    arch: Flags.string({description: 'Built-in baselines: which CLIP score/features, b32 or l14 (DataComp --arch).', options: ['b32', 'l14']}),
+    threshold: Flags.string({description: 'Built-in baselines: keep samples scoring at least this (DataComp clip-score --threshold).'}),
+    'lid-model': Flags.string({description: 'Built-in baselines: a fastText language-ID model (.bin/.ftz); default the bundled lid.176.ftz.'}),
+    centroids: Flags.string({description: 'Built-in baselines: k-means centroids of the pool embeddings, a 2-D float .npy.'}),
+    'target-embeddings': Flags.string({description: 'DataComp image-based: ImageNet-1k train-image L/14 embeddings, a 2-D float .npy.'}),
+    embedding: Flags.string({description: 'Embedding-based filters: which embedding array of the pool (DataComp: l14_img, b32_img, …).'}),
+    clusters: Flags.integer({description: 'Embedding-based filters: k-means clusters to fit when --centroids is not given (default 100).', min: 1}),
+    eps: Flags.string({description: "semdedup, d4: SemDeDup's ε (duplicates are more similar than 1 − ε)."}),
+    temperature: Flags.string({description: 'density-pruning: softmax temperature over cluster complexity (default 0.1).'}),
   }
 
   async run(): Promise<ApplyFilterResult> {
@@ -37,11 +49,15 @@ A filter module is code, and runs with your rights except what its sandbox remov
     const fraction = flags.fraction === undefined ? undefined : Number(flags.fraction)
     // a filter's own output goes to stderr, also under --json (whose stdout is one JSON document)
     const onOutput = (line: string): void => void process.stderr.write(`${line}\n`)
-    const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput})
+    // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
+    const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
+    const threshold = numberFlag(flags.threshold)
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), temperature: numberFlag(flags.temperature)}
+    const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult
     try {
-      result = await applyFilter({filter, benchmark, pool: flags.pool, out: flags.out, size: flags.size, fraction, onProgress: progress.update})
+      result = await applyFilter({filter, benchmark, pool: flags.pool, out: flags.out, size: flags.size, fraction: ownsFraction ? undefined : fraction, onProgress: progress.update})
     } finally {
       progress.stop()
       await closeFilter(filter)
@@ -53,4 +69,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
     }
     return result
   }
+}
+
+function numberFlag(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value)
 }

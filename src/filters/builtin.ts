@@ -1,14 +1,17 @@
 import {createHash} from 'node:crypto'
 
 import {DcbError} from '../errors.js'
-import {benchmarkIds, getBenchmark} from '../benchmarks/registry.js'
+import {benchmarkIds, getBenchmark, listBenchmarks} from '../benchmarks/registry.js'
+import type {BuiltinFilter} from './builtin-types.js'
+import {EMBEDDING_FILTERS} from './embeddings/builtins.js'
 import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
 
 /**
- * The baseline filters `bench filter --filter NAME` and `bench quickstart` use (docs/filters.md).
- * Each is a factory over the run's context, like a participant's filter module.
+ * The filters every benchmark has, which `bench filter --filter NAME` and `bench quickstart` use
+ * (docs/filters.md). Each is a factory over the run's context, like a participant's filter module;
+ * a benchmark's own published baselines come from its adapter (`filter.builtins`).
  */
-export const BUILTIN_FILTERS: Readonly<Record<string, {description: string; create: (context: FilterContext) => DataFilter<PoolRecord>}>> = {
+export const BUILTIN_FILTERS: Readonly<Record<string, BuiltinFilter>> = {
   none: {description: 'every sample of the pool (DataComp no_filter)', create: noFilter},
   random: {description: 'a uniformly random subset; needs --size or --fraction', create: randomFilter},
   heuristic: {
@@ -16,10 +19,28 @@ export const BUILTIN_FILTERS: Readonly<Record<string, {description: string; crea
     create: heuristicFilter,
   },
   oracle: {description: "the pool's ground-truth `quality` label: keeps only clean samples (tiny pools only; cheating by design)", create: oracleFilter},
+  ...EMBEDDING_FILTERS,
 }
 
+/** Every built-in filter name: the common ones, then each registered benchmark's baselines. */
 export function builtinFilterNames(): string[] {
-  return Object.keys(BUILTIN_FILTERS)
+  const names = new Set(Object.keys(BUILTIN_FILTERS))
+  for (const benchmark of listBenchmarks()) for (const name of Object.keys(benchmark.filter?.builtins ?? {})) names.add(name)
+  return [...names]
+}
+
+/**
+ * The built-in filter `name` for a run on `benchmark`'s pool: a common one, or that benchmark's
+ * baseline; a baseline of another benchmark is refused in one line.
+ */
+export function findBuiltinFilter(name: string, benchmark: string): BuiltinFilter | undefined {
+  const common = BUILTIN_FILTERS[name]
+  if (common && Object.hasOwn(BUILTIN_FILTERS, name)) return common
+  const own = getBenchmark(benchmark).filter?.builtins
+  if (own && Object.hasOwn(own, name)) return own[name]
+  const owners = listBenchmarks().filter((b) => b.filter?.builtins && Object.hasOwn(b.filter.builtins, name)).map((b) => b.id)
+  if (owners.length > 0) throw new DcbError('DCB_FILTER_USAGE', `filter '${name}' is a ${owners.join('/')} baseline; it does not apply to ${benchmark} pools`)
+  return undefined
 }
 
 function noFilter(): DataFilter<PoolRecord> {

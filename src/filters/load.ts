@@ -3,7 +3,8 @@ import {extname, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {DcbError} from '../errors.js'
-import {BUILTIN_FILTERS, builtinFilterNames} from './builtin.js'
+import {builtinFilterNames, findBuiltinFilter} from './builtin.js'
+import type {BuiltinFilterOptions} from './builtin-types.js'
 import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
 import {isBatchDecider, startSandboxedFilter} from './sandbox.js'
 import {checkFilterShape} from './shape.js'
@@ -21,18 +22,20 @@ export interface LoadFilterOptions {
   allowRead?: readonly string[]
   /** Each line a sandboxed filter prints; without it, its output is dropped. */
   onOutput?: (line: string) => void
+  /** The flags a built-in filter reads (`--arch`, `--threshold`, …). */
+  builtin?: BuiltinFilterOptions
 }
 
 /**
- * A filter by built-in name (`none`, `random`, `heuristic`, `oracle`) or from a module file. A module's
+ * A filter by built-in name (`none`, `random`, `heuristic`, `oracle`, a benchmark's baselines) or from a module file. A module's
  * default export is a `DataFilter` or a factory `(context) => DataFilter`; TypeScript modules are
  * compiled on the fly, so participants write filters without a build step. A module is code: it runs
  * in a child process under Node's permission model (src/filters/sandbox.ts, docs/security.md); the
  * filter returned then holds that process — release it with `closeFilter`.
  */
 export async function loadFilter(spec: string, context: FilterContext, options: LoadFilterOptions = {}): Promise<DataFilter<PoolRecord>> {
-  const builtin = BUILTIN_FILTERS[spec]
-  if (builtin && !existsSync(spec)) return builtin.create(context)
+  const builtin = existsSync(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
+  if (builtin) return builtin.create(context, options.builtin ?? {})
   const file = resolve(spec)
   if (!MODULE_EXTENSIONS.includes(extname(file))) {
     throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)

@@ -65,37 +65,38 @@ function unusable(file: string, problem: string): DcbError {
 
 /**
  * Parses and checks an npy header from the first bytes of a file (at least the whole header;
- * `fileSize` is the whole file's size). Throws a one-line DcbError (exit 2) for anything the
- * DataComp resharder would not load as a `u8,u8` array.
+ * `fileSize` is the whole file's size). Throws a one-line DcbError (exit 2) for anything numpy
+ * would not load; `fail` words it (default: a subset file's DCB_SUBSET_FORMAT, as other readers of
+ * npy data — embedding arrays in an `.npz` — pass their own).
  */
-export function parseNpyHeader(file: string, head: Uint8Array, fileSize: number): NpyHeader {
+export function parseNpyHeader(file: string, head: Uint8Array, fileSize: number, fail: (file: string, problem: string) => DcbError = unusable): NpyHeader {
   const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
-  if (bytes.length < 6 || !bytes.subarray(0, 6).equals(NPY_MAGIC)) throw unusable(file, 'not an npy file (no \\x93NUMPY magic)')
-  if (bytes.length < 10) throw unusable(file, `truncated npy header: ${fileSize} bytes`)
+  if (bytes.length < 6 || !bytes.subarray(0, 6).equals(NPY_MAGIC)) throw fail(file, 'not an npy file (no \\x93NUMPY magic)')
+  if (bytes.length < 10) throw fail(file, `truncated npy header: ${fileSize} bytes`)
   const major = bytes[6] as number
   const minor = bytes[7] as number
-  if (![1, 2, 3].includes(major) || minor !== 0) throw unusable(file, `npy format version ${major}.${minor}; expected 1.0, 2.0 or 3.0`)
+  if (![1, 2, 3].includes(major) || minor !== 0) throw fail(file, `npy format version ${major}.${minor}; expected 1.0, 2.0 or 3.0`)
   const lengthBytes = major === 1 ? 2 : 4
-  if (bytes.length < 8 + lengthBytes) throw unusable(file, `truncated npy header: ${fileSize} bytes`)
+  if (bytes.length < 8 + lengthBytes) throw fail(file, `truncated npy header: ${fileSize} bytes`)
   const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8)
   const dataOffset = 8 + lengthBytes + headerLength
-  if (dataOffset > fileSize) throw unusable(file, `truncated npy header: it declares ${headerLength} bytes of header but the file has ${fileSize} bytes`)
+  if (dataOffset > fileSize) throw fail(file, `truncated npy header: it declares ${headerLength} bytes of header but the file has ${fileSize} bytes`)
   if (dataOffset > bytes.length) throw new RangeError(`need ${dataOffset} header bytes`)
   const text = bytes.subarray(8 + lengthBytes, dataOffset).toString(major === 3 ? 'utf8' : 'latin1')
   let dict: PyValue
   try {
     dict = parsePythonLiteral(text)
   } catch (error) {
-    throw unusable(file, `npy header is not a Python dict literal (${(error as Error).message}): ${JSON.stringify(text.trim().slice(0, 80))}`)
+    throw fail(file, `npy header is not a Python dict literal (${(error as Error).message}): ${JSON.stringify(text.trim().slice(0, 80))}`)
   }
-  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) throw unusable(file, `npy header is not a dict: ${JSON.stringify(text.trim().slice(0, 80))}`)
+  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) throw fail(file, `npy header is not a dict: ${JSON.stringify(text.trim().slice(0, 80))}`)
   const keys = Object.keys(dict).sort()
-  if (keys.join(',') !== 'descr,fortran_order,shape') throw unusable(file, `npy header keys are ${keys.map((k) => `'${k}'`).join(', ')}; expected 'descr', 'fortran_order', 'shape'`)
+  if (keys.join(',') !== 'descr,fortran_order,shape') throw fail(file, `npy header keys are ${keys.map((k) => `'${k}'`).join(', ')}; expected 'descr', 'fortran_order', 'shape'`)
   const {descr, fortran_order: fortranOrder, shape} = dict as {descr: PyValue; fortran_order: PyValue; shape: PyValue}
-  if (typeof fortranOrder !== 'boolean') throw unusable(file, `npy header fortran_order is ${JSON.stringify(fortranOrder)}; expected True or False`)
+  if (typeof fortranOrder !== 'boolean') throw fail(file, `npy header fortran_order is ${JSON.stringify(fortranOrder)}; expected True or False`)
   // numpy: `isinstance(d['shape'], tuple) and all(isinstance(x, int) for x in d['shape'])`
   if (!isPyTuple(shape) || !(shape as PyValue[]).every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw unusable(file, `npy header shape ${formatPyValue(shape)} is not a tuple of non-negative integers`)
+    throw fail(file, `npy header shape ${formatPyValue(shape)} is not a tuple of non-negative integers`)
   }
   return {version: [major, minor], descr, fortranOrder, shape: shape as number[], dataOffset}
 }

@@ -3,7 +3,7 @@ import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {parse as parseCsv} from 'csv-parse'
-import {asyncBufferFromFile, parquetReadObjects} from 'hyparquet'
+import {asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects} from 'hyparquet'
 import {compressors} from 'hyparquet-compressors'
 
 import {DcbError} from '../../errors.js'
@@ -33,10 +33,21 @@ export async function readPoolMetadata(pool: string): Promise<Map<string, Record
   return rows
 }
 
-async function readParquetRows(file: string): Promise<Record<string, unknown>[]> {
+/** The rows of one metadata parquet in file order (strings decoded), only `columns` when given. */
+export async function readParquetRows(file: string, columns?: string[]): Promise<Record<string, unknown>[]> {
   try {
-    const rows = (await parquetReadObjects({file: await asyncBufferFromFile(file), compressors})) as Record<string, unknown>[]
+    const rows = (await parquetReadObjects({file: await asyncBufferFromFile(file), compressors, columns})) as Record<string, unknown>[]
     return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v])))
+  } catch (error) {
+    throw new DcbError('DCB_FILTER_POOL', `pool metadata ${file}: not a readable parquet file (${(error as Error).message.split('\n')[0]})`)
+  }
+}
+
+/** The names of a parquet's FLOAT (float32) columns: numpy compares them in float32 (see baselines.ts). */
+export async function parquetFloat32Columns(file: string): Promise<Set<string>> {
+  try {
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file))
+    return new Set(metadata.schema.filter((element) => element.type === 'FLOAT').map((element) => element.name))
   } catch (error) {
     throw new DcbError('DCB_FILTER_POOL', `pool metadata ${file}: not a readable parquet file (${(error as Error).message.split('\n')[0]})`)
   }

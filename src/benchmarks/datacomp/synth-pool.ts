@@ -9,6 +9,7 @@ import tar from 'tar-stream'
 
 import type {ProgressListener} from '../../ui/progress.js'
 import {createRng, type Rng} from '../../util/rng.js'
+import {SynthEmbeddings} from './synth-embeddings.js'
 import {
   blankSample,
   cleanSample,
@@ -24,7 +25,7 @@ import {
 /**
  * Tiny DataComp pools in the real on-disk layout (docs/contracts.md, datacomp spec §2.1–2.5):
  * img2dataset-style webdataset shards and one metadata parquet with the spec §2.2 columns plus a
- * ground-truth `quality` column.
+ * ground-truth `quality` column, and its `.npz` embeddings (synth-embeddings.ts).
  */
 
 /** Share of each quality in a synthetic DataComp pool (sums to 1). */
@@ -89,6 +90,7 @@ export async function synthesizeDataComp(options: SynthDataCompOptions): Promise
   const kinds = root.fork('qualities')
   const recentClean: ImageSample[] = []
   const rows: Row[] = []
+  const embeddings = new SynthEmbeddings()
   const qualities = Object.fromEntries(Object.keys(DATACOMP_QUALITY_MIX).map((k) => [k, 0])) as Record<ImageQuality, number>
   const shards: string[] = []
   await mkdir(join(options.dir, 'shards'), {recursive: true})
@@ -140,6 +142,7 @@ export async function synthesizeDataComp(options: SynthDataCompOptions): Promise
         await addEntry(pack, `${key}.txt`, Buffer.from(sample.caption, 'utf8'))
         await addEntry(pack, `${key}.json`, Buffer.from(JSON.stringify(meta), 'utf8'))
         const score = SYNTHETIC_CLIP_SCORE[sample.quality]
+        embeddings.add(sample.image, sample.caption)
         rows.push({
           uid,
           url,
@@ -165,6 +168,8 @@ export async function synthesizeDataComp(options: SynthDataCompOptions): Promise
   }
   const metadataName = join(options.dir, 'metadata', `${createHash('sha256').update(`dcbench-datacomp-pool:${options.scale}:${options.seed}`).digest('hex').slice(0, 32)}.parquet`)
   await writeFile(metadataName, new Uint8Array(writeMetadataParquet(rows)))
+  // the features beside it, as DataComp releases them (synth-embeddings.ts says which model)
+  await embeddings.write(metadataName.replace(/\.parquet$/, '.npz'))
   return {count: options.count, shards, metadata: metadataName, qualities}
 }
 

@@ -29,7 +29,7 @@ describe('synthetic pools are deterministic in the seed', () => {
     await synthesizeDataComp({dir: b, count: 120, seed: 3, scale: 'tiny'})
     await synthesizeDataComp({dir: c, count: 120, seed: 4, scale: 'tiny'})
     const fa = allFiles(a)
-    expect([...fa.keys()].sort()).toEqual([expect.stringMatching(/^\/metadata\/[0-9a-f]{32}\.parquet$/), '/shards/00000000.tar', '/shards/00000000_stats.json'])
+    expect([...fa.keys()].sort()).toEqual([expect.stringMatching(/^\/metadata\/[0-9a-f]{32}\.npz$/), expect.stringMatching(/^\/metadata\/[0-9a-f]{32}\.parquet$/), '/shards/00000000.tar', '/shards/00000000_stats.json'])
     expect(fa).toEqual(allFiles(b))
     const uids = async (dir: string) => {
       const out: string[] = []

