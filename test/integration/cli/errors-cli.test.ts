@@ -37,7 +37,7 @@ describe('bench errors (the built CLI)', () => {
     expect(result.stderr).toBe("error [DCB_UNKNOWN_CHOICE]: unknown error code 'DCB_NOPE'\n  hint: bench errors lists every code")
     const {exitCode, json} = await runBenchJson<{error: Record<string, unknown>}>(['errors', 'nope'])
     expect(exitCode).toBe(2)
-    expect(json.error).toEqual({code: 'DCB_UNKNOWN_CHOICE', message: "unknown error code 'nope'", exitCode: 2, suggestions: ['bench errors lists every code']})
+    expect(json.error).toEqual({code: 'DCB_UNKNOWN_CHOICE', message: "unknown error code 'nope'", exit_code: 2, suggestions: ['bench errors lists every code']})
   })
 
   it('answers --help with examples', async () => {
