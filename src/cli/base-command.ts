@@ -3,7 +3,8 @@ import {Command, Errors, Flags} from '@oclif/core'
 // The built-in benchmarks are registered before any command (and its --benchmark flag) is defined.
 import '../benchmarks/builtins.js'
 import {setTableLayout} from '../ui/table.js'
-import {closestMatch} from './did-you-mean.js'
+import {closestMatch} from '../util/did-you-mean.js'
+import {snakeCaseKeys} from './json-keys.js'
 import {describeError, errorReport, printError, type ErrorReport} from './report-error.js'
 
 /**
@@ -27,6 +28,11 @@ export abstract class BenchCommand extends Command {
     await super.init()
   }
 
+  /** Every command's --json result in snake_case keys (src/cli/json-keys.ts). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return snakeCaseKeys(result)
+  }
+
   protected override async catch(error: Error & {exitCode?: number}): Promise<void> {
     if (error instanceof Errors.ExitError) throw error
     const report = unknownFlag(error, this.id, this.allFlagNames()) ?? describeError(error)
@@ -36,8 +42,9 @@ export abstract class BenchCommand extends Command {
 
   /** Every `--flag` (and `-c`) this command accepts, for did-you-mean. */
   private allFlagNames(): string[] {
-    const flags: Record<string, {char?: string}> = {...this.ctor.baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? {json: {}} : {})}
-    return Object.entries(flags).flatMap(([name, flag]) => [`--${name}`, ...(flag.char ? [`-${flag.char}`] : [])])
+    const flags: Record<string, {char?: string; hidden?: boolean}> = {...this.ctor.baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? {json: {}} : {})}
+    // Hidden flags are deprecated spellings: never suggest one.
+    return Object.entries(flags).filter(([, flag]) => !flag.hidden).flatMap(([name, flag]) => [`--${name}`, ...(flag.char ? [`-${flag.char}`] : [])])
   }
 }
 

@@ -1,6 +1,6 @@
 import type {Config} from '@oclif/core'
 
-import {closestGuess, type Guess} from './did-you-mean.js'
+import {closestGuess, type Guess} from '../util/did-you-mean.js'
 import {errorReport, type ErrorReport} from './report-error.js'
 
 /**

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {closestMatch} from '../../../src/cli/did-you-mean.js'
+import {closestMatch} from '../../../src/util/did-you-mean.js'
 
 describe('closestMatch (did-you-mean)', () => {
   const commands = ['eval', 'eval aggregate', 'eval fetch', 'subset convert', 'subset validate', 'tracks list', 'tracks show']
