@@ -47,7 +47,7 @@ describe('bench tracks (the built CLI)', () => {
   })
 
   it('errors under --json are JSON on stdout', async () => {
-    const {exitCode, json} = await runBenchJson<{error: {code: string; exitCode: number}}>(['tracks', 'show', '--benchmark', 'dclm', '--scale', 'nope'])
+    const {exitCode, json} = await runBenchJson<{error: {code: string; exit_code: number}}>(['tracks', 'show', '--benchmark', 'dclm', '--scale', 'nope'])
     expect(exitCode).toBe(2)
     expect(json.error).toMatchObject({code: 'DCB_UNKNOWN_CHOICE', exit_code: 2})
   })
