@@ -77,7 +77,8 @@ function e<A extends ErrorArea, X extends ExitCodeValue>(area: A, exitCode: X, m
 export const ERRORS = {
   // usage
   DCB_USAGE: e('usage', Usage, 'A flag or argument is missing, unknown, or has a value outside what it accepts.', 'Correct the flag the message names; `bench COMMAND --help` lists every flag.'),
-  DCB_UNKNOWN_COMMAND: e('usage', Usage, 'No bench command has this name.', 'Use one of the commands the message lists (`bench --help`).'),
+  DCB_UNKNOWN_COMMAND: e('usage', Usage, 'No bench command (or help topic) has this name.', 'Use the command the message suggests, or one that `bench --help` lists.'),
+  DCB_UNKNOWN_FLAG: e('usage', Usage, 'The command has no flag of this name (a mistyped flag, or one of another command).', 'Use the flag the message suggests; `bench COMMAND --help` lists every flag of a command.'),
   DCB_UNKNOWN_CHOICE: e('usage', Usage, 'A name given on the command line (benchmark, scale, track, format, suite, task, error code) is not a valid one.', 'Pick one of the values the message lists; `bench tracks list` lists benchmarks, scales and tracks.'),
   DCB_PATH: e('usage', Usage, 'A path given on the command line does not exist, is a file where a folder is expected (or the reverse), or sits in a missing or unwritable folder.', 'Correct the path the message names: create its folder first, or name a file (or folder) as the flag asks.'),
   DCB_NOT_AVAILABLE: e('usage', Usage, "The chosen benchmark's adapter lacks what the command needs (pool synthesis, resharding, training, evaluation, fetching eval data).", 'Use a benchmark that has it (--benchmark), or add the capability to its adapter (docs/adding-a-benchmark.md).'),

@@ -5,6 +5,7 @@
  * fixes. Anything else that escapes is a bug.
  */
 import {ERRORS, ExitCode, isErrorCode, type ErrorCode, type ErrorInfo, type ExitCodeValue} from './error-catalogue.js'
+import {closestMatch} from './util/did-you-mean.js'
 
 export {ERROR_AREAS, ERRORS, EXIT_CODE_MEANINGS, ExitCode, exitCodeSummary, isErrorCode} from './error-catalogue.js'
 export type {ErrorArea, ErrorCode, ErrorInfo, ExitCodeValue} from './error-catalogue.js'
@@ -37,7 +38,23 @@ export function isDcbError(error: unknown): error is DcbError {
 
 /** Lists valid choices the same way in every "unknown X" message. */
 export function unknownChoice(what: string, received: string, valid: readonly string[]): DcbError {
-  return new DcbError('DCB_UNKNOWN_CHOICE', `unknown ${what} '${received}'; valid: ${valid.join(', ')}`)
+  return new DcbError('DCB_UNKNOWN_CHOICE', `unknown ${what} '${received}'; ${choiceList(received, valid)}`)
+}
+
+/** Past this many characters a list of valid choices is cut: one error line names the problem, not the world. */
+const CHOICE_LIST_CHARS = 160
+
+/**
+ * `valid: a, b, c` when the list is short; else the closest choice (a slip of the keyboard) and the
+ * first few of the list with how many there are — keeping the error on one line of reasonable length.
+ */
+export function choiceList(received: string, valid: readonly string[]): string {
+  const all = valid.join(', ')
+  if (all.length <= CHOICE_LIST_CHARS) return `valid: ${all}`
+  const guess = closestMatch(received, valid)
+  let shown = 0
+  while (shown < valid.length && valid.slice(0, shown + 1).join(', ').length <= CHOICE_LIST_CHARS / 2) shown++
+  return `${guess === undefined ? '' : `did you mean '${guess}'? `}${valid.length} valid: ${valid.slice(0, Math.max(1, shown)).join(', ')}, …`
 }
 
 /**

@@ -34,7 +34,8 @@ export interface ReadTrainingDataChecks<T> {
 export function readTrainingManifest<T extends TrainingDataManifest>(options: ReadTrainingDataOptions & ReadTrainingDataChecks<T>): T {
   const {dataDir, benchmark, file: name} = options
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
-    throw new DcbError('DCB_TRAIN_DATA', `training data ${dataDir}: no such folder`, {suggestions: ['write it with bench reshard']})
+    const found = existsSync(dataDir) ? 'not a folder; expected the folder bench reshard writes' : 'no such folder'
+    throw new DcbError('DCB_TRAIN_DATA', `training data ${dataDir}: ${found}`, {suggestions: ['write it with bench reshard']})
   }
   const file = join(dataDir, name)
   let doc: T

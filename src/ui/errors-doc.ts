@@ -31,7 +31,7 @@ export function renderErrorsDoc(): string {
     'error is a JSON object on stdout instead:',
     '',
     '```json',
-    '{"error": {"code": "DCB_…", "message": "…", "exitCode": 2, "suggestions": ["…"]}}',
+    '{"error": {"code": "DCB_…", "message": "…", "exit_code": 2, "suggestions": ["…"]}}',
     '```',
     '',
     'Each code has one exit code, wherever it is raised, so scripts can rely on either. `bench errors`',

@@ -1,13 +1,12 @@
 import type {Hook} from '@oclif/core'
 
-import {ERRORS, type ErrorCode} from '../../errors.js'
+import {unknownCommand} from '../unknown-command.js'
+import {printError} from '../report-error.js'
 
-/** `bench nope`: one line in the usual error format, exit 2 (bad usage). */
+/** `bench subset valdate`: one DCB_UNKNOWN_COMMAND line with a did-you-mean (or JSON under --json), exit 2. */
 const hook: Hook<'command_not_found'> = async function (options) {
-  const known = options.config.commands.map((c) => c.id.replaceAll(':', ' ')).sort()
-  const code: ErrorCode = 'DCB_UNKNOWN_COMMAND'
-  process.stderr.write(`error [${code}]: unknown command '${options.id.replaceAll(':', ' ')}'; valid: ${known.join(', ')}\n`)
-  process.exit(ERRORS[code].exitCode)
+  printError(unknownCommand(options.id, options.config), (options.argv ?? []).includes('--json'))
+  process.exit()
 }
 
 export default hook

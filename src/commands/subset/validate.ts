@@ -15,9 +15,9 @@ export default class SubsetValidate extends BenchCommand {
   static override description =
     "Checks the file's format (npy header, dtype u8,u8, shape, length; table uid/repeat columns), ascending uid order (npy/raw: the resharder binary-searches them; --sort writes a sorted copy instead of failing), that every uid is in the pool (a streamed merge-join against the .uidx of `bench pool index`), that the subset is no larger than the scale's pool, and that repeat counts are non-negative integers. Reports distinct uids, fraction of the pool, samples per pass (with repeats), the repetition histogram, the epochs the scale's budget implies (warning past 10), and the sha256 fingerprint of the canonical sorted uid list (the same for the same subset in any format). Streamed: memory stays flat in the subset size. Exit 0 valid, 1 invalid (every reason listed), 2 unusable input."
   static override examples = [
-    '<%= config.bin %> subset validate subset.npy --benchmark datacomp --scale medium --pool medium.uidx',
-    '<%= config.bin %> subset validate picks.csv --benchmark datacomp --scale tiny --pool pool.uidx --sort picks.npy',
-    '<%= config.bin %> subset validate docs.parquet --benchmark dclm --scale tiny --pool dclm.uidx --json',
+    '<%= config.bin %> subset validate subset.npy --benchmark datacomp --scale medium --pool-index medium.uidx',
+    '<%= config.bin %> subset validate picks.csv --benchmark datacomp --scale tiny --pool-index pool.uidx --sort picks.npy',
+    '<%= config.bin %> subset validate docs.parquet --benchmark dclm --scale tiny --pool-index dclm.uidx --json',
   ]
   static override args = {
     file: Args.string({description: 'The subset file: .npy, raw (headerless 16-byte records), .parquet or .csv.', required: true}),
@@ -25,7 +25,9 @@ export default class SubsetValidate extends BenchCommand {
   static override flags = {
     benchmark: benchmarkFlag({required: true}),
     scale: scaleFlag({required: true}),
-    pool: Flags.string({description: 'The pool uid index (.uidx) from `bench pool index`.', required: true}),
+    'pool-index': Flags.string({description: 'The pool uid index (.uidx) from `bench pool index`.', exactlyOne: ['pool-index', 'pool']}),
+    // --pool is the pool folder everywhere else (filter, reshard); here it once meant the index.
+    pool: Flags.string({description: 'Deprecated: use --pool-index.', hidden: true}),
     sort: Flags.string({description: 'Write the subset in ascending order to this file (format from its extension) instead of failing when it is unsorted.', helpValue: 'OUT'}),
     examples: Flags.integer({description: 'How many uids not in the pool to list.', default: 10, min: 0}),
     memory: Flags.string({description: 'Sort memory for an unsorted file (beyond it, sorted runs go to disk).', default: '1GiB'}),
@@ -35,12 +37,13 @@ export default class SubsetValidate extends BenchCommand {
   async run(): Promise<SubsetValidationReport> {
     const {args, flags} = await this.parse(SubsetValidate)
     if (flags.sort !== undefined) checkOutputPath(flags.sort, {flag: '--sort', kind: 'file', expected: 'the sorted subset file to write'})
+    if (flags.pool !== undefined) process.stderr.write('warning: --pool is deprecated for subset validate; use --pool-index FILE.uidx (--pool names a pool folder in filter and reshard)\n')
     const progress = createProgressDisplay({label: 'validate', unit: 'uids', quiet: this.jsonEnabled()})
     const report = await validateSubset({
       file: args.file,
       benchmark: flags.benchmark,
       scale: flags.scale,
-      poolIndex: flags.pool,
+      poolIndex: (flags['pool-index'] ?? flags.pool)!,
       sortOut: flags.sort,
       maxExamples: flags.examples,
       memoryBytes: parseByteSize(flags.memory, '--memory'),

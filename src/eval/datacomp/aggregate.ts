@@ -1,7 +1,7 @@
 import {DcbError} from '../../errors.js'
 import {numpyMean} from './numpy-mean.js'
 import type {DataCompResultRow} from './results-file.js'
-import {loadSuite, scoredTasks, type Suite} from './suite.js'
+import {findTask, loadSuite, scoredTasks, type Suite} from './suite.js'
 
 /** The reported numbers of a DataComp results file, under DataComp's own key names (spec §4.4). */
 export interface DataCompAggregates {
@@ -63,22 +63,23 @@ export function aggregateDataComp(rows: readonly DataCompResultRow[], options: A
   const values = new Map<string, number>()
   for (const [index, row] of rows.entries()) {
     const where = `${source}: row ${index + 1} (${row.dataset})`
-    const task = allByName.get(row.dataset)
+    // The dataset column holds display names; a task key there (`cifar10`) names the same task.
+    const task = allByName.get(row.dataset) ?? findTask(suite, row.dataset)
     if (!task) {
-      throw new DcbError('DCB_RESULTS_UNKNOWN_TASK', `${where}: '${row.dataset}' is not a task of suite ${suite.suite}; expected one of its display names (e.g. 'ImageNet 1k')`)
+      throw new DcbError('DCB_RESULTS_UNKNOWN_TASK', `${where}: '${row.dataset}' is not a task of suite ${suite.suite}; expected one of its display names (e.g. 'ImageNet 1k') or task keys (e.g. 'imagenet1k')`)
     }
     if (task.key !== row.key) {
       throw new DcbError('DCB_RESULTS_FILE', `${where}: key '${row.key}' does not match the dataset name; suite ${suite.suite} has key '${task.key}' for '${task.name}'`)
     }
     const main = row.metrics.main_metric
     if (isMissingMetric(main)) continue
-    if (!scoredByName.has(row.dataset)) {
+    if (!scoredByName.has(task.name)) {
       throw new DcbError('DCB_RESULTS_FILE', `${where}: has a main_metric (${String(main)}) but the task is not scored in suite ${suite.suite}; expected null`)
     }
-    if (values.has(row.dataset)) {
-      throw new DcbError('DCB_RESULTS_DUPLICATE', `${where}: '${row.dataset}' appears twice; expected one line per task`)
+    if (values.has(task.name)) {
+      throw new DcbError('DCB_RESULTS_DUPLICATE', `${where}: '${task.name}' appears twice; expected one line per task`)
     }
-    values.set(row.dataset, main as number)
+    values.set(task.name, main as number)
   }
 
   const missing = [...scoredByName.keys()].filter((name) => !values.has(name))

@@ -3,7 +3,7 @@ import {join, relative} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
-import {DcbError} from '../../errors.js'
+import {choiceList, DcbError} from '../../errors.js'
 import {sha256Hex} from '../../util/canonical-json.js'
 import {packageRoot} from '../../util/paths.js'
 import {describeZodError} from '../../util/zod-issue.js'
@@ -173,15 +173,31 @@ export function scoredTasks(suite: Pick<SuiteFile, 'tasks'>): SuiteTask[] {
   return suite.tasks.filter((task) => task.scored)
 }
 
-/** Selects tasks by key (`--tasks a,b`), refusing unknown keys with the list of valid ones. */
+/**
+ * A task of the suite named either way users meet it: by key (`cifar10`, `vtab/dtd`, what `--tasks`
+ * and eval_results.jsonl's `key` use) or by display name (`CIFAR-10`, what the `dataset` column and
+ * the aggregate tables show). Keys win, then exact display names, then either without regard to case.
+ */
+export function findTask(suite: Pick<SuiteFile, 'tasks'>, keyOrName: string): SuiteTask | undefined {
+  const lower = keyOrName.toLowerCase()
+  return (
+    suite.tasks.find((task) => task.key === keyOrName) ??
+    suite.tasks.find((task) => task.name === keyOrName) ??
+    suite.tasks.find((task) => task.key.toLowerCase() === lower || task.name.toLowerCase() === lower)
+  )
+}
+
+/** Selects tasks by key or display name (`--tasks cifar10,CIFAR-100`), refusing unknown ones with a did-you-mean. */
 export function selectTasks(suite: Suite, keys: readonly string[] | undefined): SuiteTask[] {
   if (!keys || keys.length === 0) return suite.tasks
-  const byKey = new Map(suite.tasks.map((task) => [task.key, task]))
-  const unknown = keys.filter((key) => !byKey.has(key))
+  const unknown = keys.filter((key) => findTask(suite, key) === undefined)
   if (unknown.length > 0) {
-    throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown task${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} in suite ${suite.suite}; valid: ${[...byKey.keys()].join(', ')}`)
+    const valid = suite.tasks.map((task) => task.key)
+    throw new DcbError('DCB_UNKNOWN_CHOICE', `unknown task${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} in suite ${suite.suite}; ${choiceList(unknown[0]!, valid)}`, {
+      suggestions: [`tasks are named by key or display name; bench eval fetch --benchmark datacomp --offline lists all ${valid.length}`],
+    })
   }
   // Suite order, as evaluate.py runs tasklist order whatever the selection.
-  const wanted = new Set(keys)
+  const wanted = new Set(keys.map((key) => findTask(suite, key)!.key))
   return suite.tasks.filter((task) => wanted.has(task.key))
 }

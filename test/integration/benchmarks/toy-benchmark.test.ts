@@ -77,13 +77,13 @@ describe('a toy third benchmark, registered through the library API', () => {
     expect(index.json.sources.map((s: {type: string}) => s.type)).toEqual(['items', 'items'])
 
     writeSubset(join(dir, 'ok.npy'), [1, 2, 2, 3, 10, 64])
-    const ok = await toyJson(['subset', 'validate', join(dir, 'ok.npy'), '--benchmark', 'toy', '--scale', 'small', '--pool', join(dir, 'pool.uidx')])
+    const ok = await toyJson(['subset', 'validate', join(dir, 'ok.npy'), '--benchmark', 'toy', '--scale', 'small', '--pool-index', join(dir, 'pool.uidx')])
     expect(ok.exitCode).toBe(0)
-    expect(ok.json).toMatchObject({benchmark: 'toy', valid: true, count: 5, samplesPerPass: 6, poolSize: 64, epochs: {budgetKind: 'samples_seen', budget: 256}})
+    expect(ok.json).toMatchObject({benchmark: 'toy', valid: true, count: 5, samples_per_pass: 6, pool_size: 64, epochs: {budget_kind: 'samples_seen', budget: 256}})
     expect(ok.json.epochs.epochs).toBeCloseTo(256 / 6, 12)
 
     writeSubset(join(dir, 'stranger.npy'), [1, 65])
-    const stranger = await toyBench(['subset', 'validate', join(dir, 'stranger.npy'), '--benchmark', 'toy', '--scale', 'small', '--pool', join(dir, 'pool.uidx')])
+    const stranger = await toyBench(['subset', 'validate', join(dir, 'stranger.npy'), '--benchmark', 'toy', '--scale', 'small', '--pool-index', join(dir, 'pool.uidx')])
     expect(stranger.exitCode).toBe(1)
     expect(stranger.stdout).toMatch(/invalid: 1 distinct item id \(1 item\) is not in the pool index/)
   })

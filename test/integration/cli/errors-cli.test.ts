@@ -13,10 +13,10 @@ describe('bench errors (the built CLI)', () => {
   })
 
   it('--json lists every code with its exit code, meaning and fix', async () => {
-    const {exitCode, json} = await runBenchJson<{errors: {code: string; exitCode: number; meaning: string; fix: string}[]}>(['errors'])
+    const {exitCode, json} = await runBenchJson<{errors: {code: string; exit_code: number; meaning: string; fix: string}[]}>(['errors'])
     expect(exitCode).toBe(0)
     expect(json.errors.map((e) => e.code)).toEqual(Object.keys(ERRORS))
-    expect(json.errors.find((e) => e.code === 'DCB_TRAIN_OOM')).toMatchObject({exitCode: 3, fix: expect.stringContaining('--memory')})
+    expect(json.errors.find((e) => e.code === 'DCB_TRAIN_OOM')).toMatchObject({exit_code: 3, fix: expect.stringContaining('--memory')})
   })
 
   it('shows one code, in any case and without its prefix', async () => {
@@ -27,7 +27,8 @@ describe('bench errors (the built CLI)', () => {
     expect(text.stdout).toContain(`  fix:     ${ERRORS.DCB_SUBSET_INVALID.fix}\n`)
     expect(text.stdout).toContain('docs/errors.md#dcb_subset_invalid')
     const {json} = await runBenchJson(['errors', 'pool_input'])
-    expect(json).toEqual({code: 'DCB_POOL_INPUT', ...ERRORS.DCB_POOL_INPUT})
+    const {exitCode: exit_code, ...entry} = ERRORS.DCB_POOL_INPUT
+    expect(json).toEqual({code: 'DCB_POOL_INPUT', ...entry, exit_code})
   })
 
   it('an unknown code exits 2 with DCB_UNKNOWN_CHOICE and a hint, not the whole list', async () => {
@@ -37,7 +38,7 @@ describe('bench errors (the built CLI)', () => {
     expect(result.stderr).toBe("error [DCB_UNKNOWN_CHOICE]: unknown error code 'DCB_NOPE'\n  hint: bench errors lists every code")
     const {exitCode, json} = await runBenchJson<{error: Record<string, unknown>}>(['errors', 'nope'])
     expect(exitCode).toBe(2)
-    expect(json.error).toEqual({code: 'DCB_UNKNOWN_CHOICE', message: "unknown error code 'nope'", exitCode: 2, suggestions: ['bench errors lists every code']})
+    expect(json.error).toEqual({code: 'DCB_UNKNOWN_CHOICE', message: "unknown error code 'nope'", exit_code: 2, suggestions: ['bench errors lists every code']})
   })
 
   it('answers --help with examples', async () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 interface EvalJson {
   suite: string
   data_source?: {repo: string; commit: string; files_as_recorded: number; files_different: string[]}
-  evalFile: string
+  eval_file: string
   tasks: {label: string; accuracy: number; cached: boolean; categories?: Record<string, number>}[]
   missing: {label: string}[]
   headline: {name: string; value: number | string}
@@ -40,7 +40,7 @@ describe('bench eval --benchmark dclm', () => {
     expect(Object.keys(first.json.tasks[0]!.categories!)).toHaveLength(8)
     expect(first.json.missing).toEqual([])
     expect(typeof first.json.headline.value).toBe('number')
-    const file = JSON.parse(readFileSync(first.json.evalFile, 'utf8')) as Record<string, unknown>
+    const file = JSON.parse(readFileSync(first.json.eval_file, 'utf8')) as Record<string, unknown>
     expect(Object.keys(file).slice(0, 5)).toEqual(['name', 'uuid', 'model', 'creation_date', 'eval_metrics'])
     expect(file.Core).toBe(first.json.headline.value)
     expect(file['missing tasks']).toBe('[]')
@@ -79,7 +79,7 @@ describe('bench eval --benchmark dclm', () => {
     // the output records which llm-foundry commit's files these are (DCLM itself reads its unpinned head)
     expect(result.json.data_source).toEqual({repo: 'mosaicml/llm-foundry', commit: '8c8dd48f72168c5d51e2f7b151595892a8fba43d', files_as_recorded: 2, files_different: []})
     // the written file passes DCLM's own aggregate re-check
-    const recheck = await runBench(['eval', 'aggregate', result.json.evalFile, '--benchmark', 'dclm'])
+    const recheck = await runBench(['eval', 'aggregate', result.json.eval_file, '--benchmark', 'dclm'])
     expect(recheck.exitCode, recheck.stdout + recheck.stderr).toBe(0)
     // the plain output says so too (copa and winograd now come from the cache)
     const plain = await runBench(['eval', '--benchmark', 'dclm', '--scale', '1b-1x', '--model', modelDir, '--data', data, '--out', out, '--tasks', 'winograd,copa,boolq'])

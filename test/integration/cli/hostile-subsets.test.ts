@@ -60,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-const validate = (file: string, scale = 'tiny'): string[] => ['subset', 'validate', file, '--benchmark', 'datacomp', '--scale', scale, '--pool', 'pool.uidx']
+const validate = (file: string, scale = 'tiny'): string[] => ['subset', 'validate', file, '--benchmark', 'datacomp', '--scale', scale, '--pool-index', 'pool.uidx']
 
 /** [name, args, exit code, the error line]: each must also stay within 1 GiB and 60 s. */
 const HOSTILE: [string, string[], number, RegExp][] = [
@@ -89,7 +89,7 @@ describe('hostile subsets: bounded memory and time, one error line, never exit 7
     const run = await runBenchBounded([...validate('repeat-1e8.csv', 'medium'), '--json'], {cwd: dir, timeoutMs: 300_000})
     expect(run.timedOut).toBe(false)
     expect(run.exitCode, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({valid: true, count: 1, samplesPerPass: 100_000_000})
+    expect(JSON.parse(run.stdout)).toMatchObject({valid: true, count: 1, samples_per_pass: 100_000_000})
     expect(run.peakRssBytes).toBeLessThan(MEMORY_BOUND_BYTES / 2)
   })
 })

@@ -162,7 +162,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** Arguments with paths relative to the fixture folder (every run below has it as cwd). */
-const validateArgs = (file: string, extra: string[] = [], pool = 'pool.uidx'): string[] => ['subset', 'validate', file, '--benchmark', 'datacomp', '--scale', 'tiny', '--pool', pool, ...extra]
+const validateArgs = (file: string, extra: string[] = [], pool = 'pool.uidx'): string[] => ['subset', 'validate', file, '--benchmark', 'datacomp', '--scale', 'tiny', '--pool-index', pool, ...extra]
 const bench = (args: string[]) => runBench(args, {cwd: dir})
 const benchJson = <T,>(args: string[]) => runBenchJson<T>(args, {cwd: dir})
 
@@ -200,9 +200,9 @@ const UNUSABLE: [string, string[], RegExp][] = [
   ['parquet with a non-hex uid', validateArgs('non-hex.parquet'), /row 0: uid "zz" is not 1–32 hex digits/],
   ['subset file missing', validateArgs('missing.npy'), /missing\.npy: no such file/],
   ['subset is a directory', validateArgs('a-directory'), /is a directory/],
-  ['unknown scale', ['subset', 'validate', 'x.npy', '--benchmark', 'datacomp', '--scale', 'huge', '--pool', 'p.uidx'], /unknown datacomp scale 'huge'; valid: .*tiny/],
-  ['unknown benchmark', ['subset', 'validate', 'x.npy', '--benchmark', 'laion', '--scale', 'tiny', '--pool', 'p.uidx'], /unknown benchmark 'laion'/],
-  ['pool index missing', ['subset', 'validate', 'ok.npy', '--benchmark', 'datacomp', '--scale', 'tiny', '--pool', 'nope.uidx'], /cannot read pool index .*nope\.uidx: no such file/],
+  ['unknown scale', ['subset', 'validate', 'x.npy', '--benchmark', 'datacomp', '--scale', 'huge', '--pool-index', 'p.uidx'], /unknown datacomp scale 'huge'; valid: .*tiny/],
+  ['unknown benchmark', ['subset', 'validate', 'x.npy', '--benchmark', 'laion', '--scale', 'tiny', '--pool-index', 'p.uidx'], /unknown benchmark 'laion'/],
+  ['pool index missing', ['subset', 'validate', 'ok.npy', '--benchmark', 'datacomp', '--scale', 'tiny', '--pool-index', 'nope.uidx'], /cannot read pool index .*nope\.uidx: no such file/],
   ['pool index corrupt', validateArgs('ok.npy', [], 'corrupt.uidx'), /not a dcbench uid index/],
   ['DCLM index for a DataComp subset', validateArgs('ok.npy', [], 'dclm.uidx'), /holds DCLM document ids, but the subset is validated for datacomp/],
   ['convert to an unknown format', ['subset', 'convert', 'ok.npy', 'out.bin', '--format', 'feather'], /unknown subset format 'feather'/],
@@ -266,11 +266,11 @@ describe('subsets written by numpy', () => {
     valid: boolean
     format: string
     count: number
-    samplesPerPass: number
+    samples_per_pass: number
     fingerprint: string
-    fractionOfPool: number
-    repetition: {histogram: Record<string, number>; maxRepeat: number; repeatedUids: number}
-    epochs: {epochs: number | null; budget: number; budgetKind: string; note?: string}
+    fraction_of_pool: number
+    repetition: {histogram: Record<string, number>; max_repeat: number; repeated_uids: number}
+    epochs: {epochs: number | null; budget: number; budget_kind: string; note?: string}
     warnings: string[]
   }
 
@@ -278,18 +278,18 @@ describe('subsets written by numpy', () => {
     for (const [file, format] of [['ok.npy', 'npy'], ['v2.npy', 'npy'], ['v3.npy', 'npy'], ['ok.raw', 'raw']] as const) {
       const {exitCode, json} = await benchJson<Report>(validateArgs(file))
       expect(exitCode, file).toBe(0)
-      expect(json).toMatchObject({valid: true, format, count: facts.count, samplesPerPass: facts.count, fingerprint: facts.fingerprint})
-      expect(json.fractionOfPool).toBeCloseTo(facts.count / 20_000, 12)
-      expect(json.epochs).toMatchObject({budgetKind: 'samples_seen', budget: 64_000, epochs: 64_000 / facts.count})
+      expect(json).toMatchObject({valid: true, format, count: facts.count, samples_per_pass: facts.count, fingerprint: facts.fingerprint})
+      expect(json.fraction_of_pool).toBeCloseTo(facts.count / 20_000, 12)
+      expect(json.epochs).toMatchObject({budget_kind: 'samples_seen', budget: 64_000, epochs: 64_000 / facts.count})
     }
   })
 
   it('reports repeats as repetition, not errors: histogram, max, samples per pass, epochs past 10 warned', async () => {
     const {exitCode, json} = await benchJson<Report>(validateArgs('repeats.npy'))
     expect(exitCode).toBe(0)
-    expect(json.samplesPerPass).toBe(facts.count + 9)
+    expect(json.samples_per_pass).toBe(facts.count + 9)
     expect(json.count).toBe(facts.count)
-    expect(json.repetition).toMatchObject({maxRepeat: 4, repeatedUids: 5, histogram: {'1': facts.count - 5, '2': 3, '4': 2}})
+    expect(json.repetition).toMatchObject({max_repeat: 4, repeated_uids: 5, histogram: {'1': facts.count - 5, '2': 3, '4': 2}})
     expect(json.fingerprint).toBe(facts.repeats_fingerprint)
     expect(json.warnings.some((w) => /epochs over the subset .* past 10 epochs/.test(w))).toBe(true)
   })
@@ -307,7 +307,7 @@ describe('subsets written by numpy', () => {
     expect(readFileSync(join(dir, 'from-raw.npy'))).toEqual(readFileSync(join(dir, 'ok.npy')))
     const table = await benchJson<{fingerprint: string; unique: number; records: number; inputSorted: boolean}>(['subset', 'convert', join(dir, 'table.csv'), join(dir, 'from-table.npy')])
     expect(table.exitCode, table.stderr).toBe(0)
-    expect(table.json).toMatchObject({fingerprint: facts.table_fingerprint, unique: facts.table_unique, records: facts.table_samples, inputSorted: false})
+    expect(table.json).toMatchObject({fingerprint: facts.table_fingerprint, unique: facts.table_unique, records: facts.table_samples, input_sorted: false})
     expect(readFileSync(join(dir, 'from-table.npy'))).toEqual(readFileSync(join(dir, 'table-expected.npy')))
   })
 
@@ -328,11 +328,11 @@ describe('subsets written by numpy', () => {
   })
 
   it('validates and converts a DCLM document id list (id column): epochs unknown without document lengths, said so', async () => {
-    const args = ['subset', 'validate', join(dir, 'dclm-ids.csv'), '--benchmark', 'dclm', '--scale', 'tiny', '--pool', join(dir, 'dclm.uidx')]
-    const {exitCode, json} = await benchJson<Report & {poolSize: number; poolSizeSource: string}>(args)
+    const args = ['subset', 'validate', join(dir, 'dclm-ids.csv'), '--benchmark', 'dclm', '--scale', 'tiny', '--pool-index', join(dir, 'dclm.uidx')]
+    const {exitCode, json} = await benchJson<Report & {pool_size: number; pool_size_source: string}>(args)
     expect(exitCode).toBe(0)
-    expect(json).toMatchObject({valid: true, count: 10, samplesPerPass: 10, poolSize: 40, poolSizeSource: 'pool index', fractionOfPool: 0.25})
-    expect(json.epochs).toMatchObject({budgetKind: 'tokens', budget: 616_399, epochs: null})
+    expect(json).toMatchObject({valid: true, count: 10, samples_per_pass: 10, pool_size: 40, pool_size_source: 'pool index', fraction_of_pool: 0.25})
+    expect(json.epochs).toMatchObject({budget_kind: 'tokens', budget: 616_399, epochs: null})
     expect(json.epochs.note).toMatch(/epochs unknown: a document id list does not say how many tokens/)
     const converted = await bench(['subset', 'convert', join(dir, 'dclm-ids.csv'), join(dir, 'dclm-ids.parquet')])
     expect(converted.exitCode, converted.stderr).toBe(0)

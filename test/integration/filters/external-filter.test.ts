@@ -81,15 +81,15 @@ describe("a participant's filter outside the repository", () => {
   it('runs with bench filter --filter FILE.ts and keeps what it decides', async () => {
     const dir = participantFolder()
     writeFileSync(join(dir, 'filter.ts'), FILTER)
-    const {exitCode, json} = await runBenchJson<{filter: string; kept: number; poolRecords: number; out: string}>(
+    const {exitCode, json} = await runBenchJson<{filter: string; kept: number; pool_records: number; out: string}>(
       ['filter', '--benchmark', 'dclm', '--filter', join(dir, 'filter.ts'), '--pool', pool, '--out', join(dir, 'mine.npy')],
       {cwd: dir},
     )
     expect(exitCode).toBe(0)
     expect(json.filter).toBe('long-documents')
     expect(json.kept).toBeGreaterThan(0)
-    expect(json.kept).toBeLessThan(json.poolRecords)
-    const validated = await runBenchJson<{valid: boolean; count: number}>(['subset', 'validate', join(dir, 'mine.npy'), '--benchmark', 'dclm', '--scale', 'tiny', '--pool', join(pool, 'pool.uidx')], {cwd: dir})
+    expect(json.kept).toBeLessThan(json.pool_records)
+    const validated = await runBenchJson<{valid: boolean; count: number}>(['subset', 'validate', join(dir, 'mine.npy'), '--benchmark', 'dclm', '--scale', 'tiny', '--pool-index', join(pool, 'pool.uidx')], {cwd: dir})
     expect(validated.json).toMatchObject({valid: true, count: json.kept})
   })
 })

@@ -25,7 +25,7 @@ let secret: string
 
 interface FilterJson {
   filter: string
-  poolRecords: number
+  pool_records: number
   kept: number
   fingerprint: string
 }
@@ -73,7 +73,7 @@ export default function reader(context: FilterContext): DataFilter {
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.json).toMatchObject({filter: 'reader'})
     expect(result.json.kept).toBeGreaterThan(0)
-    expect(result.json.kept).toBeLessThan(result.json.poolRecords)
+    expect(result.json.kept).toBeLessThan(result.json.pool_records)
     expect(result.stderr).toMatch(/reader: pool has \d+ entries; my source has \d+ characters/)
   })
 
@@ -83,7 +83,7 @@ export default {name: 'allowed', benchmarks: ['dclm'], decide: () => readFileSyn
 `)
     const result = await runBenchJson<FilterJson>([...filterArgs(file, join(dir, 'kept.npy')), '--allow-read', secret])
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.kept).toBe(result.json.poolRecords)
+    expect(result.json.kept).toBe(result.json.pool_records)
   })
 
   it("sees none of bench's environment variables", async () => {
@@ -91,7 +91,7 @@ export default {name: 'allowed', benchmarks: ['dclm'], decide: () => readFileSyn
 `)
     const result = await runBenchJson<FilterJson>(filterArgs(file, join(dir, 'kept.npy')), {env: {DCBENCH_TEST_SECRET: 'hf_do-not-leak'}})
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.kept).toBe(result.json.poolRecords)
+    expect(result.json.kept).toBe(result.json.pool_records)
   })
 
   it("calls a record's image() (decoded by bench) and decides as the same filter does in bench's own process", async () => {
@@ -106,7 +106,7 @@ export default {name: 'allowed', benchmarks: ['dclm'], decide: () => readFileSyn
     const result = await runBenchJson<FilterJson>(filterArgs(file, join(dir, 'kept.npy'), datacompPool, 'datacomp'))
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.json.kept).toBeGreaterThan(0)
-    expect(result.json.kept).toBeLessThan(result.json.poolRecords)
+    expect(result.json.kept).toBeLessThan(result.json.pool_records)
     // the same decisions from a plain module in bench's process: the heuristic-style built-in path
     const {applyFilter} = await import('../../../src/filters/apply.js')
     const inProcess = await applyFilter({

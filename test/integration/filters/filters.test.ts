@@ -14,9 +14,9 @@ import {runPythonCode} from '../../helpers/python-code.js'
 
 interface FilterJson {
   filter: string
-  poolRecords: number
+  pool_records: number
   kept: number
-  subsetSize: number
+  subset_size: number
   fingerprint: string
   out: string
 }
@@ -69,7 +69,7 @@ describe.each([
     const heuristic = await filterJson(['--benchmark', benchmark, '--filter', 'heuristic', '--pool', pool(), '--out', out('heuristic')])
 
     const all = await uidsOf(out('none'))
-    expect(new Set(all).size).toBe(none.poolRecords)
+    expect(new Set(all).size).toBe(none.pool_records)
     const clean = all.filter((u) => qualityByUid.get(u) === 'clean')
     expect(await uidsOf(out('oracle'))).toEqual(clean)
     expect(oracle.kept).toBe(clean.length)
@@ -122,10 +122,10 @@ describe('participant filters written in TypeScript', () => {
     const out = join(root, 'red.npy')
     const result = await filterJson(['--benchmark', 'datacomp', '--filter', module, '--pool', datacompPool, '--out', out])
     expect(result.filter).toBe('red-twice')
-    expect(result.subsetSize).toBe(2 * result.kept)
+    expect(result.subset_size).toBe(2 * result.kept)
     expect(result.kept).toBeGreaterThan(0)
     const subset = await loadSubset(out)
-    expect(subset.size).toBe(result.subsetSize)
+    expect(subset.size).toBe(result.subset_size)
   }, 60_000)
 
   it.each([

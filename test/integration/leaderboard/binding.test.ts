@@ -14,8 +14,8 @@ import {useTempDir} from '../../helpers/tmp.js'
 
 const tempDir = useTempDir('dcbench-binding-')
 
-async function keys(dir: string): Promise<{privateKeyFile: string; publicKeyFile: string}> {
-  return (await runBenchJson<{privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])).json
+async function keys(dir: string): Promise<{private_key_file: string; public_key_file: string}> {
+  return (await runBenchJson<{private_key_file: string; public_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])).json
 }
 
 function submitArgs(run: string, evalFile: string, key: string, out: string, poolIndex: string): string[] {
@@ -33,7 +33,7 @@ describe('bench submit binds the scores to the model', () => {
     const dir = tempDir()
     const {run, evalFile, poolIndex, modelSha256} = writeBoundRunFixture(dir)
     const k = await keys(dir)
-    const submit = await runBenchJson<{entry: {model: {sha256: string; files: Record<string, string>}}}>(submitArgs(run, evalFile, k.privateKeyFile, join(dir, 'entry.json'), poolIndex))
+    const submit = await runBenchJson<{entry: {model: {sha256: string; files: Record<string, string>}}}>(submitArgs(run, evalFile, k.private_key_file, join(dir, 'entry.json'), poolIndex))
     expect(submit.exitCode, submit.stderr).toBe(0)
     expect(submit.json.entry.model.sha256).toBe(modelSha256)
     expect(Object.keys(submit.json.entry.model.files).sort()).toEqual(['image_encoder.onnx', 'model.json', 'text_encoder.onnx'])
@@ -44,13 +44,13 @@ describe('bench submit binds the scores to the model', () => {
     const k = await keys(dir)
     const handWritten = writeBoundRunFixture(join(dir, 'a'), {model: false})
     allNinetyNine(handWritten.evalFile)
-    const refused = await runBench(submitArgs(handWritten.run, handWritten.evalFile, k.privateKeyFile, join(dir, 'a.json'), handWritten.poolIndex))
+    const refused = await runBench(submitArgs(handWritten.run, handWritten.evalFile, k.private_key_file, join(dir, 'a.json'), handWritten.poolIndex))
     expect(refused.exitCode).toBe(1)
     expect(refused.stderr).toMatch(/^error \[DCB_RUN_MODEL\]: .*run\.json: names no model files/)
 
     const changed = writeBoundRunFixture(join(dir, 'b'))
     writeFileSync(join(changed.run, 'model', 'image_encoder.onnx'), 'a better tower')
-    const stale = await runBench(submitArgs(changed.run, changed.evalFile, k.privateKeyFile, join(dir, 'b.json'), changed.poolIndex))
+    const stale = await runBench(submitArgs(changed.run, changed.evalFile, k.private_key_file, join(dir, 'b.json'), changed.poolIndex))
     expect(stale.exitCode).toBe(1)
     expect(stale.stderr).toMatch(/^error \[DCB_RUN_MODEL\]: .*model\/image_encoder\.onnx hashes to [0-9a-f]{16}…, run\.json says [0-9a-f]{16}…/)
     expect(() => readFileSync(join(dir, 'b.json'))).toThrow()
@@ -60,7 +60,7 @@ describe('bench submit binds the scores to the model', () => {
     const dir = tempDir()
     const k = await keys(dir)
     const other = writeBoundRunFixture(dir, {evalModelSha256: 'f'.repeat(64)})
-    const refused = await runBench(submitArgs(other.run, other.evalFile, k.privateKeyFile, join(dir, 'e.json'), other.poolIndex))
+    const refused = await runBench(submitArgs(other.run, other.evalFile, k.private_key_file, join(dir, 'e.json'), other.poolIndex))
     expect(refused.exitCode).toBe(1)
     expect(refused.stderr).toMatch(/^error \[DCB_EVAL_MODEL\]: .*evaluated model ffffffffffffffff…, not this run's model [0-9a-f]{16}…/)
   })
@@ -70,7 +70,7 @@ describe('bench submit binds the scores to the model', () => {
     const {run, evalFile, poolIndex} = writeBoundRunFixture(dir)
     const k = await keys(dir)
     const entryFile = join(dir, 'entry.json')
-    expect((await runBench(submitArgs(run, evalFile, k.privateKeyFile, entryFile, poolIndex))).exitCode).toBe(0)
+    expect((await runBench(submitArgs(run, evalFile, k.private_key_file, entryFile, poolIndex))).exitCode).toBe(0)
     const ok = await runBench(['verify', entryFile, '--keyring', join(dir, 'keys'), '--run', run])
     expect(ok.exitCode, ok.stdout).toBe(0)
     expect(ok.stdout).toMatch(/^ok +model +/m)

@@ -35,13 +35,13 @@ interface Submission {
 async function submission(extra: string[] = [], env: Record<string, string> = {}): Promise<Submission & {submit: Awaited<ReturnType<typeof runBenchJson>>}> {
   const dir = tempDir()
   const {run, evalFile, poolIndex} = writeBoundRunFixture(dir)
-  const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
+  const keys = await runBenchJson<{private_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
   const board = join(dir, 'board')
   await runBench(['keys', 'trust', join(dir, 'keys', 'team-a.pub'), '--keyring', join(board, 'keyring')])
   const entryFile = join(dir, 'entry.json')
   const bundle = join(dir, 'small.tar')
   const submit = await runBenchJson(
-    ['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile, '--method', 'm', '--pool-index', poolIndex, '--bundle', bundle, ...extra],
+    ['submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', entryFile, '--method', 'm', '--pool-index', poolIndex, '--bundle', bundle, ...extra],
     {env},
   )
   return {dir, bundle, entryFile, run, evalFile, keyring: join(board, 'keyring'), board, submit}
@@ -131,29 +131,29 @@ describe('bench submit --bundle, then verify and leaderboard add', () => {
     expect(verify.stdout).toMatch(/^ok +model +.*matches model\.sha256/m)
     expect(verify.stdout).toMatch(/^ok +eval +.*evaluated the entry's model/m)
 
-    const add = await runBenchJson<{entryId: string; status: string; bundleDir: string}>(['leaderboard', 'add', '--bundle', s.bundle, '--board', s.board])
+    const add = await runBenchJson<{entry_id: string; status: string; bundle_dir: string}>(['leaderboard', 'add', '--bundle', s.bundle, '--board', s.board])
     expect(add.exitCode, add.stderr).toBe(0)
     expect(add.json.status).toBe('self-reported')
-    expect(add.json.bundleDir).toBe(join(s.board, 'bundles', add.json.entryId))
-    expect(readFileSync(join(add.json.bundleDir, 'run', 'model', 'image_encoder.onnx'))).toEqual(readFileSync(join(s.run, 'model', 'image_encoder.onnx')))
-    expect(boardLeftovers(s.board)).toEqual([add.json.entryId])
+    expect(add.json.bundle_dir).toBe(join(s.board, 'bundles', add.json.entry_id))
+    expect(readFileSync(join(add.json.bundle_dir, 'run', 'model', 'image_encoder.onnx'))).toEqual(readFileSync(join(s.run, 'model', 'image_encoder.onnx')))
+    expect(boardLeftovers(s.board)).toEqual([add.json.entry_id])
 
     const again = await runBench(['leaderboard', 'add', '--bundle', s.bundle, '--board', s.board])
     expect(again.exitCode).toBe(1)
     expect(again.stderr).toMatch(/^error \[DCB_ENTRY_DUPLICATE\]/m)
-    expect(boardLeftovers(s.board)).toEqual([add.json.entryId])
+    expect(boardLeftovers(s.board)).toEqual([add.json.entry_id])
   })
 
   it('draws re-evaluation tasks from a fresh seed, replayable from it', async () => {
     const s = await submission()
-    const add = await runBenchJson<{bundleDir: string}>(['leaderboard', 'add', '--bundle', s.bundle, '--board', s.board])
-    const entry = join(add.json.bundleDir, 'entry.json')
+    const add = await runBenchJson<{bundle_dir: string}>(['leaderboard', 'add', '--bundle', s.bundle, '--board', s.board])
+    const entry = join(add.json.bundle_dir, 'entry.json')
     const first = await runBenchJson<{seed: string; tasks: string[]; command: string}>(['leaderboard', 'draw', entry, '--count', '6'])
     expect(first.exitCode, first.stderr).toBe(0)
     expect(first.json.tasks).toHaveLength(6)
     expect(new Set(first.json.tasks).size).toBe(6)
     expect(first.json.seed).toMatch(/^[0-9a-f]{64}$/)
-    expect(first.json.command).toContain(`--model ${join(add.json.bundleDir, 'run', 'model')} --tasks ${first.json.tasks.join(',')}`)
+    expect(first.json.command).toContain(`--model ${join(add.json.bundle_dir, 'run', 'model')} --tasks ${first.json.tasks.join(',')}`)
     const replay = await runBenchJson<{tasks: string[]}>(['leaderboard', 'draw', entry, '--count', '6', '--seed', first.json.seed])
     expect(replay.json.tasks).toEqual(first.json.tasks)
     const fresh = await runBenchJson<{seed: string}>(['leaderboard', 'draw', entry, '--count', '6'])
@@ -272,9 +272,9 @@ describe('bench submit --bundle --hub', () => {
     delete env.HF_TOKEN
     const dir = tempDir()
     const {run, evalFile, poolIndex} = writeBoundRunFixture(dir)
-    const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
+    const keys = await runBenchJson<{private_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
     const refused = await runBench(
-      ['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', join(dir, 'e.json'), '--method', 'm', '--pool-index', poolIndex, '--bundle', join(dir, 'b.tar'), '--hub', 'team-a/x'],
+      ['submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', join(dir, 'e.json'), '--method', 'm', '--pool-index', poolIndex, '--bundle', join(dir, 'b.tar'), '--hub', 'team-a/x'],
       {env, extendEnv: false},
     )
     expect(refused.exitCode).toBe(2)

@@ -14,28 +14,28 @@ const tempDir = useTempDir('dcbench-lb-cli-')
 describe('bench keys', () => {
   it('generate writes a 0600 private key and prints the key id; trust puts the public key in a keyring', async () => {
     const dir = tempDir()
-    const {exitCode, json} = await runBenchJson<{keyId: string; privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'k'), '--name', 'alice'])
+    const {exitCode, json} = await runBenchJson<{key_id: string; private_key_file: string; public_key_file: string}>(['keys', 'generate', '--out', join(dir, 'k'), '--name', 'alice'])
     expect(exitCode).toBe(0)
-    expect(json.keyId).toMatch(/^[0-9a-f]{64}$/)
-    expect(statSync(json.privateKeyFile).mode & 0o777).toBe(0o600)
-    await loadPrivateKey(json.privateKeyFile)
+    expect(json.key_id).toMatch(/^[0-9a-f]{64}$/)
+    expect(statSync(json.private_key_file).mode & 0o777).toBe(0o600)
+    await loadPrivateKey(json.private_key_file)
 
     const again = await runBench(['keys', 'generate', '--out', join(dir, 'k'), '--name', 'alice'])
     expect(again.exitCode).toBe(2)
     expect(again.stderr).toMatch(/^error \[DCB_KEY_EXISTS\]: .*alice.key: already exists; refusing to overwrite a key\n {2}hint: pass --force/)
 
-    const trusted = await runBenchJson<{keyId: string; role: string}>(['keys', 'trust', json.publicKeyFile, '--keyring', join(dir, 'ring'), '--organizer'])
-    expect(trusted.json).toMatchObject({keyId: json.keyId, role: 'organizer'})
-    expect(readFileSync(join(dir, 'ring/organizers/alice.pub'), 'utf8')).toBe(readFileSync(json.publicKeyFile, 'utf8'))
+    const trusted = await runBenchJson<{key_id: string; role: string}>(['keys', 'trust', json.public_key_file, '--keyring', join(dir, 'ring'), '--organizer'])
+    expect(trusted.json).toMatchObject({key_id: json.key_id, role: 'organizer'})
+    expect(readFileSync(join(dir, 'ring/organizers/alice.pub'), 'utf8')).toBe(readFileSync(json.public_key_file, 'utf8'))
   })
 })
 
 describe('bench verify and bench leaderboard add on a tampered entry', () => {
   it('reject it with the reason, exit 1, and leave the board untouched', async () => {
     const dir = tempDir()
-    const keys = await runBenchJson<{keyId: string; privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'k')])
-    await runBench(['keys', 'trust', keys.json.publicKeyFile, '--keyring', join(dir, 'board/keyring')])
-    const signer = {dir, keyFile: keys.json.privateKeyFile, pubFile: keys.json.publicKeyFile, keyId: keys.json.keyId}
+    const keys = await runBenchJson<{key_id: string; private_key_file: string; public_key_file: string}>(['keys', 'generate', '--out', join(dir, 'k')])
+    await runBench(['keys', 'trust', keys.json.public_key_file, '--keyring', join(dir, 'board/keyring')])
+    const signer = {dir, keyFile: keys.json.private_key_file, pubFile: keys.json.public_key_file, keyId: keys.json.key_id}
     const entry = await signWith(signer, unsignedEntry())
     entry.eval.aggregates.Average = 0.99 // raised after signing
     const file = writeEntry(dir, 'entry.json', entry)
@@ -74,11 +74,11 @@ describe('bench leaderboard publish', () => {
   it('writes the site and refuses an unknown format', async () => {
     const dir = tempDir()
     const {boardDir, keyDir} = await writeBoardFixture(dir, [{seed: 1}, {seed: 2}, {benchmark: 'dclm', seed: 3}])
-    const {exitCode, json} = await runBenchJson<{entries: number; signaturesChecked: number; boards: {id: string; entries: number}[]; files: string[]}>([
+    const {exitCode, json} = await runBenchJson<{entries: number; signatures_checked: number; boards: {id: string; entries: number}[]; files: string[]}>([
       'leaderboard', 'publish', '--board', boardDir, '--out', join(dir, 'site'), '--keyring', keyDir,
     ])
     expect(exitCode).toBe(0)
-    expect(json).toMatchObject({entries: 3, signaturesChecked: 3, boards: [{id: 'datacomp-small-filtering', entries: 2}, {id: 'dclm-400m-1x-filtering', entries: 1}]})
+    expect(json).toMatchObject({entries: 3, signatures_checked: 3, boards: [{id: 'datacomp-small-filtering', entries: 2}, {id: 'dclm-400m-1x-filtering', entries: 1}]})
     expect(json.files).toContain('index.html')
     const plain = await runBench(['leaderboard', 'publish', '--board', boardDir, '--out', join(dir, 'site')])
     expect(plain.stdout).toMatch(/published 3 entries in 2 boards → .*site \(\d+ files\)/)

@@ -46,7 +46,7 @@ describe('bench leaderboard publish --hub', () => {
     hub = await startFakeHub('hf_the_right_token')
     const dir = tempDir()
     const {boardDir} = await writeBoardFixture(dir, [{seed: 1}])
-    const refused = await runBenchJson<{error: {code: string; message: string; exitCode: number}}>(
+    const refused = await runBenchJson<{error: {code: string; message: string; exit_code: number}}>(
       ['leaderboard', 'publish', '--board', boardDir, '--out', join(dir, 'site'), '--hub', 'dcbench/leaderboard', '--hub-url', hub.url, '--hub-token', 'hf_wrong'],
     )
     expect(refused.exitCode).toBe(3)

@@ -19,13 +19,13 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
   it('signs what the run and eval files say, and every later step checks it', async () => {
     const dir = tempDir()
     const {run, evalFile, poolIndex} = writeDataCompRunFixture(dir)
-    const keys = await runBenchJson<{privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
+    const keys = await runBenchJson<{private_key_file: string; public_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
     const board = join(dir, 'board')
-    await runBench(['keys', 'trust', keys.json.publicKeyFile, '--keyring', join(board, 'keyring')])
+    await runBench(['keys', 'trust', keys.json.public_key_file, '--keyring', join(board, 'keyring')])
 
     const entryFile = join(dir, 'entry.json')
     const submit = await runBenchJson<{entry: Entry}>([
-      'submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile,
+      'submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', entryFile,
       '--method', 'CLIP score top 30%', '--link', 'https://example.org/a', '--pool-index', poolIndex,
     ])
     expect(submit.stderr).toBe('')
@@ -51,9 +51,9 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
   it('verify names the file that no longer matches: an edited eval file, another run, another pool', async () => {
     const dir = tempDir()
     const {run, evalFile, poolIndex} = writeDataCompRunFixture(dir)
-    const keys = await runBenchJson<{privateKeyFile: string; publicKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
+    const keys = await runBenchJson<{private_key_file: string; public_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
     const entryFile = join(dir, 'entry.json')
-    await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', entryFile, '--method', 'm', '--pool-index', poolIndex])
+    await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', entryFile, '--method', 'm', '--pool-index', poolIndex])
     const ring = join(dir, 'keys')
 
     appendFileSync(evalFile, '\n')
@@ -75,9 +75,9 @@ describe('bench submit → verify → leaderboard add → publish (run and eval 
   it('submit refuses an incomplete eval, an unfinished run, and a run of another recipe', async () => {
     const dir = tempDir()
     const {run, evalFile} = writeDataCompRunFixture(dir)
-    const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
+    const keys = await runBenchJson<{private_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys')])
     const submit = (): Promise<{exitCode: number; stderr: string}> =>
-      runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', join(dir, 'entry.json'), '--method', 'm'])
+      runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', join(dir, 'entry.json'), '--method', 'm'])
 
     const full = readFileSync(evalFile, 'utf8')
     writeFileSync(evalFile, full.split('\n').slice(1).join('\n'))

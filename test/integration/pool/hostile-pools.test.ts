@@ -102,7 +102,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-const validate = (index: string): string[] => ['subset', 'validate', 'first.npy', '--benchmark', 'datacomp', '--scale', 'tiny', '--pool', index]
+const validate = (index: string): string[] => ['subset', 'validate', 'first.npy', '--benchmark', 'datacomp', '--scale', 'tiny', '--pool-index', index]
 
 /** [name, args, exit code, pattern of the error line (or of stdout, for exit 0)]. */
 const HOSTILE: [string, string[], number, RegExp][] = [

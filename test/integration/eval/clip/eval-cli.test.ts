@@ -32,7 +32,7 @@ describe('bench eval --benchmark datacomp', () => {
     const {exitCode, json, stderr} = await runBenchJson<Record<string, any>>(args('cifar10,wilds/fmow,fairness/geode'))
     expect(exitCode, stderr).toBe(0)
     expect(json.suite).toMatchObject({id: 'datacomp-38', version: '1.0.0'})
-    expect(json.modelHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(json.model_hash).toMatch(/^[0-9a-f]{64}$/)
     expect(json.partial).toBe(true)
     expect(json.ran).toEqual(['cifar10', 'wilds/fmow', 'fairness/geode'])
     expect(Object.keys(json.aggregates)).toEqual(['ImageNet', 'ImageNet dist. shifts', 'VTAB', 'Retrieval', 'Average'])

@@ -50,7 +50,7 @@ describe('bench eval fetch --benchmark datacomp --scale medium against the local
     expect(first.json.tasks.filter((t: {key: string}) => suite.tasks.find((s) => s.key === t.key)?.scored)).toHaveLength(38)
     // The plan listed every task with its size before anything was downloaded.
     expect(first.json.plan.tasks).toHaveLength(40)
-    expect(first.json.plan.total_bytes).toBe(first.json.downloadedBytes)
+    expect(first.json.plan.total_bytes).toBe(first.json.downloaded_bytes)
 
     const again = await runBenchJson<Record<string, any>>([...args, '--offline'], {env})
     expect(again.exitCode).toBe(0)
