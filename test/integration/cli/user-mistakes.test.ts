@@ -69,10 +69,10 @@ const MISTAKES: Mistake[] = [
   {what: 'a board that does not exist', args: 'leaderboard publish --board @/missing --out @/site', code: 'DCB_BOARD', exit: 2, says: /@\/missing\/entries\.jsonl: no board here/},
   {what: 'a model folder that does not exist', args: 'eval --benchmark datacomp --scale small --model @/missing', code: 'DCB_MODEL_DIR', exit: 2, says: /@\/missing\/model\.json: not found/},
   {what: 'training data that does not exist', args: `train ${P} --data @/missing --out @/run1`, code: 'DCB_TRAIN_DATA', exit: 2, says: /@\/missing: no such folder/},
-  {what: 'an output folder whose parent does not exist', args: 'pool index @/pool --out @/missing/dir/x.uidx', code: 'DCB_USAGE', exit: 2, says: /@\/missing\/dir/, defect: 'path errors reported as bugs: pool index --out /nonexistent/dir/x.uidx'},
-  {what: 'an existing folder as the output file', args: 'subset convert @/oracle.npy @/full', code: 'DCB_USAGE', exit: 2, says: /@\/full/, defect: 'path errors reported as bugs: subset convert IN EXISTING_DIR'},
-  {what: 'doctor on a folder that does not exist', args: 'doctor --dir @/missing', code: 'DCB_USAGE', exit: 2, says: /@\/missing/, defect: 'path errors reported as bugs: doctor --dir /nonexistent'},
-  {what: 'a parquet file as the pool folder', args: 'filter --benchmark datacomp --filter none --pool @/fake.parquet --out @/x.npy', code: 'DCB_POOL_INPUT', exit: 2, says: /@\/fake\.parquet.*(folder|directory)/, defect: 'path errors reported as bugs: filter --pool file.parquet (now exit 2, but read as a shard stats file)'},
+  {what: 'an output folder whose parent does not exist', args: 'pool index @/pool --out @/missing/dir/x.uidx', code: 'DCB_PATH', exit: 2, says: /@\/missing\/dir/},
+  {what: 'an existing folder as the output file', args: 'subset convert @/oracle.npy @/full', code: 'DCB_PATH', exit: 2, says: /@\/full/},
+  {what: 'doctor on a folder that does not exist', args: 'doctor --dir @/missing', code: 'DCB_PATH', exit: 2, says: /@\/missing/},
+  {what: 'a parquet file as the pool folder', args: 'filter --benchmark datacomp --filter none --pool @/fake.parquet --out @/x.npy', code: 'DCB_PATH', exit: 2, says: /@\/fake\.parquet.*(folder|directory)/},
   {what: 'an existing non-empty folder as a new pool', args: `pool synth ${P} --out @/full`, code: 'DCB_OUTPUT_EXISTS', exit: 2, says: /@\/full already exists/},
   // wrong file kinds
   {what: 'a text file as a subset', args: `subset validate @/notes.txt ${P} --pool-index @/pool.uidx`, code: 'DCB_SUBSET_FORMAT', exit: 2, says: /@\/notes\.txt/},
@@ -90,9 +90,8 @@ const MISTAKES: Mistake[] = [
   // missing data, empty results
   {what: 'an empty folder as a model', args: 'eval --benchmark dclm --scale 1b-1x --model @/empty --data @/empty', code: 'DCB_MODEL_DIR', exit: 2, says: /@\/empty\/model\.json: file not found/},
   {what: 'contamination without a pool', args: 'subset contamination @/oracle.npy --benchmark dclm --data @/empty', code: 'DCB_USAGE', exit: 2, says: /missing --pool/},
-  {what: 'eval data missing, offline', args: 'eval fetch --benchmark dclm --offline --data @/empty', code: 'DCB_EVAL_DATA_UNUSABLE', exit: 1, says: /@\/empty: 51 file\(s\) not usable/, defect: 'eval fetch --offline: a ~3,000-character message instead of the per-task table'},
-  {what: 'a subset with uids the pool lacks', args: `subset validate @/nomatch.raw ${P} --pool-index @/pool.uidx`, code: 'DCB_SUBSET_INVALID', exit: 1, says: /not in the pool index/, defect: 'subset validate prints "invalid: …" on stderr without a DCB_ code'},
-  {what: 'a reshard of a subset that matches nothing', args: `reshard ${P} --subset @/nomatch.raw --pool @/pool --out @/r3`, code: 'DCB_SUBSET_INVALID', exit: 1, says: /@\/nomatch\.raw/, defect: 'reshard exits 0 on a subset that matches nothing'},
+  {what: 'eval data missing, offline', args: 'eval fetch --benchmark dclm --offline --data @/empty', code: 'DCB_EVAL_DATA_UNUSABLE', exit: 1, says: /@\/empty: 51 file\(s\) not usable/},
+  {what: 'a reshard of a subset that matches nothing', args: `reshard ${P} --subset @/nomatch.raw --pool @/pool --out @/r3`, code: 'DCB_RESHARD_SUBSET', exit: 2, says: /@\/nomatch\.raw/},
 ]
 
 /** Issue 18's bound on one error line: it names the problem, it does not list the world. */
