@@ -4,16 +4,19 @@ import {parseByteSize} from '../cli/byte-size.js'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js'
 import {train, type TrainResult} from '../runner/train/index.js'
+import {resolveSlurmSettings} from '../runner/slurm/site.js'
+import {slurmFlags} from '../cli/slurm-flags.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
 
 export default class Train extends BenchCommand {
   static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
   static override description =
-    "Runs the trainer under the container contract (docs/containers.md): data mounted read-only, no network, the run's CPU and memory limits, GPUs by NVIDIA device request. Shows step, loss and ETA; copies every output line to RUN/logs/train.log; checks the outputs (final.json, metrics.jsonl, model/ loaded in onnxruntime and run once) and records RUN/run.json for bench submit. Ctrl-C stops the trainer, which saves a checkpoint; the same command resumes. On a finished run it does nothing. --executor auto (default) uses Docker when the engine answers, else the host's python3."
+    "Runs the trainer under the container contract (docs/containers.md): data mounted read-only, no network, the run's CPU and memory limits, GPUs by NVIDIA device request. Shows step, loss and ETA; copies every output line to RUN/logs/train.log; checks the outputs (final.json, metrics.jsonl, model/ loaded in onnxruntime and run once) and records RUN/run.json for bench submit. Ctrl-C stops the trainer, which saves a checkpoint; the same command resumes. On a finished run it does nothing. --executor auto (default) uses Docker when the engine answers, else the host's python3. --executor slurm submits a batch job (torchrun on every node, --set nodes=N) and follows it the same way; running the command again re-attaches to a job still queued or running (docs/slurm.md)."
   static override examples = [
     '<%= config.bin %> train --benchmark datacomp --scale tiny --data data/datacomp-tiny --out runs/clip-tiny',
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-tiny --executor local --max-steps 20 --json',
+    '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-slurm --executor slurm --set nodes=2 --partition cpu --time 30 --requeue',
     '<%= config.bin %> train --benchmark datacomp --scale medium --data data/medium --out runs/medium --gpus 8 --set per_device_batch_size=256',
   ]
   static override flags = {
@@ -22,13 +25,14 @@ export default class Train extends BenchCommand {
     track: trackFlag({default: 'filtering'}),
     data: Flags.string({description: 'Training data written by bench reshard.', required: true}),
     out: Flags.string({description: 'The run folder (new, or an earlier run of the same recipe and data to resume).', required: true}),
-    executor: Flags.string({description: 'docker, local (host python3 + torch) or auto.', options: ['docker', 'local', 'auto'], default: 'auto'}),
+    executor: Flags.string({description: 'docker, local (host python3 + torch), slurm (a batch job on the cluster; docs/slurm.md) or auto.', options: ['docker', 'local', 'slurm', 'auto'], default: 'auto'}),
     gpus: Flags.integer({description: 'GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N.', min: 0}),
     set: infraSetFlag(),
     'max-steps': Flags.integer({description: 'Stop after this many optimizer steps in total (smoke test); run again without it to finish.', min: 1}),
     threads: Flags.integer({description: 'CPU threads for the trainer (default: every core).', min: 1}),
     memory: Flags.string({description: 'Container memory limit, e.g. 8GiB (default: 80% of the host).'}),
     image: Flags.string({description: "An image tag or id to run instead of the scale's own."}),
+    ...slurmFlags,
   }
 
   async run(): Promise<TrainResult> {
@@ -50,7 +54,8 @@ export default class Train extends BenchCommand {
         track: flags.track,
         dataDir: flags.data,
         runDir: flags.out,
-        executor: flags.executor as 'docker' | 'local' | 'auto',
+        executor: flags.executor as 'docker' | 'local' | 'slurm' | 'auto',
+        slurm: flags.executor === 'slurm' ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined,
         gpus: flags.gpus,
         set: parseOverridePairs(flags.set ?? []),
         maxSteps: flags['max-steps'],

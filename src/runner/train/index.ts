@@ -40,7 +40,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // A refused split is a usage error to report before any file is read.
   const {infra, gpus} = infrastructure(options, recipe)
   const data = training.readData(dataDir, recipe)
-  const threads = options.threads ?? availableParallelism()
+  // on a cluster the nodes' cores are not this machine's: one CPU per trainer process unless told
+  const threads = options.threads ?? (options.executor === 'slurm' ? infra.gpus_per_node : availableParallelism())
   const notes: string[] = []
 
   // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
@@ -55,6 +56,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, notes})
   const memoryBytes = execution.executor === 'docker' ? (options.memoryBytes ?? Math.floor(totalmem() * 0.8)) : null
   const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous})
+  // a SLURM job of this run that may still be queued or running: followed, not submitted again
+  const reattachJobId = execution.executor === 'slurm' && previous?.exit_status === 'running' ? previous.attempts.at(-1)?.slurm_job_id ?? undefined : undefined
   await writeRunManifest(runDir, manifest)
 
   // 3–4. launch the trainer and follow it; skipped when it finished but the harness did not record it
@@ -64,7 +67,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outcome = {exitCode: 0, oomKilled: false, stopped: false}
   } else {
     try {
-      outcome = await launchAttempt({options, execution, manifest, attempt, dataDir, runDir, follower})
+      outcome = await launchAttempt({options, execution, manifest, attempt, dataDir, runDir, follower, reattachJobId})
     } catch (error) {
       attempt.finished_at = new Date().toISOString()
       manifest.finished_at = attempt.finished_at
@@ -107,8 +110,8 @@ function infrastructure(options: TrainOptions, recipe: Parameters<typeof resolve
     set.gpus_per_node = gpus
   }
   const infra = resolveInfra(recipe, set)
-  if (infra.nodes > 1) {
-    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor`)
+  if (infra.nodes > 1 && options.executor !== 'slurm') {
+    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor (--executor slurm)`)
   }
   return {infra, gpus: gpus > 0 || set.gpus_per_node === undefined ? gpus : infra.gpus_per_node}
 }
