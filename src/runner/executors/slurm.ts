@@ -23,7 +23,7 @@ export interface SlurmExecution {
   script: string
   /** The job's output file, relative to RUN, for a job id (the script's `--output` with `%j` filled in). */
   outputFileOf: (jobId: string) => string
-  /** A job of this run that may still be queued or running: followed instead of submitting a new one. */
+  /** A job of this run that may still be queued or running (or finished unfollowed): followed instead of submitting a new one. */
   reattachJobId?: string
   /** Called with the job id before the job is followed (bench records it in run.json). */
   onJob: (jobId: string, reattached: boolean) => Promise<void>
@@ -93,7 +93,9 @@ export async function runOnSlurm(run: SlurmExecution): Promise<SlurmOutcome> {
   let jobId: string | undefined
   let reattached = false
   if (run.reattachJobId) {
-    if (jobIsActive(await jobState(run.reattachJobId))) {
+    // queued or running — or completed while no bench followed it: its output says how it ended
+    const state = await jobState(run.reattachJobId)
+    if (jobIsActive(state) || state?.state === 'COMPLETED') {
       jobId = run.reattachJobId
       reattached = true
     }

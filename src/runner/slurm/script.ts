@@ -1,3 +1,4 @@
+import {DcbError} from '../../errors.js'
 import type {SlurmRuntime, SlurmSite} from './types.js'
 
 export {SLURM_RUNTIMES, type SlurmRuntime} from './types.js'
@@ -109,16 +110,30 @@ function srunWords(job: SlurmTrainJob): string {
     return `${srun.join(' ')} ${inner}`
   }
   if (job.runtime === 'apptainer') {
-    // [unverified] Apptainer is not in Debian; --nv gives the node's GPUs, --containall a clean container
-    return `${srun.join(' ')} apptainer exec ${job.gpusPerNode > 0 ? '--nv ' : ''}--containall --cleanenv --bind ${shellQuote(mounts)} --pwd ${shellQuote(job.containerWorkdir)} ${shellQuote(job.image ?? '')} ${inner}`
+    // [unverified] Apptainer is not in Debian; --nv gives the node's GPUs, --containall a container
+    // without the host's home and /tmp; the environment passes in (SLURM_NODEID and the rendezvous too)
+    return `${srun.join(' ')} apptainer exec ${job.gpusPerNode > 0 ? '--nv ' : ''}--containall --bind ${shellQuote(mounts)} --pwd ${shellQuote(job.containerWorkdir)} ${shellQuote(job.image ?? '')} ${inner}`
   }
   return `${srun.join(' ')} ${inner}`
 }
 
+/**
+ * Paths go onto `#SBATCH` lines, which sbatch splits on blanks without quoting, and into the container
+ * runtimes' `SRC:DST[:ro],…` mount lists: refused when they hold what would split them.
+ */
+function checkPaths(job: SlurmTrainJob): void {
+  const paths = [job.runDir, job.outputFile, ...job.mounts.flatMap((m) => [m.host, m.container])]
+  const unsafe = job.runtime === 'host' ? /[\s'"\\]/ : /[\s'"\\,:]/
+  const bad = paths.find((path) => unsafe.test(path) || path.length > 1000)
+  if (bad !== undefined) {
+    throw new DcbError('DCB_SLURM_OPTION', `${JSON.stringify(bad.slice(0, 200))}: a path with blanks, quotes or backslashes${job.runtime === 'host' ? '' : ', commas or colons'} cannot go onto an #SBATCH line${job.runtime === 'host' ? '' : ' or a mount list'}; choose a run and data folder without them`)
+  }
+}
+
 /** The whole batch script. */
 export function slurmTrainScript(job: SlurmTrainJob): string {
+  checkPaths(job)
   const env = Object.entries(job.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const exportLine = (name: string, value: string): string => (job.runtime === 'apptainer' ? `export APPTAINERENV_${name}=${shellQuote(value)}` : `export ${name}=${shellQuote(value)}`)
   return [
     '#!/bin/bash',
     `# Written by bench train --executor slurm (runtime ${job.runtime}); bench rewrites it before each submission.`,
@@ -126,7 +141,7 @@ export function slurmTrainScript(job: SlurmTrainJob): string {
     'set -uo pipefail',
     '',
     '# the contract\'s environment (docs/containers.md)',
-    ...env.map(([name, value]) => exportLine(name, value)),
+    ...env.map(([name, value]) => `export ${name}=${shellQuote(value)}`),
     '',
     '# rendezvous on the first node, on a port free there (two jobs on one node do not collide)',
     'head_node="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
@@ -135,7 +150,6 @@ export function slurmTrainScript(job: SlurmTrainJob): string {
     'DCBENCH_MASTER_ADDR="${DCBENCH_MASTER_ADDR:-$head_node}"',
     'DCBENCH_MASTER_PORT="$(python3 -c \'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])\' 2>/dev/null || echo $((20000 + SLURM_JOB_ID % 20000)))"',
     'export DCBENCH_MASTER_ADDR DCBENCH_MASTER_PORT',
-    ...(job.runtime === 'apptainer' ? ['export APPTAINERENV_DCBENCH_MASTER_ADDR="$DCBENCH_MASTER_ADDR" APPTAINERENV_DCBENCH_MASTER_PORT="$DCBENCH_MASTER_PORT"'] : []),
     'echo "# dcbench: job $SLURM_JOB_ID (restart ${SLURM_RESTART_COUNT:-0}) on $SLURM_JOB_NODELIST, rendezvous $DCBENCH_MASTER_ADDR:$DCBENCH_MASTER_PORT"',
     '',
     '# preemption / time limit: USR1 → the trainers checkpoint (SIGTERM) and exit; then requeue',

@@ -1,6 +1,6 @@
 import {basename, join} from 'node:path'
 
-import type {RunManifest} from '../../contracts/run-manifest.js'
+import type {InfraPlan} from '../../tracks/infra.js'
 import {CONTAINER_DATA, CONTAINER_OUT} from '../executors/types.js'
 import type {SlurmSettings} from './site.js'
 import {slurmTrainScript, type SlurmTrainJob} from './script.js'
@@ -11,7 +11,8 @@ import {slurmTrainScript, type SlurmTrainJob} from './script.js'
  * system), /data and /out for the container runtimes.
  */
 export interface TrainJobInputs {
-  manifest: Pick<RunManifest, 'scale' | 'infra' | 'gpus' | 'threads'>
+  /** From run.json: the scale, the split, GPUs per node and CPUs per node. */
+  manifest: {scale: string; infra: InfraPlan; gpus: number; threads: number}
   settings: SlurmSettings
   /** The trainer's python and the folder of `dcbench_trainers`, as the nodes (or the image) see them. */
   python: string
