@@ -26,19 +26,14 @@ export const FINAL_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOU
 const JOB_ID = /^\d{1,12}(_\d{1,9})?$/
 const TOOL_TIMEOUT_MS = 60_000
 
-async function slurmTool(tool: string, args: string[], input?: string): Promise<{exitCode: number; stdout: string; stderr: string}> {
-  try {
-    const result = await execa(tool, args, {reject: false, timeout: TOOL_TIMEOUT_MS, input, stdin: input === undefined ? 'ignore' : 'pipe', maxBuffer: 4 * 1024 * 1024})
-    if (result.exitCode === undefined && (result as {code?: string}).code === 'ENOENT') throw Object.assign(new Error('ENOENT'), {code: 'ENOENT'})
-    return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || String((error as Error).message).includes('ENOENT')) {
-      throw new DcbError('DCB_NO_SLURM', `${tool}: not found on this machine; --executor slurm needs the SLURM client commands (sbatch, scontrol, sacct, scancel)`, {
-        suggestions: ['run bench on a login node of the cluster (Debian: apt-get install slurm-client)'],
-      })
-    }
-    throw error
+async function slurmTool(tool: string, args: string[]): Promise<{exitCode: number; stdout: string; stderr: string}> {
+  const result = await execa(tool, args, {reject: false, timeout: TOOL_TIMEOUT_MS, stdin: 'ignore', maxBuffer: 4 * 1024 * 1024})
+  if ((result as {code?: string}).code === 'ENOENT') {
+    throw new DcbError('DCB_NO_SLURM', `${tool}: not found on this machine; --executor slurm needs the SLURM client commands (sbatch, scontrol, sacct, scancel)`, {
+      suggestions: ['run bench on a login node of the cluster (Debian: apt-get install slurm-client)'],
+    })
   }
+  return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}
 }
 
 function firstLine(text: string): string {
