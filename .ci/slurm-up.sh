@@ -32,6 +32,7 @@ stop_pid() {
 }
 
 if [ "$down" = 1 ]; then
+  mkdir -p "$DIR"; exec 9>"$DIR/.lock"; flock 9
   if running "$DIR/run/slurmctld.pid"; then scancel --full --quiet --user="$(id -un)" 2>/dev/null || true; sleep 1; fi
   stop_pid "$DIR/run/slurmd-n1.pid"
   stop_pid "$DIR/run/slurmd-n2.pid"
@@ -42,6 +43,9 @@ if [ "$down" = 1 ]; then
 fi
 
 mkdir -p "$DIR"/{run,log,state,spool/n1,spool/n2,munge}
+# test files run in parallel workers and each starts the cluster: one at a time
+exec 9>"$DIR/.lock"
+flock 9
 chmod 700 "$DIR/munge"
 if [ ! -s "$DIR/munge/munge.key" ]; then
   head -c 1024 /dev/urandom >"$DIR/munge/munge.key"
