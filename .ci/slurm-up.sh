@@ -100,12 +100,13 @@ else
 fi
 
 if ! running "$DIR/run/munged.pid"; then
-  munged --key-file="$DIR/munge/munge.key" --socket="$DIR/munge/munge.socket" --pid-file="$DIR/run/munged.pid" \
+  # 9>&-: the daemons must not inherit the lock, or they would hold it for as long as they run
+  munged 9>&- --key-file="$DIR/munge/munge.key" --socket="$DIR/munge/munge.socket" --pid-file="$DIR/run/munged.pid" \
     --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munge.seed" --force
 fi
-if ! running "$DIR/run/slurmctld.pid"; then slurmctld -f "$SLURM_CONF"; fi
+if ! running "$DIR/run/slurmctld.pid"; then slurmctld -f "$SLURM_CONF" 9>&-; fi
 for n in n1 n2; do
-  if ! running "$DIR/run/slurmd-$n.pid"; then slurmd -f "$SLURM_CONF" -N "$n"; fi
+  if ! running "$DIR/run/slurmd-$n.pid"; then slurmd -f "$SLURM_CONF" -N "$n" 9>&-; fi
 done
 
 # Ready when both nodes answer and are idle (or allocated: a cluster that was already up).

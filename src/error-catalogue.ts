@@ -92,6 +92,7 @@ export const ERRORS = {
 
   // pools
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
+  DCB_DISK_FULL: e('pools', Environment, 'A download ran out of disk space (ENOSPC or a quota); the unfinished file was removed.', 'Free space or pass another --out, then run the same command again: finished shards and files are kept.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),
   DCB_OUTPUT_EXISTS: e('pools', Usage, '`bench pool synth` would write into a folder that exists and is not empty.', 'Choose a new --out folder, or remove the existing one.'),
 
@@ -133,6 +134,8 @@ export const ERRORS = {
   DCB_TRAIN_OUTPUTS: e('train', CheckFailed, 'Training ended but its outputs failed the post-run checks (missing or malformed model files, metrics that disagree with final.json).', 'Fix the trainer or image, then run the same `bench train` command; the run folder is kept as it is.'),
   DCB_ONNX_MISMATCH: e('train', CheckFailed, "A trained model's ONNX graph does not reproduce the torch reference outputs (a missing output, another shape, a difference beyond the tolerance).", "Fix the trainer's ONNX export, then train again."),
   DCB_ONNX_REFERENCE: e('train', CheckFailed, "The model's reference file (torch outputs for the ONNX check) is unreadable or not a dcbench.onnx-reference/1 file.", 'Fix the trainer that writes it (docs/containers.md), then train again.'),
+  DCB_EXPORT_INPUT: e('train', Usage, '`bench export` cannot use its input: the checkpoint, --arch or --tokenizer is missing or unreadable, or the checkpoint does not fit the architecture.', 'Pass an open_clip 2.16.1 or open_lm checkpoint (epoch_N.pt) with its architecture (a model name or config JSON) and, for an LM, its tokenizer.json.'),
+  DCB_EXPORT_FAILED: e('train', Environment, 'The export container failed (the exporter crashed, or its output is not a model folder).', 'Read the exporter output the message quotes; the --out folder is left untouched.'),
   DCB_QUICKSTART_TRAIN: e('train', Environment, 'A quickstart training run ended without completing.', 'Run `bench quickstart` again with the same --out to resume.'),
 
   // eval
@@ -140,7 +143,7 @@ export const ERRORS = {
   DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder.', 'Download them first with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size or content, was refused by the hub (gated), or must be obtained by hand (DCLM's GPQA).", "Read each task's note in the table it prints; run it without --offline to download what is missing."),
-  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch fewer tasks with --tasks.'),
+  DCB_FETCH_CONFIRM: e('eval', Usage, '`bench eval fetch` or `bench pool download` would download more than 10 GB and nobody confirmed it (no --yes, and no terminal to ask on).', 'Pass --yes after checking the sizes it printed, or fetch less (--tasks; --shards, --metadata-only).'),
   DCB_EVAL_DOWNLOAD: e('eval', Environment, "Downloading an eval data file from its source (llm-foundry's files on GitHub) failed or was cut short.", 'Run the same command again: finished files are kept and a partial one resumes.'),
   DCB_EVAL_DOWNLOAD_CHECKSUM: e('eval', CheckFailed, "A downloaded eval data file's size, sha256 or git blob id differs from the one dcbench records for it; the file was removed.", 'Run the same command again; if it fails again, the source no longer serves the recorded file (check --source).'),
   DCB_EVAL_OUT: e('eval', Usage, "The eval --out folder holds another model's or suite's results, or an unreadable eval_info.json.", 'Use another --out folder, or delete it to start over.'),
@@ -153,6 +156,10 @@ export const ERRORS = {
   DCB_RESULTS_INCOMPLETE: e('eval', CheckFailed, 'A results file lacks tasks its aggregate needs, so its averages would not be comparable with official numbers.', 'Evaluate the missing tasks with `bench eval`, or pass --partial to `bench eval aggregate` to average what is there.'),
 
   // hub
+  DCB_S3_AUTH: e('pools', Environment, 'S3 (or the S3-compatible store) refused the credentials, or none were found.', 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that can read the bucket; --s3-endpoint for another store.'),
+  DCB_S3_DOWNLOAD: e('pools', Environment, 'A request to S3 failed or a download was cut short.', 'Run the same command again: finished files are kept and a partial one resumes.'),
+  DCB_S3_CHECKSUM: e('pools', CheckFailed, "A file downloaded from S3 has another size than HeadObject said, or its MD5 differs from the ETag; it was removed.", 'Run the same command again to download it afresh.'),
+  DCB_POOL_INCOMPLETE: e('pools', CheckFailed, 'Files of the pool list are not in the bucket (NoSuchKey); the others were downloaded.', 'Check the list and --prefix-from/--prefix-to (the pool may have moved), or report it upstream; a subset is validated against the pool you hold.'),
   DCB_HUB_DOWNLOAD: e('hub', Environment, 'A download from the Hugging Face hub failed or was cut short.', 'Run the same command again (finished files are kept, partial ones resume), or pass --offline to use only the cache.'),
   DCB_HUB_NOT_FOUND: e('hub', Environment, 'The hub has no such dataset, file or revision, or will not serve it.', 'Check the dataset and --revision on the hub; gated datasets also need HF_TOKEN.'),
   DCB_HUB_AUTH: e('hub', Environment, 'The hub refused the download (HTTP 401 or 403).', 'Set HF_TOKEN to a token that can read the dataset.'),
@@ -178,6 +185,8 @@ export const ERRORS = {
   DCB_KEY_FILE: e('leaderboard', Usage, 'A key file is missing, not PEM, not ed25519, or a private key where a public one belongs.', 'Use the NAME.key (to sign) or NAME.pub (to trust) that `bench keys generate` writes.'),
   DCB_KEYRING: e('leaderboard', Usage, 'The keyring folder is missing or unreadable, or two of its keys have the same name.', 'Create it with `bench keys trust NAME.pub --keyring DIR`, or pass the right --keyring.'),
   DCB_RUN_INCOMPLETE: e('leaderboard', CheckFailed, 'The run to submit did not complete.', 'Finish or resume the run with `bench train`, then `bench submit` it.'),
+  DCB_SUBMIT_SMOKE: e('leaderboard', Usage, 'The run or model to submit is a smoke run (`bench train --smoke`): a tiny stand-in model, never a leaderboard entry.', 'Train the scale itself with `bench train` (without --smoke) on GPUs, then submit that run.'),
+  DCB_SUBMIT_MODEL: e('leaderboard', Usage, '`bench submit --model` was given a model folder that is not an exported external checkpoint, or a run was given together with --model.', 'Submit a dcbench run with --run RUN, or a checkpoint trained elsewhere with --model DIR written by `bench export`, plus --subset.'),
   DCB_RUN_MODEL: e('leaderboard', CheckFailed, 'The run names no model files, or the files in RUN/model no longer hash to what run.json (or the entry) says: the scores are not bound to this model.', 'Submit the model the run produced; `bench train` on a finished run records its model files.'),
   DCB_EVAL_MODEL: e('leaderboard', CheckFailed, "The eval output was made on another model than the run's, or does not say which model it evaluated.", "Evaluate the run's own model folder (RUN/model) with `bench eval`, then submit that output."),
   DCB_RECIPE_MISMATCH: e('leaderboard', CheckFailed, "The run's recipe hash is not the frozen recipe of its benchmark and scale.", 'Train with the frozen recipe of this dcbench version (`bench tracks show`), then submit.'),
@@ -199,8 +208,9 @@ export const ERRORS = {
   // environment
   DCB_NO_DOCKER: e('environment', Environment, 'The Docker engine does not answer.', 'Install and start Docker (`bench doctor` checks it), or train tiny scales with --executor local.'),
   DCB_DOCKER: e('environment', Environment, 'The Docker engine failed to inspect an image or to create or start the training container.', 'Check that `docker version` works; GPUs also need the NVIDIA Container Toolkit. Or train tiny scales with --executor local.'),
-  DCB_NO_IMAGE: e('environment', Environment, 'The trainer image is not in the local Docker engine.', 'Build it with the `docker build` command the message gives, or pass --image with a local tag.'),
-  DCB_IMAGE_BUILD: e('environment', Environment, 'Building the tiny CPU trainer image failed.', 'The build needs root (or sudo), debootstrap, the Docker engine and deb.debian.org; the message quotes the build\'s last line.'),
+  DCB_NO_IMAGE: e('environment', Environment, 'The trainer image is not in the local Docker engine, or its labelled pins differ from containers/official/sources.lock.', 'Build it with the command the message gives (containers/official/build.sh), or pass --image with a local tag.'),
+  DCB_IMAGE_BUILD: e('environment', Environment, 'Building a CPU trainer image (the tiny trainers, or an official smoke image) failed.', 'The build needs root (or sudo), debootstrap, the Docker engine and deb.debian.org (smoke images also the pinned archives: --vendor DIR); the message quotes the build\'s last line.'),
+  DCB_NO_GPU: e('environment', Environment, 'An official-scale run needs GPUs: none were asked for (--gpus 0), or the machine shows fewer than asked (nvidia-smi).', 'Run it on a GPU machine with the NVIDIA driver and Container Toolkit; `bench train --dry-run` shows the plan anywhere and --smoke runs the upstream code on CPU.'),
   DCB_NO_PYTHON: e('environment', Environment, '`bench quickstart --executor local` finds no host python3 with torch and numpy.', 'apt-get install python3-torch python3-numpy (or set DCBENCH_PYTHON); `bench doctor` checks it.'),
   DCB_NO_TORCH: e('environment', Environment, 'The host python3 cannot import torch or numpy, or there is no python3.', 'apt-get install python3-torch python3-numpy python3-pil, or set DCBENCH_PYTHON, or use --executor docker.'),
   DCB_NO_TRAINER: e('environment', Environment, 'Neither the Docker engine nor a host python3 with torch is available, so nothing can train the tiny models.', 'Start Docker or install python3-torch; `bench doctor` says which is missing.'),

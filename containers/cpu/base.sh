@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Builds the root filesystem of dcbench/train-cpu-base into $1 (an empty or missing folder): Debian
-# bookworm minbase from the Debian mirror with packages.txt installed (no recommends), then trimmed;
-# then imports it into the Docker engine as $2 (dcbench/train-cpu-base:<base-hash>).
-# Needs root (debootstrap, chroot) and the Docker engine. Every step that shapes the base image lives
-# here, because this file and packages.txt are all the base hash covers: any change here rebuilds it.
+# Builds a Debian root filesystem into $1 (an empty or missing folder) and imports it into the Docker
+# engine as $2: minbase of suite $3 (default bookworm) from the Debian mirror with the packages of file
+# $4 (default packages.txt beside this script) installed (no recommends), then trimmed.
+# dcbench/train-cpu-base:<base-hash> is `base.sh ROOT TAG`; the official DCLM smoke image's base is
+# `base.sh ROOT TAG trixie containers/official/smoke/lm-packages.txt` (containers/official/build.sh).
+# Needs root (debootstrap, chroot) and the Docker engine. Every step that shapes a base image lives
+# here, because this file and the package list are all a base hash covers: any change here rebuilds it.
 set -euo pipefail
 root=$1
 tag=$2
+suite=${3:-bookworm}
 here=$(cd "$(dirname "$0")" && pwd)
+package_file=${4:-$here/packages.txt}
 mirror=${DCBENCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=$(grep -v '^\s*#' "$here/packages.txt" | grep -v '^\s*$' | tr '\n' ' ')
+packages=$(grep -v '^\s*#' "$package_file" | grep -v '^\s*$' | tr '\n' ' ')
 
 mkdir -p "$root"
-debootstrap --variant=minbase bookworm "$root" "$mirror"
+debootstrap --variant=minbase "$suite" "$root" "$mirror"
 
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cleanup() { umount "$root/proc" 2>/dev/null || true; }
@@ -37,4 +41,4 @@ find "$root"/usr/lib "$root"/usr/local -xdev -name '*.a' -type f -delete
 echo "== docker import $tag ($(du -sh "$root" | cut -f1)) (${SECONDS}s)"
 tar -C "$root" --numeric-owner -c . | docker import \
   --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' \
-  -m "dcbench train-cpu base $tag" - "$tag" >/dev/null
+  -m "dcbench base $tag ($suite)" - "$tag" >/dev/null

@@ -9,7 +9,8 @@
 # sha256 over the lines "<sha256 of file>  <path from the repository root>\n" of the files below,
 # sorted by path (bytewise); tags use the first 16 hex digits. The base hash covers only base.sh and
 # packages.txt, so every step that shapes the base image is in base.sh, none here.
-# Usage: containers/cpu/build.sh [--print-tag]. Prints the final tag on its last line.
+# Usage: containers/cpu/build.sh [--print-tag | --base]. Prints the final tag on its last line; --base
+# builds only the base (when missing) and prints its tag (the official DataComp smoke image extends it).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -32,7 +33,7 @@ tag=dcbench/train-cpu:${inputs_hash:0:16}
 
 if [ "${1:-}" = --print-tag ]; then echo "$tag"; exit 0; fi
 
-if docker image inspect "$tag" >/dev/null 2>&1; then
+if [ "${1:-}" != --base ] && docker image inspect "$tag" >/dev/null 2>&1; then
   echo "== $tag is up to date"
   echo "$tag"
   exit 0
@@ -47,6 +48,7 @@ if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
   as_root rm -rf "$work"
   trap - EXIT
 fi
+if [ "${1:-}" = --base ]; then echo "$base_tag"; exit 0; fi
 
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/dcbench-cpu-ctx.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT

@@ -73,6 +73,56 @@ export interface PoolSpec<R, D> {
   /** The file types of a pool, each with how its record ids are read. */
   sources: readonly PoolSourceType[]
   synthesize?: PoolSynthesizer<R, D>
+  /** Getting the official pool of a scale (`bench pool download`). */
+  download?: PoolDownloader<R, D>
+}
+
+/** `bench pool download`: the official pool of a scale into a folder, resumable. */
+export interface PoolDownloader<R, D> {
+  run(options: PoolDownloadOptions<R, D>): Promise<PoolDownloadOutcome>
+}
+
+export interface PoolDownloadOptions<R, D> {
+  scale: ScaleRecipe<R, D>
+  /** The pool folder (created when missing; a resumed download reuses it). */
+  out: string
+  /** Hub cache folder (default: the adapter's, under `out`). */
+  cacheDir?: string
+  hubUrl?: string
+  accessToken?: string
+  revision: string
+  /** Use only what is already in `out`: no hub requests. */
+  offline: boolean
+  /** Which parts to get. */
+  metadata: boolean
+  npz: boolean
+  images: boolean
+  /** Inclusive range of image shards (a unit of work of its own, for cluster array tasks). */
+  shards?: readonly [number, number]
+  /** Face blurring of the images (off only by request: then the pool is not the official one). */
+  blur: boolean
+  /** Downloads in flight, and per host. */
+  threads?: number
+  perHost?: number
+  /** Print the pool's files and their total size; download nothing. */
+  listOnly?: boolean
+  /** The user's own list of the pool's files, instead of the one the benchmark ships. */
+  listFile?: string
+  /** Replace this URL prefix of the list's files (a moved pool, a copy in another bucket). */
+  rewrite?: {from: string; to: string}
+  /** An S3-compatible endpoint instead of AWS. */
+  s3Endpoint?: string
+  /** Seconds without progress before one try of an image fails (default the adapter's). */
+  timeoutSeconds?: number
+  /** Shown the sizes (and the free disk) before anything is downloaded; throwing refuses the download. */
+  confirm?: (plan: DownloadPlan) => Promise<void>
+  onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** What a pool download did: the JSON document of `--json` and the human summary. */
+export interface PoolDownloadOutcome {
+  json: Record<string, unknown>
+  text: string
 }
 
 export interface PoolSourceType {
@@ -184,14 +234,51 @@ export interface ReshardOutcome {
 
 /** Training under the container contract (docs/containers.md). */
 export interface TrainingSpec<R, D> {
-  /** The image the official scales train in, and the folder it is built from. */
-  officialImage: {tag: string; context: string}
+  /** The upstream trainer of the official scales and its images (docs/official.md). */
+  official: OfficialTrainerSpec<R, D>
   /** The facts of a training-data folder written by `bench reshard`; refuses another benchmark's or scale's. */
   readData(dataDir: string, scale: ScaleRecipe<R, D>): TrainingDataFacts
-  /** The upstream trainer's exact argument list at an official scale. */
+  /**
+   * The upstream trainer's exact argument list at an official scale. `dataDir` may not exist (a dry
+   * run planned elsewhere): a list that depends on the data then holds a placeholder.
+   */
   officialArgs(scale: ScaleRecipe<R, D>, infra: InfraPlan, dataDir: string): string[]
   /** Checks `RUN/model/` after a run: model.json and every graph loaded and run once. */
   checkModel(modelDir: string, problems: string[]): Promise<ModelCheck | undefined>
+}
+
+/** The upstream trainer the official scales run (containers/official; docs/official.md). */
+export interface OfficialTrainerSpec<R, D> {
+  /**
+   * The official image: `containers/official/build.sh IMAGE {smoke|gpu}` builds it, sources.lock pins
+   * its upstream archives, and its wrapper is `python3 -m dcbench_official train IMAGE -- ARGS`.
+   */
+  image: string
+  /** The module the argument list is for (`python -m ENTRY_POINT ARGS`), as upstream runs it. */
+  entryPoint: string
+  /** What a scale's argument list changes in a smoke run (`bench train --smoke`). */
+  smoke(scale: ScaleRecipe<R, D>, infra: InfraPlan): SmokeSpec
+  /** The upstream architecture settings of a scale that `bench export` passes with a checkpoint. */
+  exportSettings(scale: ScaleRecipe<R, D> | undefined): Record<string, unknown>
+}
+
+/**
+ * A smoke run: the real upstream entry point with the scale's exact argument list except these
+ * overrides, on one CPU process (docs/official.md, "Smoke runs").
+ */
+export interface SmokeSpec {
+  overrides: ArgOverride[]
+  /** Files the run needs in its folder (path relative to RUN → content), e.g. a tiny model config. */
+  files: Record<string, string>
+}
+
+/** One change a smoke run makes to an official argument list. */
+export interface ArgOverride {
+  flag: string
+  /** The value it takes; null drops the flag (and its value, if it has one). */
+  value: string | null
+  /** Why, in a few words (shown by --dry-run and recorded in run.json). */
+  why: string
 }
 
 export interface TrainingDataFacts {
@@ -297,8 +384,12 @@ export interface ScalingSpec<R, D> {
 export interface DownloadPlan {
   tasks: {key: string; source: string; bytes: number}[]
   totalBytes: number
-  /** What a row is (default `task`; DCLM plans files). */
-  unit?: 'task' | 'file'
+  /** What a row is (default `task`; DCLM plans files, pool downloads parts). */
+  unit?: 'task' | 'file' | 'part'
+  /** Free bytes where the download goes, when known (printed with the sizes). */
+  freeBytes?: number
+  /** Rows whose size is an estimate (image bytes before the images are fetched). */
+  estimated?: readonly string[]
 }
 
 /** How boards show this benchmark's entries. */

@@ -1,4 +1,4 @@
-import {readdirSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {checkClipModel} from '../runner/model-checks.js'
@@ -10,11 +10,13 @@ import type {Benchmark} from './benchmark.js'
 import {dataCompContamination} from './datacomp/contamination.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
+import {dataCompPoolDownloader} from './datacomp/pool-download.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
 import {iterateImageTextRecords} from './datacomp/records.js'
 import {DATACOMP_MANIFEST_FORMAT, reshardDataComp, type DataCompManifest} from './datacomp/reshard.js'
 import {dataCompScoring} from './datacomp/scoring.js'
+import {dataCompSmoke} from './datacomp/smoke.js'
 import {DATACOMP_QUALITY_MIX, SYNTHETIC_CLIP_SCORE, synthesizeDataComp} from './datacomp/synth-pool.js'
 import {clipTrainArgs, webdatasetPattern} from './datacomp/train-args.js'
 
@@ -56,6 +58,7 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
         }
       },
     },
+    download: dataCompPoolDownloader,
   },
   subset: {
     declaredPoolSize: (scale) => scale.recipe.pool_size,
@@ -84,11 +87,17 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
     },
   },
   training: {
-    officialImage: {tag: 'dcbench/clip-train:2.16.1', context: 'containers/clip-train'},
+    official: {
+      image: 'clip',
+      entryPoint: 'training.main',
+      smoke: dataCompSmoke,
+      exportSettings: (scale) => (scale ? {preprocess: {mean: scale.recipe.train_transform.image_mean, std: scale.recipe.train_transform.image_std}} : {}),
+    },
     readData: (dataDir) => trainingDataFacts(readTrainingManifest<DataCompManifest>({dataDir, benchmark: ID, file: 'manifest.json', format: DATACOMP_MANIFEST_FORMAT})),
     officialArgs(scale, infra, dataDir) {
-      const tars = readdirSync(dataDir).filter((n) => n.endsWith('.tar')).sort()
-      return clipTrainArgs({recipe: scale, infra, trainData: webdatasetPattern('/data', tars)})
+      // a plan made without the data (bench train --dry-run elsewhere) shows train.py's pattern for one shard
+      const tars = existsSync(dataDir) ? readdirSync(dataDir).filter((n) => n.endsWith('.tar')).sort() : ['00000000.tar']
+      return clipTrainArgs({recipe: scale, infra, trainData: webdatasetPattern('/data', tars.length > 0 ? tars : ['00000000.tar'])})
     },
     checkModel: checkClipModel,
   },

@@ -5,6 +5,7 @@ import type {SuiteScoring} from './benchmark.js'
 import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
+import {dclmPoolDownloader} from './dclm/pool-download.js'
 import type {Benchmark} from './benchmark.js'
 import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
@@ -16,6 +17,7 @@ import {iterateDocumentRecords} from './dclm/records.js'
 import {dclmScaling} from './dclm/scaling.js'
 import {reshardDclm, TOKENIZED_FORMAT, type TokenizedManifest} from './dclm/reshard.js'
 import {dclmScoring} from './dclm/scoring.js'
+import {dclmSmoke} from './dclm/smoke.js'
 import {DCLM_POOL_WORDS_PER_TOKEN, DCLM_QUALITY_MIX, synthesizeDclm} from './dclm/synth-pool.js'
 import {lmTrainArgs} from './dclm/train-args.js'
 
@@ -67,6 +69,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
         }
       },
     },
+    download: dclmPoolDownloader,
   },
   subset: {
     // The pool is what the participant downloaded: its size is the index's distinct documents.
@@ -98,7 +101,16 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     },
   },
   training: {
-    officialImage: {tag: 'dcbench/lm-train:0.0.34', context: 'containers/lm-train'},
+    official: {
+      image: 'lm',
+      entryPoint: 'open_lm.main',
+      smoke: dclmSmoke,
+      exportSettings(scale) {
+        if (!scale) return {}
+        const m = scale.recipe.model_config
+        return {norm: m.norm, qk_norm: m.qk_norm, ffn_type: m.ffn_type, positional_embedding_type: m.positional_embedding_type, eot_token_id: scale.recipe.eot_token_id}
+      },
+    },
     readData(dataDir, scale) {
       // Tokens from another tokenizer or contexts of another length would train a different model.
       const check = (doc: TokenizedManifest, file: string): void => {

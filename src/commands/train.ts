@@ -3,11 +3,13 @@ import {Flags} from '@oclif/core'
 import {parseByteSize} from '../cli/byte-size.js'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js'
-import {train, type TrainResult} from '../runner/train/index.js'
+import {planTrain, train, type TrainOptions, type TrainPlan, type TrainResult} from '../runner/train/index.js'
 import {resolveSlurmSettings} from '../runner/slurm/site.js'
 import {slurmFlags} from '../cli/slurm-flags.js'
+import {DcbError} from '../errors.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
+import {renderTrainPlan} from '../ui/train-plan.js'
 
 export default class Train extends BenchCommand {
   static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
@@ -18,6 +20,8 @@ export default class Train extends BenchCommand {
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-tiny --executor local --max-steps 20 --json',
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-slurm --executor slurm --set nodes=2 --partition cpu --time 30 --requeue',
     '<%= config.bin %> train --benchmark datacomp --scale medium --data data/medium --out runs/medium --gpus 8 --set per_device_batch_size=256',
+    '<%= config.bin %> train --benchmark dclm --scale 400m-1x --data data/400m --out runs/400m --dry-run --json',
+    '<%= config.bin %> train --benchmark datacomp --scale small --data data/small --out runs/small-smoke --smoke --vendor ../shared/vendor/python',
   ]
   static override flags = {
     benchmark: benchmarkFlag({required: true}),
@@ -26,7 +30,10 @@ export default class Train extends BenchCommand {
     data: Flags.string({description: 'Training data written by bench reshard.', required: true}),
     out: Flags.string({description: 'The run folder (new, or an earlier run of the same recipe and data to resume).', required: true}),
     executor: Flags.string({description: 'docker, local (host python3 + torch), slurm (a batch job on the cluster; docs/slurm.md) or auto.', options: ['docker', 'local', 'slurm', 'auto'], default: 'auto'}),
-    gpus: Flags.integer({description: 'GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N.', min: 0}),
+    gpus: Flags.integer({description: "GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N. Official scales default to the scale's GPUs (bench tracks show) and refuse 0.", min: 0}),
+    smoke: Flags.boolean({description: "An official scale's upstream trainer on CPU for ten steps: its exact argument list except a tiny model, the step budget, workers, precision and FSDP (docs/official.md). Marked smoke in run.json; bench submit refuses it.", default: false}),
+    'dry-run': Flags.boolean({description: 'Print the whole plan (executor, image, mounts, environment, GPUs, upstream_args) without running anything; works without the data, the GPUs or the image.', default: false}),
+    vendor: Flags.string({description: "A folder of containers/official/sources.lock's archives, for building a missing smoke image offline (default $DCBENCH_VENDOR, else git)."}),
     set: infraSetFlag(),
     'max-steps': Flags.integer({description: 'Stop after this many optimizer steps in total (smoke test); run again without it to finish.', min: 1}),
     threads: Flags.integer({description: 'CPU threads for the trainer (default: every core).', min: 1}),
@@ -35,9 +42,36 @@ export default class Train extends BenchCommand {
     ...slurmFlags,
   }
 
-  async run(): Promise<TrainResult> {
+  async run(): Promise<TrainPlan | TrainResult> {
     const {flags} = await this.parse(Train)
     const quiet = this.jsonEnabled()
+    const options: TrainOptions = {
+      benchmark: flags.benchmark,
+      scale: flags.scale,
+      track: flags.track,
+      dataDir: flags.data,
+      runDir: flags.out,
+      executor: flags.executor as 'docker' | 'local' | 'slurm' | 'auto',
+      slurm: flags.executor === 'slurm' ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined,
+      gpus: flags.gpus,
+      set: parseOverridePairs(flags.set ?? []),
+      maxSteps: flags['max-steps'],
+      threads: flags.threads,
+      memoryBytes: flags.memory === undefined ? undefined : parseByteSize(flags.memory, '--memory'),
+      image: flags.image,
+      smoke: flags.smoke,
+      vendor: flags.vendor,
+    }
+    if (flags['dry-run']) {
+      // the plan (src/runner/train/plan.ts) describes the Docker executor; the SLURM plan with its sbatch_script is not built yet (docs/slurm.md)
+      if (flags.executor === 'slurm') throw new DcbError('DCB_USAGE', '--dry-run does not describe --executor slurm yet; the script a job would run is written to RUN/slurm/train.sbatch when it is submitted')
+      const plan = await planTrain(options)
+      if (!quiet) {
+        for (const warning of plan.warnings) this.warn(warning)
+        this.log(renderTrainPlan(plan))
+      }
+      return plan
+    }
     const display = createProgressDisplay({label: 'train', unit: 'steps', quiet})
     const controller = new AbortController()
     const stop = (signal: NodeJS.Signals): void => {
@@ -49,19 +83,7 @@ export default class Train extends BenchCommand {
     let result: TrainResult
     try {
       result = await train({
-        benchmark: flags.benchmark,
-        scale: flags.scale,
-        track: flags.track,
-        dataDir: flags.data,
-        runDir: flags.out,
-        executor: flags.executor as 'docker' | 'local' | 'slurm' | 'auto',
-        slurm: flags.executor === 'slurm' ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined,
-        gpus: flags.gpus,
-        set: parseOverridePairs(flags.set ?? []),
-        maxSteps: flags['max-steps'],
-        threads: flags.threads,
-        memoryBytes: flags.memory === undefined ? undefined : parseByteSize(flags.memory, '--memory'),
-        image: flags.image,
+        ...options,
         signal: controller.signal,
         onProgress: (e) => {
           if (e.phase === 'train' && e.step !== undefined) display.update({done: e.step, total: e.stepsTotal, detail: e.loss === undefined ? e.message : `loss ${e.loss.toFixed(4)}`})

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {z} from 'zod'
 
 import {DcbError} from '../errors.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
 import {readFileInsideSync, UnsafePathError} from '../util/no-follow.js'
 import {describeZodError} from '../util/zod-issue.js'
 
@@ -11,6 +12,25 @@ import {describeZodError} from '../util/zod-issue.js'
  * consumer reads — `bench train`'s post-run checks, `bench eval`, the ONNX reference check. This
  * module is its only schema and reader. Unknown fields are kept (trainers may add their own).
  */
+
+/**
+ * Where a model comes from (the official images' export writes it): `dcbench-run` — exported by a
+ * `bench train` run, whose run.json binds it — or `external` — `bench export` of a checkpoint trained
+ * elsewhere, which no run.json binds (`bench submit --model` accepts it only as such).
+ */
+export const ModelProvenance = z.looseObject({
+  source: z.enum(['dcbench-run', 'external']),
+  /** sha256 of the checkpoint file the graphs were exported from. */
+  checkpoint_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+})
+export type ModelProvenance = z.infer<typeof ModelProvenance>
+
+/** torch vs onnxruntime on the reference inputs, as the harness measured it (`recordOnnxCheck`). */
+export const OnnxCheck = z.looseObject({
+  tolerance: z.number().positive(),
+  /** Graph file → largest |onnxruntime − torch| over its outputs. */
+  max_abs_diff: z.record(z.string(), z.number().nonnegative()),
+})
 
 /**
  * A file of the model folder, named relative to it: no absolute path, no `..`, no backslash or NUL.
@@ -27,8 +47,14 @@ const provenance = {
   scale: z.string().optional(),
   /** Model (config) name; an LM's is written as `model` into the eval JSON. */
   model: z.string(),
-  /** torch's outputs on recorded inputs (the tiny trainers write it): every graph must reproduce them. */
+  /** torch's outputs on recorded inputs (the trainers write it): every graph must reproduce them. */
   reference: modelFile.optional(),
+  provenance: ModelProvenance.optional(),
+  /** A smoke run's model (`bench train --smoke`): a tiny stand-in, never a leaderboard entry. */
+  smoke: z.boolean().optional(),
+  onnx_check: OnnxCheck.optional(),
+  /** Graph file → its ONNX external-data file (graphs over the export's size threshold). */
+  onnx_external_data: z.record(modelFile, modelFile).optional(),
 }
 
 /** A CLIP model directory: two ONNX towers, the CLIP BPE tokenizer, and the eval preprocessing. */
@@ -111,4 +137,32 @@ export function readModelJson<K extends ModelKind>(dir: string, kind: K, options
   const parsed = SCHEMAS[kind].safeParse(raw)
   if (!parsed.success) throw new DcbError('DCB_MODEL_DIR', `${file}: ${describeZodError(parsed.error)}; expected ${WHAT[kind].name} (docs/contracts.md)`)
   return parsed.data as ModelJsonOf<K>
+}
+
+/**
+ * Reads `DIR/model.json` of whichever kind it declares (`kind: "lm"`, else a CLIP model), checked as
+ * readModelJson checks it — for readers that take any model folder (`bench submit --model`, verify).
+ */
+export function readAnyModelJson(dir: string, options: ReadModelJsonOptions = {}): ModelJsonOf<ModelKind> {
+  let kind: ModelKind = 'clip'
+  try {
+    kind = (JSON.parse(readFileInsideSync(dir, 'model.json', MODEL_JSON_MAX_BYTES).toString('utf8')) as {kind?: unknown}).kind === 'lm' ? 'lm' : 'clip'
+  } catch {
+    // readModelJson reports the same problem in its own words
+  }
+  return readModelJson(dir, kind, options)
+}
+
+/**
+ * Records the harness's torch-vs-onnxruntime comparison (src/runner/onnx-reference.ts) in DIR/model.json
+ * as `onnx_check` {tolerance, max_abs_diff: {graph: diff}}; every other field is kept as written.
+ */
+export async function recordOnnxCheck(dir: string, results: readonly {graph: string; maxAbsDiff: number; tolerance: number}[]): Promise<void> {
+  const file = join(dir, 'model.json')
+  const raw = JSON.parse(readFileInsideSync(dir, 'model.json', MODEL_JSON_MAX_BYTES).toString('utf8')) as Record<string, unknown>
+  raw.onnx_check = {
+    tolerance: Math.max(...results.map((r) => r.tolerance)),
+    max_abs_diff: Object.fromEntries(results.map((r) => [r.graph, r.maxAbsDiff])),
+  }
+  await writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`)
 }

@@ -57,6 +57,21 @@ const RunInfra = z.looseObject({
   global_batch_size: z.int().positive(),
 })
 
+/** An official image's upstream packages (containers/official/sources.lock): package → {version, commit, sha256}. */
+export const RunPins = z.record(z.string(), z.looseObject({version: z.string(), commit: z.string(), sha256: z.string()}))
+export type RunPins = z.infer<typeof RunPins>
+
+/** What a smoke run (`bench train --smoke`, docs/official.md) changed in the scale's argument list. */
+export const SmokeRun = z.looseObject({
+  /** Each changed flag: its official value (true: a switch; null: absent) and the smoke value (null: dropped). */
+  overrides: z.array(z.looseObject({flag: z.string(), official: z.union([z.string(), z.boolean()]).nullable(), smoke: z.string().nullable(), why: z.string()})),
+  /** Upstream processes the smoke run used. */
+  processes: z.int().positive(),
+  /** Files written into the run folder for it. */
+  files: z.array(z.string()),
+})
+export type SmokeRun = z.infer<typeof SmokeRun>
+
 /** The whole of run.json. Unknown fields are kept (and covered by the manifest hash). */
 export const RunManifest = z.looseObject({
   format: z.enum(RUN_MANIFEST_FORMATS),
@@ -96,6 +111,15 @@ export const RunManifest = z.looseObject({
   /** The model the run produced (RUN/model/, src/contracts/model-folder.ts), once its outputs were accepted; absent in version 1. */
   model: ModelFiles.nullable().optional(),
   harness_version: z.string(),
+  /**
+   * The official image's upstream pins (absent or null: the tiny trainers, or an --image of one's own).
+   * Recorded here and in the image's labels, not in the recipe hash.
+   */
+  pins: RunPins.nullable().optional(),
+  /** The argument list the upstream entry point received (official scales; absent or null for tiny). */
+  upstream_args: z.array(z.string()).nullable().optional(),
+  /** A smoke run's overrides; absent or null for every other run. `bench submit` refuses smoke runs. */
+  smoke: SmokeRun.nullable().optional(),
 })
 export type RunManifest = z.infer<typeof RunManifest>
 

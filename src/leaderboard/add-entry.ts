@@ -4,7 +4,7 @@ import {DcbError} from '../errors.js'
 import {fileSha256} from '../util/file-sha256.js'
 import {BOARD_KEYRING_DIR, BOARD_RECORD_VERSION, updateBoard, type BoardRecord, type ReevalRecord, type RerunRecord} from './board.js'
 import {compareScores, toleranceFactor} from './compare-scores.js'
-import {isBound, type BoundEntry, type SignedEntry} from './entry-schema.js'
+import {entryOrigin, isBound, type BoundEntry, type SignedEntry} from './entry-schema.js'
 import {loadKeyring} from './keyring.js'
 import type {SuiteResolver, SuiteScoring} from './suites.js'
 import {assertVerified, verifyEntry, type FileChecker, type VerifyReport} from './verify-entry.js'
@@ -91,9 +91,10 @@ function writeToBoard(options: AddEntryOptions, report: Verified, rerun: RerunRe
       }
       const boardKey = {benchmark: entry.benchmark, scale: entry.scale, track: entry.track}
       const same = records.find((r) => r.entry_id === report.entryId)
+      const origin = entryOrigin(entry)
       const sameRun = records.find(
         (r) =>
-          r.entry.run.manifest_sha256 === entry.run.manifest_sha256 &&
+          entryOrigin(r.entry).sha256 === origin.sha256 &&
           r.entry.benchmark === entry.benchmark &&
           r.entry.scale === entry.scale &&
           r.entry.track === entry.track,
@@ -107,7 +108,7 @@ function writeToBoard(options: AddEntryOptions, report: Verified, rerun: RerunRe
             result: {entryId: report.entryId, status: upgraded.status, action: 'upgraded', board: boardKey, records: records.length, report},
           }
         }
-        const what = same ? `this entry (${report.entryId.slice(0, 12)}…) is already on the board` : `entry ${existing.entry_id.slice(0, 12)}… by '${existing.signer.name}' already reports the same run (run.manifest_sha256 ${entry.run.manifest_sha256.slice(0, 12)}…)`
+        const what = same ? `this entry (${report.entryId.slice(0, 12)}…) is already on the board` : `entry ${existing.entry_id.slice(0, 12)}… by '${existing.signer.name}' already reports the same ${origin.kind === 'run' ? 'run' : 'external checkpoint model'} (${origin.field} ${origin.sha256.slice(0, 12)}…)`
         throw new DcbError('DCB_ENTRY_DUPLICATE', `${options.entryFile}: rejected: duplicate: ${what}, added ${existing.added_at}`)
       }
       if (!isBound(entry)) {
@@ -158,7 +159,8 @@ function checkRerun(entry: SignedEntry, rerunReport: Verified, options: AddEntry
   for (const field of ['subset_fingerprint', 'subset_size', 'pool_index_sha256'] as const) {
     if (rerun.data[field] !== entry.data[field]) fail(`data.${field}: re-run has ${rerun.data[field]}, entry has ${entry.data[field]}`)
   }
-  if (rerun.run.manifest_sha256 === entry.run.manifest_sha256) fail('it reports the same run as the entry; a re-run is the organizer\'s own training run')
+  if (!rerun.run) fail("it reports an external checkpoint (run: null); a re-run is the organizer's own dcbench training run")
+  if (entryOrigin(rerun).sha256 === entryOrigin(entry).sha256) fail("it reports the same run as the entry; a re-run is the organizer's own training run")
   const suite = suiteOf(entry, options)
   const submitted = entry.eval.aggregates[suite.headline]
   const again = rerun.eval.aggregates[suite.headline]

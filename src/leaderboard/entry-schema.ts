@@ -7,8 +7,10 @@ import {ModelFiles} from '../contracts/model-folder.js'
 export const ENTRY_FORMAT = 'dcbench-leaderboard-entry'
 /**
  * The entry schema version this dcbench writes. Bump it for any change to the fields. Version 2 binds
- * the scores to a model (`model`) and the submitter to the signing key (`submitter.key_id`); version 1
- * entries are still read (boards written before stay readable) and show as not bound to a model.
+ * the scores to a model (`model`) and the submitter to the signing key (`submitter.key_id`), and
+ * reports either a dcbench run (`run`) or a checkpoint trained elsewhere and exported by `bench export`
+ * (`run: null` with `external_model`); version 1 entries are still read (boards written before stay
+ * readable) and show as not bound to a model.
  */
 export const ENTRY_FORMAT_VERSION = 2
 /** The versions this dcbench reads. */
@@ -65,6 +67,19 @@ export const EntryRun = z.strictObject({
   finished_at: isoTime,
 })
 
+/**
+ * A model trained outside dcbench (DataComp's train.py, DCLM's training) and exported by `bench export`:
+ * no dcbench run.json binds it, so the entry's `model` (the exported folder's files, model.json with
+ * its torch-vs-onnxruntime check included) is all that binds the scores. The board shows such entries
+ * as external.
+ */
+export const EntryExternalModel = z.strictObject({
+  /** sha256 of the upstream checkpoint file the graphs were exported from. */
+  checkpoint_sha256: sha256Hex,
+  /** `sha256:<hex>` of the official image that exported it. */
+  export_image_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex>'),
+})
+
 /** The evaluation results: the per-task main metrics and the aggregates derived from them. */
 export const EntryEval = z.strictObject({
   /** The eval suite name, as the scale's recipe names it (`eval_suite`). */
@@ -105,28 +120,43 @@ const common = {
   data: EntryData,
   /** The scale's frozen-recipe hash (`bench tracks show`). */
   recipe_hash: sha256Hex,
-  run: EntryRun,
   eval: EntryEval,
-  /** dcbench version that trained and evaluated (from run.json). */
+  /** dcbench version that trained and evaluated (from run.json), or that exported and evaluated. */
   harness_version: z.string().min(1),
   /** When the entry was built and signed (the participant's clock: ranking never uses it). */
   created_at: isoTime,
 }
 
-/** Everything an entry states, before it is signed (version 2). */
-export const UnsignedEntry = z.strictObject({
+/** The fields of version 2 (before signing). */
+const v2 = {
   ...common,
   format_version: z.literal(ENTRY_FORMAT_VERSION),
   submitter: Submitter,
-  /** The model folder that earned the scores: the sha256 of every file, as run.json and the eval output name it. */
+  /** The dcbench training run behind the scores; null for a checkpoint trained elsewhere (then `external_model` says so). */
+  run: EntryRun.nullable(),
+  /** Only with `run: null`: the checkpoint trained outside dcbench that `bench export` made the model folder from. */
+  external_model: EntryExternalModel.optional(),
+  /** The model folder that earned the scores: the sha256 of every file, as run.json (or bench export) and the eval output name it. */
   model: ModelFiles,
-})
+}
 
-/** A version-1 entry (read only): no model, a free-text submitter. */
-export const UnsignedEntryV1 = z.strictObject({...common, format_version: z.literal(1), submitter: SubmitterV1})
+/** A version-2 entry reports a dcbench run, or (`run: null`) an external model with its `external_model` block — never both. */
+function originRule(entry: {run: unknown; external_model?: unknown}, ctx: z.RefinementCtx): void {
+  if (entry.run === null && entry.external_model === undefined) ctx.addIssue({code: 'custom', path: ['external_model'], message: 'run is null, so the entry must name its external_model (a checkpoint exported by bench export)'})
+  if (entry.run !== null && entry.external_model !== undefined) ctx.addIssue({code: 'custom', path: ['external_model'], message: 'an entry of a dcbench run has no external_model'})
+}
+
+/** Everything an entry states, before it is signed (version 2). */
+export const UnsignedEntry = z.strictObject(v2).superRefine(originRule)
+
+/** A version-1 entry (read only): a dcbench run, no model, a free-text submitter. */
+export const UnsignedEntryV1 = z.strictObject({...common, format_version: z.literal(1), submitter: SubmitterV1, run: EntryRun})
 
 /** A signed leaderboard entry: version 2, or a version-1 entry of an older board. */
-export const SignedEntry = z.discriminatedUnion('format_version', [UnsignedEntry.extend({signature: Signature}), UnsignedEntryV1.extend({signature: Signature})])
+export const SignedEntry = z.discriminatedUnion('format_version', [
+  z.strictObject({...v2, signature: Signature}).superRefine(originRule),
+  UnsignedEntryV1.extend({signature: Signature}),
+])
 
 export type UnsignedEntry = z.infer<typeof UnsignedEntry>
 export type SignedEntry = z.infer<typeof SignedEntry>
@@ -140,3 +170,15 @@ export function isBound(entry: SignedEntry): entry is BoundEntry {
 export type EntryData = z.infer<typeof EntryData>
 export type EntryRun = z.infer<typeof EntryRun>
 export type EntryEval = z.infer<typeof EntryEval>
+export type EntryExternalModel = z.infer<typeof EntryExternalModel>
+
+/**
+ * What an entry's scores are of: the dcbench run (`run.manifest_sha256`) or, for a checkpoint trained
+ * elsewhere, the exported model folder (`model.sha256`) — the key by which a board refuses the same
+ * result twice.
+ */
+export function entryOrigin(entry: SignedEntry): {kind: 'run' | 'external'; sha256: string; field: string} {
+  if (entry.run) return {kind: 'run', sha256: entry.run.manifest_sha256, field: 'run.manifest_sha256'}
+  // the schema allows run: null only in version 2, with its model
+  return {kind: 'external', sha256: (entry as BoundEntry).model.sha256, field: 'model.sha256'}
+}

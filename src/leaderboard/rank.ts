@@ -1,6 +1,7 @@
 import {getBenchmark, isBenchmark} from '../benchmarks/registry.js'
 import {listRecipes} from '../tracks/registry.js'
 import type {BoardRecord} from './board.js'
+import {entryOrigin} from './entry-schema.js'
 import type {SuiteResolver} from './suites.js'
 
 /** One row of a ranked board. */
@@ -13,6 +14,8 @@ export interface RankedRow {
   description: string
   submitter: string
   status: BoardRecord['status']
+  /** What the scores are of: a dcbench run, or a checkpoint trained elsewhere and exported (`bench export`). */
+  origin: 'run' | 'external'
   subset_size: number
   /** Aggregate columns of the board (headline included). */
   aggregates: Record<string, number>
@@ -90,6 +93,7 @@ export function rankBoards(records: readonly BoardRecord[], suites: SuiteResolve
         // The signing key's name in the organizers' keyring, not the free-text submitter of the entry.
         submitter: record.signer.name,
         status: record.status,
+        origin: entryOrigin(entry).kind,
         subset_size: entry.data.subset_size,
         aggregates: Object.fromEntries(columns.map((c) => [c.key, entry.eval.aggregates[c.key] as number])),
         tasks: entry.eval.tasks,

@@ -118,11 +118,12 @@ function checkRules(entry: SignedEntry, options: VerifyEntryOptions): Check[] {
   if (entry.track === 'filtering' && entry.data.pool_index_sha256 === null) {
     checks.push({name: 'data', ok: false, detail: 'data.pool_index_sha256: null, but the filtering track needs the pool index the subset was drawn from'})
   }
-  if (entry.run.executor === 'docker' && entry.run.container_image_digest === null) {
+  const run = entry.run
+  if (run && run.executor === 'docker' && run.container_image_digest === null) {
     checks.push({name: 'run', ok: false, detail: 'run.container_image_digest: null, but a docker run has an image digest'})
   }
-  if (Date.parse(entry.run.finished_at) < Date.parse(entry.run.started_at)) {
-    checks.push({name: 'run', ok: false, detail: `run.finished_at ${entry.run.finished_at} is before run.started_at ${entry.run.started_at}`})
+  if (run && Date.parse(run.finished_at) < Date.parse(run.started_at)) {
+    checks.push({name: 'run', ok: false, detail: `run.finished_at ${run.finished_at} is before run.started_at ${run.started_at}`})
   }
 
   if (recipeSuite !== undefined && entry.eval.suite !== recipeSuite) {

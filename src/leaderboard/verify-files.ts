@@ -1,15 +1,18 @@
 import {dirname, join} from 'node:path'
 
 import {hashModelFolder, type ModelFiles} from '../contracts/model-folder.js'
+import {readAnyModelJson} from '../contracts/model-json.js'
 import {readRunManifest, runManifestHash} from '../contracts/run-manifest.js'
+import {isDcbError} from '../errors.js'
 import {fileSha256} from '../util/file-sha256.js'
-import {isBound, type SignedEntry} from './entry-schema.js'
+import {isBound, type BoundEntry, type SignedEntry} from './entry-schema.js'
 import type {SuiteResolver} from './suites.js'
 import type {Check, FileChecker} from './verify-entry.js'
 
 /** Checks that a run folder is the one the entry reports: its run.json, and every file of its model. */
 export function runChecker(run: string): FileChecker {
   return async (entry: SignedEntry): Promise<Check[]> => {
+    if (!entry.run) return [{name: 'run', ok: false, detail: `${run}: the entry reports an external checkpoint (run: null), not a dcbench run; check its model folder with --model`}]
     const {file, stored} = await readRunManifest(run)
     const hash = runManifestHash(stored)
     const checks: Check[] = hash === entry.run.manifest_sha256
@@ -18,6 +21,40 @@ export function runChecker(run: string): FileChecker {
     if (isBound(entry)) checks.push(await modelCheck(join(dirname(file), 'model'), entry.model))
     return checks
   }
+}
+
+/**
+ * Checks that a model folder `bench export` wrote is the external checkpoint's model the entry
+ * reports: every file hashes to the entry's `model`, and its model.json names the checkpoint and the
+ * exporting image of the entry's `external_model`.
+ */
+export function externalModelChecker(modelDir: string): FileChecker {
+  return async (entry: SignedEntry): Promise<Check[]> => {
+    if (!isBound(entry) || entry.external_model === undefined) {
+      return [{name: 'model', ok: false, detail: `${modelDir}: the entry reports a dcbench run, not an external checkpoint; check its run folder with --run`}]
+    }
+    const checks = [await modelCheck(modelDir, entry.model)]
+    checks.push(externalProvenanceCheck(modelDir, entry.external_model))
+    return checks
+  }
+}
+
+/** model.json's provenance (as bench export writes it) names the entry's checkpoint and exporting image. */
+function externalProvenanceCheck(modelDir: string, external: NonNullable<BoundEntry['external_model']>): Check {
+  let provenance: {source?: unknown; checkpoint_sha256?: unknown; exported_by?: {image_digest?: unknown}} | undefined
+  try {
+    provenance = readAnyModelJson(modelDir).provenance as typeof provenance
+  } catch (error) {
+    if (!isDcbError(error)) throw error
+    return {name: 'external', ok: false, detail: error.message}
+  }
+  const problem =
+    provenance?.source !== 'external' ? `provenance.source is ${JSON.stringify(provenance?.source ?? null)}, not "external"`
+      : provenance.checkpoint_sha256 !== external.checkpoint_sha256 ? `provenance.checkpoint_sha256 ${String(provenance.checkpoint_sha256).slice(0, 16)}…, the entry's external_model says ${external.checkpoint_sha256.slice(0, 16)}…`
+        : provenance.exported_by?.image_digest !== external.export_image_digest ? `provenance.exported_by.image_digest ${String(provenance.exported_by?.image_digest)}, the entry's external_model says ${external.export_image_digest}`
+          : undefined
+  if (problem) return {name: 'external', ok: false, detail: `${modelDir}/model.json: ${problem}`}
+  return {name: 'external', ok: true, detail: `${modelDir}/model.json: exported from checkpoint ${external.checkpoint_sha256.slice(0, 16)}… by image ${external.export_image_digest.slice(0, 19)}…`}
 }
 
 /** The model folder hashes to what the entry says, file by file. */

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {DcbError} from '../errors.js'
 import {getBenchmark} from '../benchmarks/registry.js'
 import {applyFilter, loadFilter} from '../filters/index.js'
-import {addEntry, buildEntry, defaultSuites, generateKeys, loadKeyring, publishBoard, readBoard, trustKey} from '../leaderboard/index.js'
+import {addEntry, buildEntry, defaultSuites, entryOrigin, generateKeys, loadKeyring, publishBoard, readBoard, trustKey} from '../leaderboard/index.js'
 import {indexPool, synthesizePool} from '../pool/index.js'
 import {reshard} from '../runner/reshard/index.js'
 import {train} from '../runner/train/index.js'
@@ -161,7 +161,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         train_seconds: await trainSeconds(runDir),
         eval_seconds: evalSeconds,
         entry: entryFile,
-        run_manifest_sha256: built.entry.run.manifest_sha256,
+        run_manifest_sha256: entryOrigin(built.entry).sha256,
       })
     }
     seconds[benchmark] = (Date.now() - benchmarkStarted) / 1000
@@ -170,7 +170,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   step('leaderboard: add the signed entries and publish')
   const board = layout.board(plan)
   // A resumed quickstart re-signs its entries; the board already holds one per training run.
-  const onBoard = new Set((await readBoard(board, {allowMissing: true})).map((r) => r.entry.run.manifest_sha256))
+  const onBoard = new Set((await readBoard(board, {allowMissing: true})).map((r) => entryOrigin(r.entry).sha256))
   for (const row of rows) {
     if (onBoard.has(row.run_manifest_sha256)) continue
     await addEntry({entryFile: row.entry, boardDir: board, suites: defaultSuites})

@@ -36,7 +36,7 @@ function readForCheck<K extends ModelKind>(dir: string, kind: K, problems: strin
 export async function checkClipModel(dir: string, problems: string[]): Promise<ModelCheck | undefined> {
   const meta = readForCheck(dir, 'clip', problems)
   if (!meta) return undefined
-  const files = [meta.onnx.image, meta.onnx.text, meta.tokenizer.file]
+  const files = [meta.onnx.image, meta.onnx.text, meta.tokenizer.file, ...Object.values(meta.onnx_external_data ?? {})]
   if (!requireFiles(dir, join(dir, 'model.json'), files, problems)) return {kind: 'clip', files}
   const size = meta.image_size
   const image = new Float32Array(2 * 3 * size * size).map((_, i) => Math.sin(i) * 0.5)
@@ -54,7 +54,7 @@ export async function checkLmModel(dir: string, problems: string[]): Promise<Mod
   const file = join(dir, 'model.json')
   const meta = readForCheck(dir, 'lm', problems)
   if (!meta) return undefined
-  const files = [meta.onnx.model, meta.tokenizer]
+  const files = [meta.onnx.model, meta.tokenizer, ...Object.values(meta.onnx_external_data ?? {})]
   if (!requireFiles(dir, file, files, problems)) return {kind: 'lm', files}
   const seq = Math.min(8, meta.seq_len)
   const ids = new BigInt64Array(2 * seq).map((_, i) => BigInt((i * 7919 + 13) % meta.vocab_size))

@@ -34,6 +34,11 @@ export interface FinalJson {
   final_loss?: number
   train_seconds?: number
   attempts?: number
+  /**
+   * Trainers that log only every N steps (the official images: upstream's --log-every-n-steps) say N;
+   * metrics.jsonl's last step may then fall short of `steps` by less than N. Absent: every step is logged.
+   */
+  metrics_every_n_steps?: number
   [key: string]: unknown
 }
 

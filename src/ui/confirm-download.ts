@@ -11,8 +11,9 @@ export const CONFIRM_ABOVE_BYTES = 10e9
 /** The sizes `bench eval fetch` is about to download: one row per task, then the total. */
 export function renderDownloadPlan(plan: DownloadPlan): string {
   return [
-    renderTable([plan.unit ?? 'task', 'from', 'to download'], plan.tasks.map((t) => [t.key, t.source, formatBytes(t.bytes)])),
-    `total to download: ${formatBytes(plan.totalBytes)} (${plan.totalBytes} bytes) in ${plan.tasks.length} ${plan.unit ?? 'task'}(s)`,
+    renderTable([plan.unit ?? 'task', 'from', 'to download'], plan.tasks.map((t) => [t.key, t.source, `${plan.estimated?.includes(t.key) ? '~' : ''}${formatBytes(t.bytes)}`])),
+    `total to download: ${formatBytes(plan.totalBytes)} (${plan.totalBytes} bytes) in ${plan.tasks.length} ${plan.unit ?? 'task'}(s)${plan.estimated?.length ? ' (~: estimated)' : ''}`,
+    ...(plan.freeBytes === undefined ? [] : [`free disk: ${formatBytes(plan.freeBytes)}${plan.freeBytes < plan.totalBytes ? ' — LESS than the download needs' : ''}`]),
   ].join('\n')
 }
 

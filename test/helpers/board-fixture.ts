@@ -24,7 +24,7 @@ export async function writeBoardFixture(dir: string, entries: EntryFixtureOption
       status: verified ? 'verified' : 'self-reported',
       signer: {key_id: signer.keyId, name: 'alice'},
       // A verified line names the organizer re-run that confirmed it (stand-in values).
-      ...(verified ? {rerun: {entry_id: entryId({rerun: entry.run.manifest_sha256}), key_id: signer.keyId, signer: 'organizer', headline: {name: headline, submitted: score, rerun: score, difference: 0}, tolerance: 0.006, added_at: '2025-03-02T00:00:00.000Z'}} : {}),
+      ...(verified ? {rerun: {entry_id: entryId({rerun: entry.run!.manifest_sha256}), key_id: signer.keyId, signer: 'organizer', headline: {name: headline, submitted: score, rerun: score, difference: 0}, tolerance: 0.006, added_at: '2025-03-02T00:00:00.000Z'}} : {}),
       entry,
     })
   }

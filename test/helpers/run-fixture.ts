@@ -118,3 +118,54 @@ export function writeBoundRunFixture(dir: string, options: BoundRunOptions = {})
   writeFileSync(join(run, 'eval', 'eval_info.json'), `${JSON.stringify({model_hash: options.evalModelSha256 ?? modelSha256, suite: suite.suite, suite_version: suite.version})}\n`)
   return {run, evalFile, poolIndex, modelSha256}
 }
+
+export interface ExternalModelOptions {
+  seed?: number
+  /** model.json's provenance.source (default 'external'); null leaves provenance out. */
+  source?: 'external' | 'dcbench-run' | null
+  /** Mark the model a smoke run's. */
+  smoke?: boolean
+}
+
+/**
+ * A model folder as `bench export` writes it from a checkpoint trained elsewhere (a CLIP model.json
+ * with `provenance.source: external`, the checkpoint's sha256 and the exporting image's digest) and
+ * the eval output `bench eval` leaves beside it naming that model. The graphs are stand-in bytes: the
+ * leaderboard only hashes them. The model hash follows the documented rule, independently of src/.
+ */
+export function writeExternalModelFixture(dir: string, options: ExternalModelOptions = {}): {model: string; evalFile: string; modelSha256: string; checkpointSha256: string; imageDigest: string} {
+  const seed = options.seed ?? 1
+  const {evalFile: runEval} = writeRunFolder(join(dir, 'scores'), {seed})
+  const model = join(dir, `exported-${seed}`)
+  mkdirSync(model, {recursive: true})
+  const checkpointSha256 = hex(`checkpoint ${seed}`)
+  const imageDigest = `sha256:${hex('official clip image')}`
+  const modelJson = {
+    kind: 'clip', model: 'ViT-B-32', benchmark: 'datacomp', scale: 'small', embed_dim: 512, image_size: 224, context_length: 77, vocab_size: 49408,
+    onnx: {image: 'image_encoder.onnx', text: 'text_encoder.onnx'},
+    tokenizer: {type: 'clip-bpe', file: 'bpe_simple_vocab_16e6.txt.gz'},
+    preprocess: {resize: 'shortest-side', interpolation: 'bicubic', crop: 'center', image_size: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711]},
+    ...(options.source === null ? {} : {provenance: {source: options.source ?? 'external', checkpoint: 'epoch_8.pt', checkpoint_sha256: checkpointSha256, exported_by: {harness_version: '0.1.0', image: 'dcbench/official-clip-smoke', image_digest: imageDigest}}}),
+    ...(options.smoke ? {smoke: true} : {}),
+  }
+  const contents: Record<string, string> = {
+    'model.json': `${JSON.stringify(modelJson, null, 2)}\n`,
+    'image_encoder.onnx': `exported image tower ${seed}`,
+    'text_encoder.onnx': `exported text tower ${seed}`,
+    'bpe_simple_vocab_16e6.txt.gz': 'bpe',
+  }
+  const files: Record<string, string> = {}
+  for (const [name, text] of Object.entries(contents)) {
+    writeFileSync(join(model, name), text)
+    files[name] = createHash('sha256').update(text).digest('hex')
+  }
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)))
+  const modelSha256 = createHash('sha256').update(JSON.stringify(sorted)).digest('hex')
+  const evalDir = join(dir, `eval-${seed}`)
+  mkdirSync(evalDir, {recursive: true})
+  const evalFile = join(evalDir, 'eval_results.jsonl')
+  writeFileSync(evalFile, readFileSync(runEval))
+  const suite = loadSuite('datacomp-38')
+  writeFileSync(join(evalDir, 'eval_info.json'), `${JSON.stringify({model_hash: modelSha256, suite: suite.suite, suite_version: suite.version})}\n`)
+  return {model, evalFile, modelSha256, checkpointSha256, imageDigest}
+}

@@ -6,17 +6,30 @@ import {join} from 'node:path'
 import {DcbError} from '../../errors.js'
 import {addEntry, type AddEntryOptions, type AddEntryResult} from '../add-entry.js'
 import {verifyEntry, type FileChecker, type VerifyEntryOptions, type VerifyReport} from '../verify-entry.js'
-import {evalChecker, runChecker} from '../verify-files.js'
+import {evalChecker, externalModelChecker, runChecker} from '../verify-files.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import type {SuiteResolver} from '../suites.js'
+import {BUNDLE_MANIFEST, BUNDLE_RUN_DIR} from './format.js'
 import {unpackBundle, type UnpackedBundle} from './unpack-bundle.js'
 
 /** Where a board keeps the bundles of its entries: BOARD/bundles/<entry id>/ (run/model/ is what an organizer re-evaluates). */
 export const BOARD_BUNDLES_DIR = 'bundles'
 
-/** The checks that tie an unpacked bundle's files to its signed entry. */
+/**
+ * The checks that tie an unpacked bundle's files to its signed entry: its run.json and model folder
+ * (a dcbench run), or its model folder alone (an external checkpoint, whose bundle has no run.json).
+ */
 export function bundleChecks(unpacked: UnpackedBundle, suites: SuiteResolver): FileChecker[] {
-  return [runChecker(unpacked.runDir), evalChecker(unpacked.evalFile, suites)]
+  const hasRun = `${BUNDLE_RUN_DIR}/run.json` in unpacked.manifest.files
+  const origin: FileChecker = async (entry) => {
+    if (entry.run === null) {
+      if (hasRun) return [{name: 'run', ok: false, detail: `${BUNDLE_RUN_DIR}/run.json: the entry reports an external checkpoint (run: null), but the bundle carries a run manifest`}]
+      return externalModelChecker(join(unpacked.runDir, 'model'))(entry)
+    }
+    if (!hasRun) return [{name: 'run', ok: false, detail: `${BUNDLE_MANIFEST}: lists no ${BUNDLE_RUN_DIR}/run.json, but the entry reports a dcbench run`}]
+    return runChecker(unpacked.runDir)(entry)
+  }
+  return [origin, evalChecker(unpacked.evalFile, suites)]
 }
 
 export interface AddBundleOptions extends Omit<AddEntryOptions, 'entryFile' | 'fileChecks' | 'beforeAdd'> {

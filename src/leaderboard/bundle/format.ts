@@ -8,8 +8,10 @@ import {quoteUntrusted} from '../../util/quote-untrusted.js'
  *
  *     bundle.json              this manifest: every other member's size and sha256 (first member)
  *     entry.json               the signed entry
- *     run/run.json             the run manifest (the entry's run.manifest_sha256)
- *     run/model/…              the model folder (the entry's model.files)
+ *     run/run.json             the run manifest (the entry's run.manifest_sha256); absent for an
+ *                              external checkpoint's entry (run: null)
+ *     run/model/…              the model folder (the entry's model.files; for an external
+ *                              checkpoint, the folder bench export wrote)
  *     eval/<results file>      the eval output (the entry's eval.results_sha256)
  *     eval/<companion files>   files the suite reads beside it (DataComp: eval_info.json)
  *

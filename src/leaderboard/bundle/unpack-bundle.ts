@@ -25,7 +25,7 @@ export interface UnpackedBundle {
   dir: string
   manifest: BundleManifest
   entryFile: string
-  /** The run folder (run.json and model/). */
+  /** The run folder (run.json — absent for an external checkpoint's entry — and model/). */
   runDir: string
   evalFile: string
   /** Bytes of member content written. */
@@ -96,7 +96,8 @@ async function readMembers(bundle: string, dir: string, extractor: tar.Extract, 
       if ((size ?? 0) > MAX_BUNDLE_METADATA_BYTES) refuse(`${BUNDLE_MANIFEST} is ${size} bytes, more than ${MAX_BUNDLE_METADATA_BYTES}`)
       manifest = parseManifest(bundle, await readAll(member))
       if (!(manifest.results in manifest.files)) refuse(`${BUNDLE_MANIFEST}: results ${quoteUntrusted(manifest.results)} is not one of its files`)
-      for (const required of [BUNDLE_ENTRY, `${BUNDLE_RUN_DIR}/run.json`]) if (!(required in manifest.files)) refuse(`${BUNDLE_MANIFEST}: lists no ${required}`)
+      // run/run.json is absent from an external checkpoint's bundle; the checks of its entry say which it needs
+      if (!(BUNDLE_ENTRY in manifest.files)) refuse(`${BUNDLE_MANIFEST}: lists no ${BUNDLE_ENTRY}`)
       total = Object.values(manifest.files).reduce((sum, file) => sum + file.size, 0)
       onProgress({done: 0, total})
       continue

@@ -29,8 +29,10 @@ import {
 export interface WriteBundleOptions {
   /** The signed entry (`bench submit --out`). */
   entryFile: string
-  /** The run folder (or its run.json) the entry reports. */
-  run: string
+  /** The run folder (or its run.json) the entry reports; or, for an external checkpoint's entry, `model`. */
+  run?: string
+  /** The model folder `bench export` wrote, for an entry with `run: null` (packed as run/model/, with no run.json). */
+  model?: string
   /** The eval output the entry reports. */
   evalFile: string
   suites: SuiteResolver
@@ -71,14 +73,22 @@ export async function writeBundle(options: WriteBundleOptions): Promise<WrittenB
   const suite = options.suites(entry.eval.suite)
   if (!suite) throw new DcbError('DCB_UNKNOWN_SUITE', `${options.entryFile}: eval.suite '${entry.eval.suite}' is not a suite this dcbench scores`)
 
-  const runFile = await runManifestFile(options.run)
-  const modelDir = join(dirname(runFile), 'model')
   const evalName = basename(options.evalFile)
   const sources: {path: string; file: string; sha256: string}[] = [
     {path: BUNDLE_ENTRY, file: options.entryFile, sha256: await fileSha256(options.entryFile)},
-    {path: `${BUNDLE_RUN_DIR}/run.json`, file: runFile, sha256: await fileSha256(runFile)},
     {path: `${BUNDLE_EVAL_DIR}/${evalName}`, file: options.evalFile, sha256: entry.eval.results_sha256},
   ]
+  let modelDir: string
+  if (entry.run === null) {
+    // an external checkpoint's entry: no dcbench run, so no run.json; its model folder as bench export wrote it
+    if (options.model === undefined) throw new DcbError('DCB_BUNDLE_INVALID', `${options.entryFile}: the entry reports an external checkpoint (run: null); bundle it with its model folder (--model), not a run`)
+    modelDir = options.model
+  } else {
+    if (options.run === undefined) throw new DcbError('DCB_BUNDLE_INVALID', `${options.entryFile}: the entry reports a dcbench run; bundle it with its run folder (--run)`)
+    const runFile = await runManifestFile(options.run)
+    modelDir = join(dirname(runFile), 'model')
+    sources.splice(1, 0, {path: `${BUNDLE_RUN_DIR}/run.json`, file: runFile, sha256: await fileSha256(runFile)})
+  }
   for (const companion of suite.companionFiles(options.evalFile)) {
     sources.push({path: `${BUNDLE_EVAL_DIR}/${basename(companion)}`, file: companion, sha256: await fileSha256(companion)})
   }

@@ -71,7 +71,7 @@ function renderBoardSection(board: RankedBoard): string {
           const name = row.method_link ? `<a href="${escapeHtml(row.method_link)}" rel="nofollow noopener">${escapeHtml(row.method)}</a>` : escapeHtml(row.method)
           return `<td${cls} data-value="${escapeHtml(row.method)}" title="${escapeHtml(row.description)}">${name}</td>`
         }
-        if (c.label === 'Status') return `<td data-value="${escapeHtml(row.status)}"><span class="status ${escapeHtml(row.status)}">${escapeHtml(row.status)}</span>${contaminationBadge(row)}</td>`
+        if (c.label === 'Status') return `<td data-value="${escapeHtml(row.status)}"><span class="status ${escapeHtml(row.status)}">${escapeHtml(row.status)}</span>${row.origin === 'external' ? ' <span class="origin external">external checkpoint</span>' : ''}${contaminationBadge(row)}</td>`
         if (c.label === board.size_column) return `<td${cls} data-value="${row.subset_size}">${row.subset_size.toLocaleString('en-US')}</td>`
         return `<td${cls}>${escapeHtml(String(value))}</td>`
       })

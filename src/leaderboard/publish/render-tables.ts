@@ -11,10 +11,16 @@ export function summaryColumns(board: RankedBoard): {label: string; value: (row:
     {label: 'Rank', value: (r) => r.rank, numeric: true},
     {label: 'Method', value: (r) => r.method, numeric: false},
     {label: 'Submitter', value: (r) => r.submitter, numeric: false},
-    {label: 'Status', value: (r) => (r.contamination ? `${r.status}, ${r.contamination.clean ? 'no eval overlap' : 'eval overlap'}` : r.status), numeric: false},
+    {label: 'Status', value: statusText, numeric: false},
     {label: board.size_column, value: (r) => r.subset_size, numeric: true},
     ...board.columns.map((c) => ({label: c.label, value: (r: RankedRow) => formatScore(r.aggregates[c.key]), numeric: true})),
   ]
+}
+
+/** A row's status as boards print it: an external checkpoint's entry and a contamination check say so. */
+export function statusText(row: RankedRow): string {
+  const status = row.origin === 'external' ? `${row.status} (external checkpoint)` : row.status
+  return row.contamination ? `${status}, ${row.contamination.clean ? 'no eval overlap' : 'eval overlap'}` : status
 }
 
 /** RFC 4180 CSV: one header line, then one line per ranked entry with every aggregate and task score. */
@@ -29,7 +35,7 @@ export function renderCsv(board: RankedBoard): string {
   for (const row of board.rows) {
     lines.push(
       [
-        row.rank, row.method, row.submitter, row.status, row.subset_size,
+        row.rank, row.method, row.submitter, statusText(row), row.subset_size,
         ...board.columns.map((c) => numberField(row.aggregates[c.key])),
         ...board.tasks.map((t) => numberField(row.tasks[t.key])),
         row.method_link ?? '', row.created_at, row.entry_id,

@@ -62,11 +62,21 @@ export interface DockerRun extends ExecutorRun {
   image: string
 }
 
+/** A container's environment: the run's variables plus the contract's fixed paths (docs/containers.md). */
+export function containerEnvironment(env: Record<string, string>): Record<string, string> {
+  // USER: the uid may have no passwd entry in the image, and getpass.getuser() (torch, triton) asks for one without it.
+  return {...env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp', USER: 'dcbench'}
+}
+
+/** The bind mounts of a container: data read-only at /data, the run folder at /out, and any extra ones. */
+export function containerBinds(run: Pick<ExecutorRun, 'dataDir' | 'runDir' | 'extraBinds'>): string[] {
+  return [`${run.dataDir}:${CONTAINER_DATA}:ro`, `${run.runDir}:${CONTAINER_OUT}:rw`, ...(run.extraBinds ?? [])]
+}
+
 export async function runInDocker(run: DockerRun, docker: Docker = dockerClient()): Promise<ExecutorOutcome> {
   const user = containerUser()
   await shareRunDir(run.runDir, user)
-  // USER: the uid may have no passwd entry in the image, and getpass.getuser() (torch, triton) asks for one without it.
-  const env = {...run.env, DCBENCH_DATA: CONTAINER_DATA, DCBENCH_OUT: CONTAINER_OUT, DCBENCH_RECIPE: `${CONTAINER_OUT}/recipe.json`, HOME: '/tmp', USER: 'dcbench'}
+  const env = containerEnvironment(run.env)
   let container: Docker.Container
   try {
     container = await docker.createContainer({
@@ -74,13 +84,13 @@ export async function runInDocker(run: DockerRun, docker: Docker = dockerClient(
       Cmd: run.command,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       User: `${user.uid}:${user.gid}`,
-      WorkingDir: '/tmp',
+      ...(run.workingDir === null ? {} : {WorkingDir: run.workingDir ?? '/tmp'}),
       Labels: run.labels,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
       HostConfig: {
-        Binds: [`${run.dataDir}:${CONTAINER_DATA}:ro`, `${run.runDir}:${CONTAINER_OUT}:rw`],
+        Binds: containerBinds(run),
         NetworkMode: 'none',
         Memory: run.memoryBytes,
         MemorySwap: run.memoryBytes,

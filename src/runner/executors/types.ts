@@ -3,6 +3,10 @@ export interface ExecutorRun {
   /** Absolute host paths of the training data (mounted read-only at /data) and the run directory (/out). */
   dataDir: string
   runDir: string
+  /** Further docker bind mounts (`host:container:mode`), e.g. the checkpoint `bench export` reads. */
+  extraBinds?: string[]
+  /** docker: the container's working directory; default /tmp, null for the image's own WORKDIR. */
+  workingDir?: string | null
   /** The trainer command and arguments. */
   command: string[]
   /** DCBENCH_THREADS, DCBENCH_GPUS, DCBENCH_MAX_STEPS (the executor adds DCBENCH_DATA/OUT/RECIPE). */

@@ -10,6 +10,9 @@ import {ensureCpuImageForTrain} from '../cpu-image.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId} from '../executors/docker.js'
 import {findHostPython} from '../host-python.js'
 import type {SlurmSettings} from '../slurm/site.js'
+import type {RunPins} from '../../contracts/run-manifest.js'
+import {buildCommand, ensureOfficialImage, officialPins} from '../official-image.js'
+import type {OfficialPlan} from './official-plan.js'
 import type {TrainOptions} from './types.js'
 
 /**
@@ -26,10 +29,10 @@ export const LABELS = {run: 'ai.dcbench.run', benchmark: 'ai.dcbench.benchmark',
 
 /** What one attempt runs, and where. */
 export type Execution =
-  | {executor: 'docker'; image: string; imageDigest: string; command: string[]}
-  | {executor: 'local'; image: null; imageDigest: null; command: string[]; python: string; trainersDir: string}
+  | {executor: 'docker'; image: string; imageDigest: string; command: string[]; pins: RunPins | null; /** null: the image's WORKDIR (the official images resolve paths there). */ workingDir: string | null}
+  | {executor: 'local'; image: null; imageDigest: null; command: string[]; pins: null; python: string; trainersDir: string}
   /** A SLURM job: `python` and `trainersDir` as the nodes see them (the host runtime), or the runtime's image. */
-  | {executor: 'slurm'; image: string | null; imageDigest: null; command: string[]; python: string; trainersDir: string; settings: SlurmSettings}
+  | {executor: 'slurm'; image: string | null; imageDigest: null; command: string[]; pins: null; python: string; trainersDir: string; settings: SlurmSettings}
 
 export interface ChooseExecutionInputs {
   options: TrainOptions
@@ -38,6 +41,8 @@ export interface ChooseExecutionInputs {
   infra: InfraPlan
   dataDir: string
   runDir: string
+  /** The official image, wrapper command and argument list (official scales; null for tiny). */
+  official: OfficialPlan | null
   /** Receives remarks for the user (e.g. why the local executor was chosen). */
   notes: string[]
 }
@@ -48,10 +53,10 @@ export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Ex
   let executor = await chooseExecutor(options, inputs.benchmark, recipe, inputs.notes)
   if (executor === 'docker') {
     try {
-      const {image, imageDigest} = await resolveImage(options, inputs.benchmark, recipe)
-      const command = options.command ?? (recipe.scale === 'tiny' ? TINY_TRAINER_COMMAND : officialCommand(inputs))
+      const {image, imageDigest, pins} = await resolveImage(options, inputs.official, options.onProgress)
+      const command = options.command ?? inputs.official?.command ?? TINY_TRAINER_COMMAND
       await refuseConcurrentRun(inputs.runDir)
-      return {executor, image, imageDigest, command}
+      return {executor, image, imageDigest, command, pins, workingDir: inputs.official ? null : '/tmp'}
     } catch (error) {
       // auto on tiny: a host without a buildable CPU image (no debootstrap, no mirror) still trains
       if ((options.executor ?? 'auto') !== 'auto' || recipe.scale !== 'tiny' || !(error instanceof DcbError) || error.code === 'DCB_RUN_BUSY') throw error
@@ -59,7 +64,7 @@ export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Ex
       executor = 'local'
     }
   }
-  return {executor, image: null, imageDigest: null, command: options.command ?? TINY_TRAINER_COMMAND, python: await localPython(), trainersDir: trainersDir(options)}
+  return {executor, image: null, imageDigest: null, command: options.command ?? TINY_TRAINER_COMMAND, pins: null, python: await localPython(), trainersDir: trainersDir(options)}
 }
 
 /**
@@ -78,18 +83,9 @@ async function slurmExecution(inputs: ChooseExecutionInputs): Promise<Execution>
   if (options.command) throw new DcbError('DCB_USAGE', '--executor slurm runs the trainers under torchrun; another trainer command is not supported')
   const command = TINY_TRAINER_COMMAND
   if (settings.runtime === 'host') {
-    return {executor: 'slurm', image: null, imageDigest: null, command, python: await localPython(), trainersDir: trainersDir(options), settings}
+    return {executor: 'slurm', image: null, imageDigest: null, command, pins: null, python: await localPython(), trainersDir: trainersDir(options), settings}
   }
-  return {executor: 'slurm', image: settings.image ?? null, imageDigest: null, command, python: 'python3', trainersDir: '/opt/dcbench/trainers', settings}
-}
-
-/**
- * The upstream argument list the official images' entrypoint (`dcbench_official.py clip|lm --`) passes
- * to open_clip / open_lm: DataComp's train.py and DCLM's params.py arguments (the adapter's `officialArgs`).
- */
-function officialCommand(inputs: ChooseExecutionInputs): string[] {
-  const training = inputs.benchmark.training as NonNullable<Benchmark['training']>
-  return training.officialArgs(inputs.recipe, inputs.infra, inputs.dataDir)
+  return {executor: 'slurm', image: settings.image ?? null, imageDigest: null, command, pins: null, python: 'python3', trainersDir: '/opt/dcbench/trainers', settings}
 }
 
 async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe, notes: string[]): Promise<'docker' | 'local'> {
@@ -105,7 +101,7 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   if (choice === 'local') {
     if (recipe.scale !== 'tiny') {
       throw new DcbError('DCB_LOCAL_EXECUTOR_SCALE', `the local executor trains only the tiny scale; ${recipe.benchmark} ${recipe.scale} runs in its GPU image`, {
-        suggestions: [`--executor docker (image ${benchmark.training?.officialImage.tag})`],
+        suggestions: [`--executor docker (the official ${benchmark.training?.official.image} image, docs/official.md)`],
       })
     }
     return 'local'
@@ -115,25 +111,32 @@ async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recip
   return 'local'
 }
 
-async function resolveImage(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe): Promise<{image: string; imageDigest: string}> {
+/**
+ * The image of an attempt: --image as given; the tiny CPU image (built when missing); or the official
+ * image — its smoke build (built offline when missing) or its GPU build (never built here). The pins
+ * recorded in run.json are the official image's sources.lock entries, checked against its label.
+ */
+async function resolveImage(options: TrainOptions, official: OfficialPlan | null, onProgress: TrainOptions['onProgress']): Promise<{image: string; imageDigest: string; pins: RunPins | null}> {
   if (options.image) {
     const id = await localImageId(options.image)
     if (!id) throw new DcbError('DCB_NO_IMAGE', `image ${options.image} is not in the local Docker engine`)
-    return {image: options.image, imageDigest: id}
+    return {image: options.image, imageDigest: id, pins: null}
   }
-  if (recipe.scale === 'tiny') {
+  if (!official) {
     const ensure = options.ensureImage ?? ensureCpuImageForTrain
-    const built = await ensure((message) => options.onProgress?.({phase: 'image', message}))
-    return {image: built.tag, imageDigest: built.imageId}
+    const built = await ensure((message) => onProgress?.({phase: 'image', message}))
+    return {image: built.tag, imageDigest: built.imageId, pins: null}
   }
-  const official = (benchmark.training as NonNullable<Benchmark['training']>).officialImage
-  const id = await localImageId(official.tag)
-  if (!id) {
-    throw new DcbError('DCB_NO_IMAGE', `image ${official.tag} (the ${recipe.benchmark} ${recipe.scale} trainer) is not in the local Docker engine`, {
-      suggestions: [`build it on a machine with registry access: docker build -t ${official.tag} ${official.context}`],
+  const image = await ensureOfficialImage({image: official.image, variant: official.variant, vendor: options.vendor, onProgress: (message) => onProgress?.({phase: 'image', message})})
+  const pins = officialPins(official.image)
+  const label = image.labels['ai.dcbench.pins']
+  const expected = Object.fromEntries(Object.entries(pins).map(([name, pin]) => [name, `${pin.version}@${pin.commit.slice(0, 12)}`]))
+  if (label !== undefined && label !== JSON.stringify(expected)) {
+    throw new DcbError('DCB_NO_IMAGE', `image ${image.tag}: label ai.dcbench.pins ${label} differs from containers/official/sources.lock ${JSON.stringify(expected)}`, {
+      suggestions: [`rebuild it: ${buildCommand(official.image, official.variant)}`],
     })
   }
-  return {image: official.tag, imageDigest: id}
+  return {image: image.tag, imageDigest: image.imageId, pins}
 }
 
 /** A container of this run still running means another bench train is on it; leftovers are removed. */

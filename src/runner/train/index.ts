@@ -4,18 +4,22 @@ import {resolve} from 'node:path'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {writeRunManifest} from '../../contracts/run-manifest.js'
 import {DcbError} from '../../errors.js'
-import {resolveInfra, type InfraPlan} from '../../tracks/infra.js'
 import {getRecipe} from '../../tracks/registry.js'
 import type {ExecutorOutcome} from '../executors/types.js'
 import {validateOutputs} from '../validate-outputs.js'
 import {chooseExecution} from './executor-choice.js'
 import {TrainerFollower} from './follow.js'
 import {launchAttempt} from './launch.js'
+import {requireGpus} from '../gpus.js'
+import {trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
+import {officialPlan} from './official-plan.js'
 import {endAttempt, failureOf, outputsError, readFinal, recordModelOfOldRun, recordReport, resultOf, startRecord} from './record.js'
 import {prepareRunFolder, previousRun} from './run-folder.js'
 import type {TrainOptions, TrainResult} from './types.js'
 
 export {LABELS, TINY_TRAINER_COMMAND} from './executor-choice.js'
+export {planTrain, type TrainPlan} from './plan.js'
+export {recipeGpus, trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
 export type {ExecutorChoice, TrainOptions, TrainProgressEvent, TrainResult} from './types.js'
 
 /**
@@ -38,24 +42,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const dataDir = resolve(options.dataDir)
   const runDir = resolve(options.runDir)
   // A refused split is a usage error to report before any file is read.
-  const {infra, gpus} = infrastructure(options, recipe)
+  const {infra, gpus} = trainInfrastructure(options, recipe)
+  const official = usesOfficialTrainer(recipe) ? officialPlan(benchmark, recipe, infra, dataDir, options.smoke === true) : null
   const data = training.readData(dataDir, recipe)
   // on a cluster the nodes' cores are not this machine's: one CPU per trainer process unless told
   const threads = options.threads ?? (options.executor === 'slurm' ? infra.gpus_per_node : availableParallelism())
   const notes: string[] = []
 
   // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
-  const previous = await previousRun(runDir, recipe, data)
+  const previous = await previousRun(runDir, recipe, data, official?.smoke !== null && official !== null)
   if (previous?.exit_status === 'complete' && (options.maxSteps === undefined || previous.max_steps === null)) {
     if (!previous.model) await recordModelOfOldRun(runDir, previous, notes)
     return resultOf(previous, runDir, 0, true, null, notes)
   }
-  await prepareRunFolder(runDir, recipe, track, infra)
+  if (official && !official.smoke && options.image === undefined) await requireGpus(gpus, `${recipe.benchmark} ${recipe.scale}`)
+  await prepareRunFolder(runDir, recipe, track, infra, official)
 
   // 2. the executor, its image and the trainer command
-  const execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, notes})
+  const execution = await chooseExecution({options, benchmark, recipe, infra, dataDir, runDir, official, notes})
   const memoryBytes = execution.executor === 'docker' ? (options.memoryBytes ?? Math.floor(totalmem() * 0.8)) : null
-  const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous})
+  const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous, official})
   // a SLURM job of this run that may still be queued or running: followed, not submitted again
   const reattachJobId = execution.executor === 'slurm' && previous?.exit_status === 'running' ? previous.attempts.at(-1)?.slurm_job_id ?? undefined : undefined
   await writeRunManifest(runDir, manifest)
@@ -93,25 +99,4 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await writeRunManifest(runDir, manifest)
   if (!report.ok) throw outputsError(report)
   return resultOf(manifest, runDir, (Date.now() - started) / 1000, false, attempt.resumed_from_step, notes)
-}
-
-/**
- * The run's infrastructure split and the GPUs its container asks for. `--gpus N` is the short form
- * of `--set gpus_per_node=N`; both are checked like `bench tracks show --set` (the recipe hash does
- * not change). One executor runs one machine, so a split over several nodes is refused here.
- */
-function infrastructure(options: TrainOptions, recipe: Parameters<typeof resolveInfra>[0]): {infra: InfraPlan; gpus: number} {
-  const set: Record<string, unknown> = {...options.set}
-  const gpus = options.gpus ?? 0
-  if (gpus > 0) {
-    if (set.gpus_per_node !== undefined && Number(set.gpus_per_node) !== gpus) {
-      throw new DcbError('DCB_USAGE', `--gpus ${gpus} and --set gpus_per_node=${String(set.gpus_per_node)} disagree; give one of them`)
-    }
-    set.gpus_per_node = gpus
-  }
-  const infra = resolveInfra(recipe, set)
-  if (infra.nodes > 1 && options.executor !== 'slurm') {
-    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor (--executor slurm)`)
-  }
-  return {infra, gpus: gpus > 0 || set.gpus_per_node === undefined ? gpus : infra.gpus_per_node}
 }

@@ -42,6 +42,7 @@ export async function launchAttempt(inputs: LaunchInputs): Promise<ExecutorOutco
     dataDir: inputs.dataDir,
     runDir: inputs.runDir,
     command: execution.command,
+    workingDir: execution.executor === 'docker' ? execution.workingDir : undefined,
     env: {
       DCBENCH_THREADS: String(manifest.threads),
       DCBENCH_GPUS: String(manifest.gpus),

@@ -12,6 +12,7 @@ import type {ExecutorOutcome} from '../executors/types.js'
 import type {FinalJson} from '../trainer-events.js'
 import {FINAL_JSON_MAX_BYTES, type ValidationReport} from '../validate-outputs.js'
 import type {Execution} from './executor-choice.js'
+import type {OfficialPlan} from './official-plan.js'
 import type {TrainResult} from './types.js'
 
 /**
@@ -32,6 +33,8 @@ export interface StartRecordInputs {
   memoryBytes: number | null
   maxSteps: number | undefined
   previous: RunManifest | undefined
+  /** The official-scale plan (null for tiny). */
+  official: OfficialPlan | null
 }
 
 /** The manifest of a run whose new attempt starts now (the earlier attempts kept). */
@@ -69,6 +72,9 @@ export function startRecord(inputs: StartRecordInputs): {manifest: RunManifest; 
     validation: null,
     model: null,
     harness_version: harnessVersion(),
+    pins: execution.pins,
+    upstream_args: inputs.official?.upstreamArgs ?? null,
+    smoke: inputs.official?.smoke ?? null,
   }
   return {manifest, attempt}
 }

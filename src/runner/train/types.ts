@@ -26,8 +26,19 @@ export interface TrainOptions {
   dataDir: string
   runDir: string
   executor?: ExecutorChoice
-  /** GPUs for the container (NVIDIA device request); 0 = CPU. The short form of `set.gpus_per_node`. */
+  /**
+   * GPUs for the container (NVIDIA device request); 0 = CPU. The short form of `set.gpus_per_node`.
+   * Official scales default to the scale's GPU count (`info.gpus` in tracks/*.yaml) and refuse 0.
+   */
   gpus?: number
+  /**
+   * An official scale's smoke run (docs/official.md): the real upstream trainer in the CPU smoke image
+   * with the scale's argument list except the adapter's smoke overrides; recorded as smoke in run.json,
+   * which `bench submit` refuses.
+   */
+  smoke?: boolean
+  /** A folder of sources.lock's archives for building a missing smoke image offline (default $DCBENCH_VENDOR). */
+  vendor?: string
   /**
    * The per-run infrastructure split (`gpus_per_node`, `nodes`, `per_device_batch_size`, `grad_accum`),
    * checked like `bench tracks show --set`: anything else is refused, and the recipe hash is unchanged.

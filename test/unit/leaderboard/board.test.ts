@@ -27,7 +27,7 @@ beforeEach(async () => {
 /** The organizers' re-run of the same subset: their own run, scores shifted by `shift`. */
 function rerunOf(entry: UnsignedEntry, shift: number): UnsignedEntry {
   const rerun = structuredClone(entry)
-  rerun.run.manifest_sha256 = hex('organizer run')
+  rerun.run!.manifest_sha256 = hex('organizer run')
   rerun.eval.results_sha256 = hex('organizer eval')
   for (const key of Object.keys(rerun.eval.tasks)) rerun.eval.tasks[key] = (rerun.eval.tasks[key] as number) + shift
   rerun.eval.aggregates = testSuites(rerun.eval.suite)!.aggregate(rerun.eval.tasks)

@@ -180,6 +180,12 @@ describe('malformed or dishonest entries are rejected even when properly signed'
     expectRejected(await verifySigned((e) => ((e as any).format_version = 3)), /format_version: received 3, this dcbench reads versions 1 and 2 \(writes 2\)/)
   })
 
+  it('a run entry with an external_model block, and run: null without one', async () => {
+    const external = {checkpoint_sha256: 'c'.repeat(64), export_image_digest: `sha256:${'d'.repeat(64)}`}
+    expectRejected(await verifySigned((e) => ((e as any).external_model = external)), /external_model: an entry of a dcbench run has no external_model/)
+    expectRejected(await verifySigned((e) => ((e as any).run = null)), /external_model: run is null, so the entry must name its external_model/)
+  })
+
   it('a file that is not a dcbench entry', async () => {
     expectRejected(await verifySigned((e) => ((e as any).format = 'datacomp-submission')), /format: received "datacomp-submission", expected "dcbench-leaderboard-entry"/)
   })
@@ -197,11 +203,11 @@ describe('malformed or dishonest entries are rejected even when properly signed'
   })
 
   it('a docker run without an image digest', async () => {
-    expectRejected(await verifySigned((e) => (e.run.container_image_digest = null)), /run.container_image_digest: null, but a docker run/)
+    expectRejected(await verifySigned((e) => (e.run!.container_image_digest = null)), /run.container_image_digest: null, but a docker run/)
   })
 
   it('a run that finished before it started', async () => {
-    expectRejected(await verifySigned((e) => (e.run.finished_at = '2024-12-31T00:00:00Z')), /run.finished_at .* is before run.started_at/)
+    expectRejected(await verifySigned((e) => (e.run!.finished_at = '2024-12-31T00:00:00Z')), /run.finished_at .* is before run.started_at/)
   })
 
   it('results of another suite than the scale\'s', async () => {

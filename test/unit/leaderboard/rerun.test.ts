@@ -30,7 +30,7 @@ beforeEach(async () => {
 /** The organizers' own run of the same subset, with its task scores changed by `change`. */
 function rerunOf(entry: UnsignedEntry, change: (tasks: Record<string, number>) => void): UnsignedEntry {
   const rerun = structuredClone(entry)
-  rerun.run.manifest_sha256 = hex('organizer run')
+  rerun.run!.manifest_sha256 = hex('organizer run')
   rerun.eval.results_sha256 = hex('organizer eval')
   change(rerun.eval.tasks)
   rerun.eval.aggregates = testSuites(rerun.eval.suite)!.aggregate(rerun.eval.tasks)
@@ -73,7 +73,7 @@ describe('an organizer re-run', () => {
   it('verifies exactly one entry', async () => {
     const base = unsignedEntry()
     const again = structuredClone(base)
-    again.run.manifest_sha256 = hex('a second run of the same subset')
+    again.run!.manifest_sha256 = hex('a second run of the same subset')
     const first = writeEntry(dir, 'first.json', await signWith(alice, base))
     const second = writeEntry(dir, 'second.json', await signWith(alice, again))
     const rerunFile = writeEntry(dir, 'rerun.json', await signWith(organizer, rerunOf(base, () => {})))

@@ -1,0 +1,94 @@
+// Images per CPU second of `bench pool download`'s image path (download over loopback, decode,
+// alpha, INTER_AREA resize, face blur, JPEG q95 encode, tar + stats write: src/pool/download/) against
+// a Python + OpenCV loop doing the same work as img2dataset 1.40 does it (baseline.py), on the same
+// images served by the same loopback host (serve.mjs, its own process, so its CPU is neither side's).
+//
+//   npx tsx bench/pool-download/run.ts [--images 400] [--threads 64] [--faces 0.25] [--repeats 1]
+//
+// Images: JPEGs of photo-like pixels (smooth waves and noise) with sides drawn from 200–1600 px, so
+// most are shrunk to 512; a share `--faces` has one or two face boxes to blur. CPU seconds are the
+// process's own (user + system, all threads: Node's process.cpuUsage, Python's getrusage), so the
+// ratio is per core whatever the load of a shared machine; wall times are printed too.
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+
+import {parquetWriteBuffer} from 'hyparquet-writer'
+import sharp from 'sharp'
+
+import {DATACOMP_IMAGE_PARAMS} from '../../src/benchmarks/datacomp/pool-download.js'
+import {downloadImages} from '../../src/pool/download/download-images.js'
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? (process.argv[i + 1] as string) : fallback
+}
+const count = Number(arg('images', '400'))
+const threads = Number(arg('threads', '64'))
+const faceShare = Number(arg('faces', '0.25'))
+const repeats = Number(arg('repeats', '1'))
+
+let seed = 12345
+const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+
+function pixels(w: number, h: number): Buffer {
+  const f = [random(), random(), random(), random(), random(), random()]
+  const out = Buffer.alloc(w * h * 3)
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) out[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, 127 + 90 * Math.sin(x * (f[c] as number) * 0.05 + y * (f[c + 3] as number) * 0.05) + (random() - 0.5) * 30))
+    }
+  }
+  return out
+}
+
+const root = mkdtempSync(join(tmpdir(), 'dcbench-bench-download-'))
+let server: ReturnType<typeof spawn> | undefined
+try {
+  mkdirSync(join(root, 'images'))
+  mkdirSync(join(root, 'metadata'))
+  const rows: {uid: string; url: string; text: string; faces: number[][]}[] = []
+  for (let i = 0; i < count; i++) {
+    const w = 200 + Math.floor(random() * 1400)
+    const h = 200 + Math.floor(random() * 1400)
+    writeFileSync(join(root, 'images', `${i}.jpg`), await sharp(pixels(w, h), {raw: {width: w, height: h, channels: 3}}).jpeg({quality: 90}).toBuffer())
+    const faces = random() < faceShare ? Array.from({length: 1 + Math.floor(random() * 2)}, () => {
+      const x = random() * 0.7
+      const y = random() * 0.7
+      return [x, y, x + 0.05 + random() * 0.2, y + 0.05 + random() * 0.25]
+    }) : []
+    rows.push({uid: i.toString(16).padStart(32, '0'), url: '', text: `image number ${i}`, faces})
+  }
+  server = spawn(process.execPath, [join(import.meta.dirname, 'serve.mjs'), join(root, 'images')], {stdio: ['ignore', 'pipe', 'inherit']})
+  const port = await new Promise<string>((resolve) => createInterface({input: server!.stdout!}).once('line', resolve))
+  for (const [i, row] of rows.entries()) row.url = `http://127.0.0.1:${port}/${i}.jpg`
+  writeFileSync(join(root, 'rows.json'), JSON.stringify(rows))
+  writeFileSync(
+    join(root, 'metadata', '00.parquet'),
+    Buffer.from(parquetWriteBuffer({columnData: [{name: 'uid', data: rows.map((r) => r.uid), type: 'STRING'}, {name: 'url', data: rows.map((r) => r.url), type: 'STRING'}, {name: 'text', data: rows.map((r) => r.text), type: 'STRING'}, {name: 'face_bboxes', data: rows.map((r) => r.faces)}]})),
+  )
+
+  const results: {name: string; cpu: number; wall: number; ok: number}[] = []
+  for (let r = 0; r < repeats; r++) {
+    const shards = join(root, `shards-${r}`)
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    const done = await downloadImages({metadataDir: join(root, 'metadata'), shardsDir: shards, params: {...DATACOMP_IMAGE_PARAMS, blur: true}, threads, perHost: threads})
+    const wall = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    results.push({name: 'dcbench', cpu: (cpu.user + cpu.system) / 1e6, wall, ok: done.summary.successes})
+    const py = JSON.parse(execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'baseline.py'), join(root, 'rows.json'), join(root, `py-${r}.tar`), String(threads), join(import.meta.dirname, '../../test/fixtures/python')], {encoding: 'utf8'})) as {successes: number; cpu_seconds: number; wall_seconds: number}
+    results.push({name: 'python+opencv', cpu: py.cpu_seconds, wall: py.wall_seconds, ok: py.successes})
+  }
+  console.log(`${count} images (${rows.filter((r) => r.faces.length > 0).length} with faces), ${threads} downloads in flight; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(1)}`)
+  console.log('| | images | CPU s | wall s | images/s per core |')
+  console.log('|---|---:|---:|---:|---:|')
+  for (const r of results) console.log(`| ${r.name} | ${r.ok} | ${r.cpu.toFixed(2)} | ${r.wall.toFixed(2)} | ${(r.ok / r.cpu).toFixed(1)} |`)
+  const rate = (name: string) => Math.max(...results.filter((r) => r.name === name).map((r) => r.ok / r.cpu))
+  console.log(`dcbench / python+opencv (best of ${repeats}): ${(rate('dcbench') / rate('python+opencv')).toFixed(2)}× per core (goal ≥ 2×)`)
+} finally {
+  server?.kill()
+  rmSync(root, {recursive: true, force: true})
+}

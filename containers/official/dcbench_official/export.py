@@ -1,0 +1,259 @@
+"""Checkpoint → dcbench model folder (docs/contracts.md, "The model directory"; docs/official.md).
+
+open_clip 2.16.1 checkpoints (`epoch_N.pt`/`epoch_latest.pt`: `state_dict` with or without DDP's
+`module.` prefix) become two ONNX towers + the CLIP vocabulary; open_lm 9bb92ef checkpoints
+(`epoch_N.pt`: `state_dict`, FSDP full or DDP) become one logits graph + the run's tokenizer. The graphs
+use pure-torch attention and FFN whatever the training used: open_clip 2.16.1 has only torch attention;
+open_lm is rebuilt with `--attn-name torch_attn` and xformers' SwiGLU as open_lm's own `swiglu_torch`
+(the same `w12`/`w3` weights), so no xformers op reaches the exporter. The LM is traced at its full
+context (`seq_len`), so every length up to it works (the rotary table open_lm builds at init spans it).
+
+Graphs larger than `external_data_bytes` are written as ONNX external data (`<graph>.data` beside it;
+torch writes models over 2 GB that way by itself). `reference.json` records fixed inputs with torch's
+outputs; the harness replays them in onnxruntime and writes the max abs diff into model.json.
+
+The spec (a JSON file the harness writes, or built from a training run's arguments):
+  kind: clip | lm; checkpoint; out (the model folder, replaced atomically); model_json (fields to add:
+  benchmark, scale, recipe_hash, provenance, smoke); tolerance; external_data_bytes; threads
+  clip: arch (a registered open_clip name or a model-config JSON); preprocess {mean, std}
+  lm: config (open_lm model JSON); norm, qk_norm, ffn_type, positional_embedding_type (where the JSON
+      does not say); tokenizer (tokenizer.json), eot_token_id, pad_token_id
+"""
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+
+OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073]
+OPENAI_STD = [0.26862954, 0.26130258, 0.27577711]
+DEFAULT_EXTERNAL_DATA_BYTES = 2_000_000_000
+STRIP_PREFIXES = ("module.", "_orig_mod.")
+# An output with more values than this is recorded at sampled positions (an LM's logits over its context).
+MAX_REFERENCE_VALUES = 1_000_000
+SAMPLES_PER_ROW = 64
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_state_dict(path):
+    """The model weights of an upstream checkpoint, with DDP/torch.compile prefixes removed."""
+    import torch
+
+    checkpoint = torch.load(path, map_location="cpu")
+    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else checkpoint
+    out = {}
+    for key, value in state.items():
+        for prefix in STRIP_PREFIXES:
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        out[key] = value
+    return out
+
+
+def sample_outputs(reference):
+    """Keeps, for outputs over MAX_REFERENCE_VALUES, the values at every row's argmax and 63 seeded
+    columns (`indices`: their flat positions), so the reference of a 2,048-token, 50k-vocabulary LM is a
+    few MB and still covers every position of the sequence axis."""
+    import base64
+
+    import numpy as np
+
+    for array in reference["outputs"].values():
+        shape = array["shape"]
+        if int(np.prod(shape)) <= MAX_REFERENCE_VALUES:
+            continue
+        rows = np.frombuffer(base64.b64decode(array["base64"]), dtype="<f4").reshape(-1, shape[-1])
+        columns = np.random.default_rng(0).integers(0, shape[-1], size=(rows.shape[0], SAMPLES_PER_ROW - 1))
+        columns = np.concatenate([rows.argmax(axis=1)[:, None], columns], axis=1)
+        flat = (np.arange(rows.shape[0])[:, None] * shape[-1] + columns).reshape(-1).astype("<i8")
+        array["base64"] = base64.b64encode(rows.reshape(-1)[flat].astype("<f4").tobytes()).decode("ascii")
+        array["indices"] = base64.b64encode(flat.tobytes()).decode("ascii")
+    return reference
+
+
+def externalize(path, threshold):
+    """Re-saves an ONNX graph with its weights in one `<name>.data` file when it is over `threshold`
+    bytes (counting external files torch already wrote); returns the data file's name or None."""
+    folder = os.path.dirname(path)
+    before = set(os.listdir(folder))
+    size = sum(os.path.getsize(os.path.join(folder, f)) for f in before)
+    if size <= threshold:
+        return None
+    import onnx
+
+    model = onnx.load(path, load_external_data=True)
+    data = os.path.basename(path) + ".data"
+    for name in before - {os.path.basename(path)}:
+        os.remove(os.path.join(folder, name))
+    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data, size_threshold=1024)
+    return data
+
+
+def export_graph(module, example, folder, name, input_name, output_name, dynamic_axes, threshold):
+    """One graph into `folder` (its own temp subfolder first, so torch's external files stay apart)."""
+    from . import onnx_export
+
+    work = tempfile.mkdtemp(dir=folder, prefix=".graph-")
+    try:
+        reference = sample_outputs(onnx_export.export_onnx(module, example, os.path.join(work, name), input_name, output_name, dynamic_axes))
+        data = externalize(os.path.join(work, name), threshold)
+        for f in os.listdir(work):
+            os.replace(os.path.join(work, f), os.path.join(folder, f))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return reference, data
+
+
+def tower(model, which):
+    """A module that runs one of a CLIP model's encoders (the contract's features: not normalised)."""
+    import torch
+
+    class Tower(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model.encode_image(x) if which == "image" else self.model.encode_text(x)
+
+    return Tower()
+
+
+def export_clip(spec, folder):
+    import open_clip
+    import torch
+
+    arch = spec["arch"]
+    if arch.endswith(".json"):
+        open_clip.add_model_config(arch)
+        arch = os.path.splitext(os.path.basename(arch))[0]
+    config = open_clip.get_model_config(arch)
+    if config is None:
+        raise ValueError("--arch %s: not an open_clip model name or config JSON" % spec["arch"])
+    model = open_clip.create_model(arch, precision="fp32", device="cpu")
+    model.load_state_dict(load_state_dict(spec["checkpoint"]))
+    model.eval()
+    size = model.visual.image_size
+    size = size[0] if isinstance(size, (tuple, list)) else size
+    threshold = spec.get("external_data_bytes", DEFAULT_EXTERNAL_DATA_BYTES)
+    images = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(0))
+    texts = open_clip.tokenize(["a photo of a dog", "a diagram of two boxes"])
+    graphs, data_files = {}, {}
+    for which, example, name, inp, outp in (("image", images, "image_encoder.onnx", "image", "image_features"), ("text", texts, "text_encoder.onnx", "text", "text_features")):
+        graphs[name], data = export_graph(tower(model, which), example, folder, name, inp, outp, {0: "batch"}, threshold)
+        if data:
+            data_files[name] = data
+    vocab = os.path.join(os.path.dirname(open_clip.__file__), "bpe_simple_vocab_16e6.txt.gz")
+    shutil.copyfile(vocab, os.path.join(folder, "bpe_simple_vocab_16e6.txt.gz"))
+    preprocess = spec.get("preprocess") or {}
+    meta = {
+        "kind": "clip", "model": arch, "embed_dim": int(config["embed_dim"]), "image_size": int(size),
+        "context_length": 77, "vocab_size": 49408, "logit_scale": float(model.logit_scale.exp().item()),
+        "onnx": {"image": "image_encoder.onnx", "text": "text_encoder.onnx"},
+        "tokenizer": {"type": "clip-bpe", "file": "bpe_simple_vocab_16e6.txt.gz"},
+        "preprocess": {"resize": "shortest-side", "interpolation": "bicubic", "crop": "center", "image_size": int(size),
+                       "mean": preprocess.get("mean", OPENAI_MEAN), "std": preprocess.get("std", OPENAI_STD)},
+    }
+    return meta, graphs, data_files
+
+
+def lm_model(spec, work):
+    """open_lm's own model for the checkpoint, with torch attention and torch SwiGLU."""
+    from open_lm.model import create_model
+    from open_lm.params import parse_args
+
+    with open(spec["config"], encoding="utf-8") as f:
+        config = json.load(f)
+    ffn = config.get("ffn_type", spec.get("ffn_type", "swiglu"))
+    # xformers' SwiGLU and open_lm's SwiGLUTorch hold the same w12/w3 weights
+    config["ffn_type"] = "swiglu_torch" if ffn in ("swiglu", "swiglu_torch") else ffn
+    path = os.path.join(work, os.path.basename(spec["config"]))
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f)
+    argv = ["--model", path, "--model-norm", spec.get("norm", "gain_only_lp_layer_norm"), "--attn-name", "torch_attn",
+            "--positional-embedding-type", spec.get("positional_embedding_type", "rotary")]
+    if spec.get("qk_norm"):
+        argv.append("--qk-norm")
+    model = create_model(parse_args(argv))
+    model.load_state_dict(load_state_dict(spec["checkpoint"]))
+    return model.eval(), config
+
+
+def export_lm(spec, folder):
+    import torch
+
+    work = tempfile.mkdtemp(prefix="dcbench-lm-config-")
+    try:
+        model, config = lm_model(spec, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    class Logits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids):
+            return self.model(input_ids)[0]
+
+    seq_len, vocab = int(config["seq_len"]), int(config["vocab_size"])
+    # traced at the full context: every length up to it then works (model-checks run batch 2 on it)
+    example = torch.randint(0, vocab, (1, seq_len), generator=torch.Generator().manual_seed(0))
+    threshold = spec.get("external_data_bytes", DEFAULT_EXTERNAL_DATA_BYTES)
+    reference, data = export_graph(Logits(), example, folder, "model.onnx", "input_ids", "logits", {0: "batch", 1: "seq"}, threshold)
+    shutil.copyfile(spec["tokenizer"], os.path.join(folder, "tokenizer.json"))
+    meta = {
+        "kind": "lm", "model": os.path.splitext(os.path.basename(spec["config"]))[0], "vocab_size": vocab, "seq_len": seq_len,
+        "eot_token_id": int(spec.get("eot_token_id", 0)), "pad_token_id": spec.get("pad_token_id"),
+        "tokenizer": "tokenizer.json", "onnx": {"model": "model.onnx"},
+    }
+    return meta, {"model.onnx": reference}, {"model.onnx": data} if data else {}
+
+
+def export(spec):
+    """Writes the model folder `spec["out"]` (built beside it, then renamed); returns its file names."""
+    import torch
+
+    if spec.get("threads"):
+        torch.set_num_threads(int(spec["threads"]))
+    out = spec["out"].rstrip("/")
+    tmp = out + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    meta, graphs, data_files = (export_clip if spec["kind"] == "clip" else export_lm)(spec, tmp)
+    with open(os.path.join(tmp, "reference.json"), "w", encoding="utf-8") as f:
+        json.dump({"format": "dcbench.onnx-reference/1", "tolerance": spec.get("tolerance", 1e-4), "graphs": graphs}, f)
+    meta["reference"] = "reference.json"
+    if data_files:
+        meta["onnx_external_data"] = data_files
+    provenance = dict(spec.get("model_json", {}).pop("provenance", {}) or {})
+    provenance["checkpoint_sha256"] = sha256_file(spec["checkpoint"])
+    meta.update(spec.get("model_json", {}))
+    meta["provenance"] = provenance
+    with open(os.path.join(tmp, "model.json"), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return sorted(os.listdir(out))
+
+
+def latest_checkpoint(folder):
+    """The checkpoint a finished upstream run ends with: open_clip's epoch_latest.pt, else the highest epoch_N.pt."""
+    latest = os.path.join(folder, "epoch_latest.pt")
+    if os.path.exists(latest):
+        return latest
+    numbered = glob.glob(os.path.join(folder, "epoch_*.pt"))
+    numbered = [p for p in numbered if os.path.basename(p)[6:-3].isdigit()]
+    if not numbered:
+        raise FileNotFoundError("%s: no epoch_*.pt checkpoint" % folder)
+    return max(numbered, key=lambda p: int(os.path.basename(p)[6:-3]))

@@ -1,0 +1,103 @@
+import {mkdir} from 'node:fs/promises'
+import {resolve} from 'node:path'
+import {Flags} from '@oclif/core'
+
+import {BenchCommand} from '../../cli/base-command.js'
+import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {DcbError} from '../../errors.js'
+import {parseShardRange} from '../../pool/download/download-images.js'
+import {getRecipe} from '../../tracks/registry.js'
+import {confirmDownload, renderDownloadPlan} from '../../ui/confirm-download.js'
+import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+
+export default class PoolDownload extends BenchCommand {
+  static override summary = "Download a scale's official candidate pool: metadata, features, and the images from their URLs."
+  static override description =
+    'Before downloading it prints the sizes (the images as an estimate) and the free disk; more than 10 GB needs --yes (or a yes at the prompt on a terminal).\n\n' +
+    "datacomp: the scale's metadata parquet files (with --npz also the CLIP feature .npz files) from the hub's mlfoundations/datacomp_<scale> into OUT/metadata, through the hub cache (resume, size and sha256 checks), then the images from their URLs into OUT/shards as img2dataset 1.40 writes them with DataComp's parameters: 512 px longest side (shrunk only if bigger, INTER_AREA), JPEG quality 95, face boxes blurred, 10,000 samples per shard, 2 retries, X-Robots-Tag noai/noimageai/noindex/noimageindex honoured, {key}.jpg/.json/.txt members and {shard}_stats.json. A shard whose stats file exists is done: run the same command again to resume. --shards a-b downloads a range of shards only (a unit of work for one cluster task); every run writes OUT/download_summary.json from all the stats files there. docs/pools.md says what each scale costs and why copies differ.\n\n" +
+    "dclm: the scale's DCLM-Pool files — the list DCLM ships in its repository (recorded with its commit in evaluators/dclm/pools.yaml; --list FILE for your own) — from S3 with your credentials (the AWS SDK's chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE…; --s3-endpoint or $AWS_ENDPOINT_URL_S3 for an S3-compatible store) into OUT/documents/ (one flat folder, each file named by its key from crawl=… on with / as __). Every file is sized first (--list-only prints them and stops), resumes where it stopped, and is checked against its size and, for single-part uploads, the ETag's MD5.\n\n" +
+    'The hub is $HF_ENDPOINT (default https://huggingface.co); $HF_TOKEN is sent when set. --offline (or HF_HUB_OFFLINE=1) uses the metadata already in OUT.'
+  static override examples = [
+    '<%= config.bin %> pool download --benchmark datacomp --scale small --out pools/datacomp-small --metadata-only',
+    '<%= config.bin %> pool download --benchmark datacomp --scale small --out pools/datacomp-small --yes',
+    '<%= config.bin %> pool download --benchmark datacomp --scale medium --out pools/medium --shards 0-99 --yes --json',
+    '<%= config.bin %> pool download --benchmark dclm --scale 400m-1x --out pools/dclm-400m --list-only',
+    '<%= config.bin %> pool download --benchmark dclm --scale 400m-1x --out pools/dclm-400m --yes',
+  ]
+  static override flags = {
+    benchmark: benchmarkFlag({required: true}),
+    scale: scaleFlag({required: true}),
+    out: Flags.string({description: 'Pool folder (created if missing; an existing one is resumed).', required: true}),
+    'metadata-only': Flags.boolean({description: 'Only the metadata files: no images.'}),
+    npz: Flags.boolean({description: 'Also the CLIP feature files (.npz; 75 GB at small).'}),
+    'skip-images': Flags.boolean({description: 'Same as --metadata-only (with --npz: metadata and features).'}),
+    'skip-metadata': Flags.boolean({description: 'Do not ask the hub: use the metadata already in OUT/metadata.'}),
+    shards: Flags.string({description: 'Only these image shards: an id or an inclusive range a-b (ids count from 0 over the metadata files in name order).', helpValue: 'A-B'}),
+    'skip-bbox-blurring': Flags.boolean({description: 'Do not blur face boxes (download_upstream.py --skip_bbox_blurring); the result is not the official pool.'}),
+    threads: Flags.integer({description: 'Image downloads in flight.', default: 64, min: 1, max: 1024}),
+    timeout: Flags.integer({description: "Seconds without progress before one try of an image fails (img2dataset's timeout).", default: 10, min: 1, max: 600}),
+    'per-host': Flags.integer({description: 'Image downloads in flight to one host (politeness).', default: 8, min: 1, max: 1024}),
+    cache: Flags.string({description: 'Hub cache folder. Default: OUT/.hf-cache.'}),
+    revision: Flags.string({description: 'Hub revision (branch, tag or commit) of the pool repo.', default: 'main'}),
+    offline: Flags.boolean({description: 'No hub requests: use the metadata already in OUT. Default: on when HF_HUB_OFFLINE=1.'}),
+    'list-only': Flags.boolean({description: 'dclm: print the files of the pool list with their sizes and the total; download nothing.'}),
+    list: Flags.string({description: "dclm: your own list of the pool's files (s3://bucket/key lines) instead of DCLM's."}),
+    'prefix-from': Flags.string({description: "dclm: a URL prefix of the list's files to replace (with --prefix-to), for a moved pool or a copy in another bucket.", dependsOn: ['prefix-to']}),
+    'prefix-to': Flags.string({description: 'dclm: what --prefix-from becomes.', dependsOn: ['prefix-from']}),
+    's3-endpoint': Flags.string({description: 'dclm: an S3-compatible endpoint URL. Default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS.'}),
+    yes: Flags.boolean({char: 'y', description: 'Download whatever the size (without it, more than 10 GB is refused unless confirmed at a terminal prompt).'}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(PoolDownload)
+    const benchmark = getBenchmark(flags.benchmark)
+    if (!benchmark.pool.download) throw new DcbError('DCB_NOT_AVAILABLE', `bench pool download --benchmark ${benchmark.id} is not available in this build`)
+    const scale = getRecipe({benchmark: benchmark.id, scale: flags.scale})
+    const shards = flags.shards === undefined ? undefined : parseShardRange(flags.shards)
+    const out = resolve(flags.out)
+    await mkdir(out, {recursive: true})
+    const quiet = this.jsonEnabled()
+    const offline = flags.offline || flags['skip-metadata'] || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
+    const metadataOnly = flags['metadata-only'] || flags['skip-images']
+    let display: ProgressDisplay | undefined
+    let current = ''
+    const outcome = await benchmark.pool.download.run({
+      scale,
+      out,
+      cacheDir: flags.cache === undefined ? undefined : resolve(flags.cache),
+      hubUrl: process.env.HF_ENDPOINT || undefined,
+      accessToken: process.env.HF_TOKEN || undefined,
+      revision: flags.revision,
+      offline,
+      metadata: true,
+      npz: flags.npz,
+      images: !metadataOnly,
+      shards,
+      blur: !flags['skip-bbox-blurring'],
+      threads: flags.threads,
+      perHost: flags['per-host'],
+      timeoutSeconds: flags.timeout,
+      listOnly: flags['list-only'],
+      listFile: flags.list === undefined ? undefined : resolve(flags.list),
+      rewrite: flags['prefix-from'] !== undefined && flags['prefix-to'] !== undefined ? {from: flags['prefix-from'], to: flags['prefix-to']} : undefined,
+      s3Endpoint: flags['s3-endpoint'] ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined),
+      confirm: async (plan) => {
+        if (!quiet) process.stderr.write(`${renderDownloadPlan(plan)}\n`)
+        await confirmDownload(plan, {yes: flags.yes, interactive: !quiet, input: process.stdin, output: process.stderr})
+      },
+      onProgress: (event) => {
+        if (quiet) return
+        if (event.task !== current) {
+          display?.stop()
+          current = event.task
+          display = createProgressDisplay({label: event.task, unit: event.task === 'images' ? 'samples' : event.task === 'sizes' ? 'files' : 'bytes'})
+        }
+        display?.update({done: event.done, total: event.total, detail: event.detail})
+      },
+    })
+    display?.stop()
+    if (!quiet) this.log(outcome.text)
+    return {benchmark: benchmark.id, ...outcome.json}
+  }
+}

@@ -1,0 +1,125 @@
+import sharp from 'sharp'
+
+import {longestMaxSize, resizeArea, type RawImage} from './area-resize.js'
+import {blurFaces, type FaceBox} from './face-blur.js'
+
+/**
+ * img2dataset 1.40's Resizer (resizer.py) under the parameters DataComp's download_upstream.py fixes
+ * (datacomp spec §2.5): decode as `cv2.imdecode(IMREAD_UNCHANGED)` does, put an alpha channel on
+ * white, shrink with INTER_AREA so the longest side is `imageSize` only if it is longer
+ * (keep_ratio_largest, resize_only_if_bigger), blur the face boxes (after the resize, or on the
+ * original when there was none), and always re-encode as JPEG quality 95.
+ *
+ * sharp (libvips with libjpeg-turbo's decoder) decodes JPEG to the same pixels as OpenCV's
+ * libjpeg-turbo, and its encoder at quality 95 without Huffman optimisation gives JPEGs that decode to
+ * the same pixels as `cv2.imencode('.jpg', …, [IMWRITE_JPEG_QUALITY, 95])` (checked in
+ * test/unit/pool/image-transform.test.ts). Deviations, each stated where it happens:
+ * - formats: JPEG, PNG, WebP and TIFF are decoded. GIF, SVG, AVIF/HEIF and anything else fail with
+ *   img2dataset's "Image decoding error" (OpenCV 4.6 reads none of them); BMP and PNM, which OpenCV
+ *   would read, fail too (sharp has no decoder for them).
+ * - 16-bit images are scaled to 8 bits by sharp; OpenCV keeps 16 bits and saturates on JPEG encode.
+ * - CMYK JPEGs and embedded ICC profiles go through libvips' colour management; OpenCV ignores profiles.
+ * - images over MAX_INPUT_PIXELS are refused before decoding (OpenCV's limit is 2^30 pixels).
+ */
+
+/** JPEG quality of img2dataset's `encode_quality` default. */
+export const JPEG_QUALITY = 95
+
+/** Largest image decoded (pixels): bounds memory per image (sharp's own default). */
+export const MAX_INPUT_PIXELS = 16383 * 16383
+
+/** What img2dataset's Resizer returns for one image. */
+export type TransformResult =
+  | {ok: true; jpeg: Buffer; width: number; height: number; originalWidth: number; originalHeight: number}
+  | {ok: false; error: string}
+
+/** Formats OpenCV 4.6 and sharp both decode, by their first bytes. */
+function decodable(bytes: Uint8Array): boolean {
+  const at = (i: number, ...values: number[]): boolean => values.every((v, j) => bytes[i + j] === v)
+  return (
+    at(0, 0xff, 0xd8, 0xff) ||
+    at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) ||
+    (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) ||
+    at(0, 0x49, 0x49, 0x2a, 0x00) ||
+    at(0, 0x4d, 0x4d, 0x00, 0x2a)
+  )
+}
+
+/** Decodes to 8-bit pixels with OpenCV's channel counts: 1 (grey), 3, or 4 (with alpha). */
+async function decode(bytes: Uint8Array): Promise<RawImage | undefined> {
+  if (!decodable(bytes)) return undefined
+  try {
+    // failOn 'none': libjpeg in OpenCV decodes a truncated JPEG (grey fill) rather than failing.
+    const options = {failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: false} as const
+    const grey = (await sharp(bytes, options).metadata()).channels === 1
+    // libvips would hand out a grey image as sRGB; OpenCV keeps its one channel (and encodes a grey JPEG)
+    const pipeline = sharp(bytes, options)
+    const {data, info} = await (grey ? pipeline.toColourspace('b-w') : pipeline).raw({depth: 'uchar'}).toBuffer({resolveWithObject: true})
+    const image: RawImage = {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels}
+    if (info.channels !== 2) return image
+    // grey + alpha: OpenCV's PNG decoder gives 4 channels
+    const rgba = new Uint8Array(info.width * info.height * 4)
+    for (let i = 0, j = 0; i < image.data.length; i += 2, j += 4) {
+      rgba.fill(image.data[i] as number, j, j + 3)
+      rgba[j + 3] = image.data[i + 1] as number
+    }
+    return {...image, data: rgba, channels: 4}
+  } catch {
+    return undefined
+  }
+}
+
+/** resizer.py's alpha matting: `np.rint(clip(alpha / 255 * rgb + 255 - alpha))` in float64. */
+function onWhite(img: RawImage): RawImage {
+  const n = img.width * img.height
+  const out = new Uint8Array(n * 3)
+  for (let i = 0; i < n; i++) {
+    const a = img.data[i * 4 + 3] as number
+    for (let c = 0; c < 3; c++) {
+      const v = (a / 255) * (img.data[i * 4 + c] as number) + 255 - a
+      out[i * 3 + c] = Math.min(255, Math.max(0, roundTiesEven(v)))
+    }
+  }
+  return {data: out, width: img.width, height: img.height, channels: 3}
+}
+
+function roundTiesEven(x: number): number {
+  const r = Math.round(x)
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
+}
+
+/** Encodes pixels as img2dataset's `cv2.imencode('.jpg', img, [IMWRITE_JPEG_QUALITY, 95])`. */
+export async function encodeJpeg(img: RawImage): Promise<Buffer> {
+  const pipeline = sharp(img.data, {raw: {width: img.width, height: img.height, channels: img.channels as 1 | 3}})
+  // OpenCV writes a one-channel image as a greyscale JPEG; libvips would write it as sRGB.
+  return (img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg({quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'}).toBuffer()
+}
+
+/** The pixels img2dataset would encode: decoded, on white, shrunk, faces blurred; or its error text. */
+export async function transformPixels(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<{ok: true; img: RawImage; originalWidth: number; originalHeight: number} | {ok: false; error: string}> {
+  let img = await decode(bytes)
+  if (!img) return {ok: false, error: 'Image decoding error'}
+  if (img.channels === 4) img = onWhite(img)
+  const originalWidth = img.width
+  const originalHeight = img.height
+  if (Math.max(originalWidth, originalHeight) > imageSize) {
+    const size = longestMaxSize(originalWidth, originalHeight, imageSize)
+    // OpenCV asserts on an empty size; the wording of this error is dcbench's.
+    if (size.width < 1 || size.height < 1) return {ok: false, error: `resize to an empty size (${size.width}x${size.height})`}
+    img = resizeArea(img, size.width, size.height)
+  }
+  if (faces) img = blurFaces(img, faces)
+  return {ok: true, img, originalWidth, originalHeight}
+}
+
+/** Resizer.__call__ under DataComp's parameters: the JPEG and sizes, or img2dataset's error text. */
+export async function transformImage(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<TransformResult> {
+  const result = await transformPixels(bytes, imageSize, faces)
+  if (!result.ok) return result
+  try {
+    const jpeg = await encodeJpeg(result.img)
+    return {ok: true, jpeg, width: result.img.width, height: result.img.height, originalWidth: result.originalWidth, originalHeight: result.originalHeight}
+  } catch (error) {
+    return {ok: false, error: (error as Error).message.split('\n')[0] ?? 'encoding error'}
+  }
+}
