@@ -4,6 +4,9 @@ import {parseByteSize} from '../cli/byte-size.js'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js'
 import {planTrain, train, type TrainOptions, type TrainPlan, type TrainResult} from '../runner/train/index.js'
+import {resolveSlurmSettings} from '../runner/slurm/site.js'
+import {slurmFlags} from '../cli/slurm-flags.js'
+import {DcbError} from '../errors.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {renderTrainPlan} from '../ui/train-plan.js'
@@ -12,10 +15,11 @@ import {checkOutputPath} from '../util/cli-path.js'
 export default class Train extends BenchCommand {
   static override summary = "Train a scale's frozen recipe on resharded data, in a container (or with the host's python3)."
   static override description =
-    "Runs the trainer under the container contract (docs/containers.md): data mounted read-only, no network, the run's CPU and memory limits, GPUs by NVIDIA device request. Shows step, loss and ETA; copies every output line to RUN/logs/train.log; checks the outputs (final.json, metrics.jsonl, model/ loaded in onnxruntime and run once) and records RUN/run.json for bench submit. Ctrl-C stops the trainer, which saves a checkpoint; the same command resumes. On a finished run it does nothing. --executor auto (default) uses Docker when the engine answers, else the host's python3."
+    "Runs the trainer under the container contract (docs/containers.md): data mounted read-only, no network, the run's CPU and memory limits, GPUs by NVIDIA device request. Shows step, loss and ETA; copies every output line to RUN/logs/train.log; checks the outputs (final.json, metrics.jsonl, model/ loaded in onnxruntime and run once) and records RUN/run.json for bench submit. Ctrl-C stops the trainer, which saves a checkpoint; the same command resumes. On a finished run it does nothing. --executor auto (default) uses Docker when the engine answers, else the host's python3. --executor slurm submits a batch job (torchrun on every node, --set nodes=N) and follows it the same way; running the command again re-attaches to a job still queued or running (docs/slurm.md)."
   static override examples = [
     '<%= config.bin %> train --benchmark datacomp --scale tiny --data data/datacomp-tiny --out runs/clip-tiny',
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-tiny --executor local --max-steps 20 --json',
+    '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-slurm --executor slurm --set nodes=2 --partition cpu --time 30 --requeue',
     '<%= config.bin %> train --benchmark datacomp --scale medium --data data/medium --out runs/medium --gpus 8 --set per_device_batch_size=256',
     '<%= config.bin %> train --benchmark dclm --scale 400m-1x --data data/400m --out runs/400m --dry-run --json',
     '<%= config.bin %> train --benchmark datacomp --scale small --data data/small --out runs/small-smoke --smoke --vendor ../shared/vendor/python',
@@ -26,7 +30,7 @@ export default class Train extends BenchCommand {
     track: trackFlag({default: 'filtering'}),
     data: Flags.string({description: 'Training data written by bench reshard.', required: true}),
     out: Flags.string({description: 'The run folder (new, or an earlier run of the same recipe and data to resume).', required: true}),
-    executor: Flags.string({description: 'docker, local (host python3 + torch) or auto.', options: ['docker', 'local', 'auto'], default: 'auto'}),
+    executor: Flags.string({description: 'docker, local (host python3 + torch), slurm (a batch job on the cluster; docs/slurm.md) or auto.', options: ['docker', 'local', 'slurm', 'auto'], default: 'auto'}),
     gpus: Flags.integer({description: "GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N. Official scales default to the scale's GPUs (bench tracks show) and refuse 0.", min: 0}),
     smoke: Flags.boolean({description: "An official scale's upstream trainer on CPU for ten steps: its exact argument list except a tiny model, the step budget, workers, precision and FSDP (docs/official.md). Marked smoke in run.json; bench submit refuses it.", default: false}),
     'dry-run': Flags.boolean({description: 'Print the whole plan (executor, image, mounts, environment, GPUs, upstream_args) without running anything; works without the data, the GPUs or the image.', default: false}),
@@ -36,6 +40,7 @@ export default class Train extends BenchCommand {
     threads: Flags.integer({description: 'CPU threads for the trainer (default: every core).', min: 1}),
     memory: Flags.string({description: 'Container memory limit, e.g. 8GiB (default: 80% of the host).'}),
     image: Flags.string({description: "An image tag or id to run instead of the scale's own."}),
+    ...slurmFlags,
   }
 
   async run(): Promise<TrainPlan | TrainResult> {
@@ -48,7 +53,8 @@ export default class Train extends BenchCommand {
       track: flags.track,
       dataDir: flags.data,
       runDir: flags.out,
-      executor: flags.executor as 'docker' | 'local' | 'auto',
+      executor: flags.executor as 'docker' | 'local' | 'slurm' | 'auto',
+      slurm: flags.executor === 'slurm' ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined,
       gpus: flags.gpus,
       set: parseOverridePairs(flags.set ?? []),
       maxSteps: flags['max-steps'],
@@ -59,6 +65,8 @@ export default class Train extends BenchCommand {
       vendor: flags.vendor,
     }
     if (flags['dry-run']) {
+      // the plan (src/runner/train/plan.ts) describes the Docker executor; the SLURM plan with its sbatch_script is not built yet (docs/slurm.md)
+      if (flags.executor === 'slurm') throw new DcbError('DCB_USAGE', '--dry-run does not describe --executor slurm yet; the script a job would run is written to RUN/slurm/train.sbatch when it is submitted')
       const plan = await planTrain(options)
       if (!quiet) {
         for (const warning of plan.warnings) this.warn(warning)

@@ -42,6 +42,9 @@ export const RunAttempt = z.looseObject({
   oom_killed: z.boolean(),
   resumed_from_step: count.nullable(),
   last_step: count.nullable(),
+  /** `--executor slurm`: the job that ran this attempt, and whether bench re-attached to it (issue 19). */
+  slurm_job_id: z.string().optional(),
+  slurm_reattached: z.boolean().optional(),
 })
 export type RunAttempt = z.infer<typeof RunAttempt>
 

@@ -21,6 +21,7 @@ def main():
         env = common.Env()
         doc = common.read_recipe(env.recipe_path)
         common.set_threads(env.threads)
+        common.DIST.start(env.device)
         if doc["benchmark"] == "datacomp":
             from .clip_train import ClipTask as TaskClass
         elif doc["benchmark"] == "dclm":
@@ -28,7 +29,10 @@ def main():
         else:
             raise common.UsageError("%s: benchmark %r; expected datacomp or dclm" % (env.recipe_path, doc["benchmark"]))
         task = TaskClass(env, doc)
-        return common.run(env, doc, task)
+        try:
+            return common.run(env, doc, task)
+        finally:
+            common.DIST.stop()
     except common.UsageError as error:
         common.emit("error", message=str(error))
         sys.stderr.write("error: %s\n" % error)

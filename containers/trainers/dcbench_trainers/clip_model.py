@@ -84,6 +84,22 @@ class Clip(nn.Module):
         labels = torch.arange(images.shape[0], device=images.device)
         return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
 
+    def loss_of_slice(self, images, texts, dist):
+        """The same loss over the global batch from this rank's slice (open_clip ClipLoss with
+        gather_with_grad=False, local_loss=False): the other ranks' features are gathered, this rank's
+        keep their gradient."""
+        img = F.normalize(self.visual(images), dim=-1)
+        txt = F.normalize(self.text(texts), dim=-1)
+        all_img = dist.all_gather(img)
+        all_txt = dist.all_gather(txt)
+        all_img[dist.rank] = img
+        all_txt[dist.rank] = txt
+        img = torch.cat(all_img)
+        txt = torch.cat(all_txt)
+        logits = self.logit_scale.exp() * img @ txt.t()
+        labels = torch.arange(img.shape[0], device=img.device)
+        return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+
 
 def param_groups(model, weight_decay):
     """open_clip's split: no decay for ndim < 2 and names with bn, ln, bias or logit_scale."""

@@ -162,8 +162,20 @@ class ClipTask(common.Task):
             group["lr"] = lr
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.model.loss(images, texts)
-        loss.backward()
+        dist = common.DIST
+        if dist.enabled:
+            # open_clip's ClipLoss over processes: every rank scores the whole global batch with its own
+            # slice's features (the others' gathered without gradient), so each tower gradient is this
+            # slice's share of the one-process gradient: the ranks' shares add up. logit_scale's gradient
+            # is whole on every rank: it is averaged instead.
+            loss = self.model.loss_of_slice(dist.slice(images), dist.slice(texts), dist)
+            loss.backward()
+            scale = self.model.logit_scale
+            scale.grad.div_(dist.world)
+            dist.sum_grads(list(self.model.parameters()))
+        else:
+            loss = self.model.loss(images, texts)
+            loss.backward()
         if self.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), float(self.grad_clip))
         self.optimizer.step()

@@ -30,13 +30,109 @@ class Stopped(Exception):
         self.code = code
 
 
+class Distributed:
+    """The processes of one run (docs/slurm.md): torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR,
+    MASTER_PORT, LOCAL_RANK) when several train it, else one process. Every rank reads the same global
+    batches and trains on its equal slice of each; rank 0 alone prints events and writes the run's files."""
+
+    def __init__(self, environ=None):
+        e = os.environ if environ is None else environ
+        self.world = int(e.get("WORLD_SIZE") or 1)
+        self.rank = int(e.get("RANK") or 0)
+        self.local_rank = int(e.get("LOCAL_RANK") or 0)
+        self.enabled = self.world > 1
+        self.main = self.rank == 0
+
+    def start(self, device):
+        if not self.enabled:
+            return
+        import datetime
+        import torch.distributed as dist
+
+        if device == "cuda":
+            torch.cuda.set_device(self.local_rank)
+        dist.init_process_group("nccl" if device == "cuda" else "gloo", init_method="env://", world_size=self.world, rank=self.rank, timeout=datetime.timedelta(minutes=30))
+
+    def slice(self, tensor):
+        """This rank's rows of a global batch (the batch splits evenly: bench checks the split)."""
+        if not self.enabled:
+            return tensor
+        if tensor.shape[0] % self.world:
+            raise UsageError("a global batch of %d does not split over %d processes" % (tensor.shape[0], self.world))
+        return tensor.chunk(self.world)[self.rank]
+
+    def _all_reduce(self, tensor, op):
+        import torch.distributed as dist
+
+        dist.all_reduce(tensor, op=op)
+        return tensor
+
+    def sum_grads(self, params, scale=1.0):
+        """Adds up the ranks' gradients (one flat all_reduce), times `scale`."""
+        if not self.enabled:
+            return
+        import torch.distributed as dist
+
+        grads = [p.grad for p in params if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        self._all_reduce(flat, dist.ReduceOp.SUM)
+        if scale != 1.0:
+            flat.mul_(scale)
+        offset = 0
+        for g in grads:
+            g.copy_(flat[offset:offset + g.numel()].view_as(g))
+            offset += g.numel()
+
+    def mean(self, value):
+        if not self.enabled:
+            return value
+        import torch.distributed as dist
+
+        return float(self._all_reduce(torch.tensor([float(value)], dtype=torch.float64), dist.ReduceOp.SUM).item()) / self.world
+
+    def max_int(self, value):
+        """The largest of the ranks' values: a signal seen by one rank stops them all at the same step."""
+        if not self.enabled:
+            return value
+        import torch.distributed as dist
+
+        return int(self._all_reduce(torch.tensor([int(value)], dtype=torch.int64), dist.ReduceOp.MAX).item())
+
+    def all_gather(self, tensor):
+        """Every rank's tensor, concatenated in rank order (no gradient through the others' parts)."""
+        import torch.distributed as dist
+
+        parts = [torch.empty_like(tensor) for _ in range(self.world)]
+        dist.all_gather(parts, tensor.detach().contiguous())
+        return parts
+
+    def barrier(self):
+        if self.enabled:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def stop(self):
+        if self.enabled:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+DIST = Distributed()
+
+
 def emit(event, **fields):
-    """One machine-readable progress line on stdout."""
+    """One machine-readable progress line on stdout (rank 0 only)."""
+    if not DIST.main:
+        return
     sys.stdout.write("@dcbench " + json.dumps({"event": event, **fields}, separators=(",", ":")) + "\n")
     sys.stdout.flush()
 
 
 def log(message):
+    if not DIST.main:
+        return
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
 
@@ -244,9 +340,12 @@ def run(env, doc, task):
     ckpt_dir = os.path.join(out, "checkpoints")
     metrics_path = os.path.join(out, "metrics.jsonl")
     final_path = os.path.join(out, "final.json")
-    os.makedirs(ckpt_dir, exist_ok=True)
-    remove_temp_files(out)
-    remove_temp_files(ckpt_dir)
+    main = DIST.main
+    if main:
+        os.makedirs(ckpt_dir, exist_ok=True)
+        remove_temp_files(out)
+        remove_temp_files(ckpt_dir)
+    DIST.barrier()
 
     state = load_latest_checkpoint(ckpt_dir, doc["recipe_hash"])
     step = 0
@@ -258,10 +357,11 @@ def run(env, doc, task):
         step = int(state["step"])
         prior_seconds = float(state.get("train_seconds", 0.0))
         prior_attempts = int(state.get("attempts", 0))
-    truncate_metrics(metrics_path, step)
+    if main:
+        truncate_metrics(metrics_path, step)
 
     target = task.steps_total if env.max_steps is None else min(task.steps_total, env.max_steps)
-    emit("start", steps_total=task.steps_total, resumed_from_step=step, device=env.device, threads=env.threads)
+    emit("start", steps_total=task.steps_total, resumed_from_step=step, device=env.device, threads=env.threads, processes=DIST.world)
     count_key = task.count_key + "_seen"
     rate_key = task.count_key + "_per_second"
 
@@ -282,21 +382,29 @@ def run(env, doc, task):
         }
 
     def checkpoint():
-        path = save_checkpoint(ckpt_dir, snapshot())
-        emit("checkpoint", step=step, path=os.path.relpath(path, out))
+        if main:
+            path = save_checkpoint(ckpt_dir, snapshot())
+            emit("checkpoint", step=step, path=os.path.relpath(path, out))
+        DIST.barrier()
+
+    def stop_code():
+        """The signal any rank got (0: none), so every rank stops after the same step."""
+        return DIST.max_int(signals.code or 0) if DIST.enabled else (signals.code or 0)
 
     train_elapsed = 0.0
     if step < target:
-        if os.path.exists(final_path):
+        if main and os.path.exists(final_path):
             os.remove(final_path)  # the outputs of an earlier stop no longer describe the run
         signals.in_loop = True
-        with open(metrics_path, "a", encoding="utf-8") as metrics:
+        agreed = 0
+        with open(metrics_path if main else os.devnull, "a", encoding="utf-8") as metrics:
             while step < target:
                 epoch = step // task.steps_per_epoch
                 skip = step - epoch * task.steps_per_epoch
                 before = step
                 for batch in task.batches(epoch, skip):
-                    if signals.code is not None:
+                    agreed = stop_code()
+                    if agreed:
                         break
                     lr = task.lr_at(step)
                     t0 = time.time()
@@ -321,7 +429,7 @@ def run(env, doc, task):
                     emit("step", **row)
                     if step % task.steps_per_epoch == 0 or step == target:
                         break
-                if signals.code is not None:
+                if agreed:
                     break
                 if step == before:
                     raise UsageError("%s: the training data ran out in pseudo-epoch %d" % (env.data, epoch))
@@ -330,14 +438,18 @@ def run(env, doc, task):
                 checkpoint()
         signals.in_loop = False
         train_elapsed = time.time() - started
-        if signals.code is not None:
+        agreed = agreed or stop_code()
+        if agreed:
             if trained > 0:
                 checkpoint()
             log("stopped by signal at step %d" % step)
-            return signals.code
+            return agreed
 
     complete = step >= task.steps_total
     model_dir = os.path.join(out, "model")
+    if not main:
+        DIST.barrier()  # rank 0 exports and writes final.json
+        return 0
     if trained > 0 or not os.path.exists(os.path.join(model_dir, "model.json")):
         tmp_dir = "%s.tmp-%d" % (model_dir, os.getpid())
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -362,4 +474,5 @@ def run(env, doc, task):
     }
     write_json_atomic(final_path, final)
     emit("done", **final)
+    DIST.barrier()
     return 0

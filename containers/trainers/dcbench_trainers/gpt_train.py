@@ -72,8 +72,9 @@ class GptTask(common.Task):
         self.seed = int(common.need(r, "seed", "recipe"))
         self.batch_size = int(common.need(r, "global_batch_size", "recipe"))
         self.accum = max(1, int(infra.get("grad_accum") or 1))
-        if self.batch_size % self.accum:
-            raise common.UsageError("recipe.json: global batch %d does not split into %d accumulation steps" % (self.batch_size, self.accum))
+        self.dist = common.DIST
+        if self.batch_size % (self.accum * self.dist.world):
+            raise common.UsageError("recipe.json: global batch %d does not split into %d processes × %d accumulation steps" % (self.batch_size, self.dist.world, self.accum))
         self.base_lr = float(common.need(r, "lr", "recipe"))
         self.min_lr = float(common.need(r, "cd", "recipe"))
         self.warmup = int(common.need(r, "warmup", "recipe"))
@@ -153,11 +154,14 @@ class GptTask(common.Task):
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         total = 0.0
-        for micro in batch.chunk(self.accum):
+        # this rank's rows of the global batch; the mean of the ranks' gradients is the global batch's
+        for micro in self.dist.slice(batch).chunk(self.accum):
             logits = self.model(micro[:, :-1])
             loss = lm_loss(logits, micro[:, 1:], self.z_loss) / self.accum
             loss.backward()
             total += float(loss.item())
+        self.dist.sum_grads(list(self.model.parameters()), 1.0 / self.dist.world)
+        total = self.dist.mean(total)
         if self.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), float(self.grad_clip))
         self.optimizer.step()

@@ -10,6 +10,7 @@ import {ensureCpuImageForTrain} from '../cpu-image.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId, noDockerEngine} from '../executors/docker.js'
 import {findHostPython} from '../host-python.js'
 import {pythonFixHint} from '../../doctor/python-hint.js'
+import type {SlurmSettings} from '../slurm/site.js'
 import type {RunPins} from '../../contracts/run-manifest.js'
 import {buildCommand, ensureOfficialImage, officialPins} from '../official-image.js'
 import type {OfficialPlan} from './official-plan.js'
@@ -31,6 +32,8 @@ export const LABELS = {run: 'ai.dcbench.run', benchmark: 'ai.dcbench.benchmark',
 export type Execution =
   | {executor: 'docker'; image: string; imageDigest: string; command: string[]; pins: RunPins | null; /** null: the image's WORKDIR (the official images resolve paths there). */ workingDir: string | null}
   | {executor: 'local'; image: null; imageDigest: null; command: string[]; pins: null; python: string; trainersDir: string}
+  /** A SLURM job: `python` and `trainersDir` as the nodes see them (the host runtime), or the runtime's image. */
+  | {executor: 'slurm'; image: string | null; imageDigest: null; command: string[]; pins: null; python: string; trainersDir: string; settings: SlurmSettings}
 
 export interface ChooseExecutionInputs {
   options: TrainOptions
@@ -47,6 +50,7 @@ export interface ChooseExecutionInputs {
 
 export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Execution> {
   const {options, recipe} = inputs
+  if (options.executor === 'slurm') return slurmExecution(inputs)
   let executor = await chooseExecutor(options, inputs.benchmark, recipe, inputs.notes)
   if (executor === 'docker') {
     try {
@@ -62,6 +66,27 @@ export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Ex
     }
   }
   return {executor, image: null, imageDigest: null, command: options.command ?? TINY_TRAINER_COMMAND, pins: null, python: await localPython(), trainersDir: trainersDir(options)}
+}
+
+/**
+ * `--executor slurm`: the tiny trainers under torchrun on every node. With the host runtime the nodes run
+ * this host's python3 and trainer code, so they must see the same paths (a shared file system, as
+ * clusters have); the container runtimes run the image's python3 and trainers.
+ */
+async function slurmExecution(inputs: ChooseExecutionInputs): Promise<Execution> {
+  const {options, recipe} = inputs
+  const settings: SlurmSettings = options.slurm ?? {runtime: 'host', site: {sbatchArgs: [], requeue: false, signal: 'B:USR1@120'}}
+  if (recipe.scale !== 'tiny') {
+    // The official images' wrapper starts torchrun on one node only; the multi-node launch of upstream's
+    // trainer is not built yet (docs/slurm.md, "Official scales").
+    throw new DcbError('DCB_NOT_AVAILABLE', `--executor slurm trains only the tiny scale so far; ${recipe.benchmark} ${recipe.scale} runs with --executor docker on one node`)
+  }
+  if (options.command) throw new DcbError('DCB_USAGE', '--executor slurm runs the trainers under torchrun; another trainer command is not supported')
+  const command = TINY_TRAINER_COMMAND
+  if (settings.runtime === 'host') {
+    return {executor: 'slurm', image: null, imageDigest: null, command, pins: null, python: await localPython(), trainersDir: trainersDir(options), settings}
+  }
+  return {executor: 'slurm', image: settings.image ?? null, imageDigest: null, command, pins: null, python: 'python3', trainersDir: '/opt/dcbench/trainers', settings}
 }
 
 async function chooseExecutor(options: TrainOptions, benchmark: Benchmark, recipe: ScaleRecipe, notes: string[]): Promise<'docker' | 'local'> {

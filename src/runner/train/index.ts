@@ -46,7 +46,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const {infra, gpus} = trainInfrastructure(options, recipe)
   const official = usesOfficialTrainer(recipe) ? officialPlan(benchmark, recipe, infra, dataDir, options.smoke === true) : null
   const data = training.readData(dataDir, recipe)
-  const threads = options.threads ?? availableParallelism()
+  // on a cluster the nodes' cores are not this machine's: one CPU per trainer process unless told
+  const threads = options.threads ?? (options.executor === 'slurm' ? infra.gpus_per_node : availableParallelism())
   const notes: string[] = []
 
   // 1. the run folder: new, or the same run to resume (a finished one is a no-op)
@@ -70,6 +71,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const memoryBytes = execution.executor === 'docker' ? (options.memoryBytes ?? Math.floor(totalmem() * 0.8)) : null
   const {manifest, attempt} = startRecord({recipe, track, data, dataDir, execution, infra, threads, gpus, memoryBytes, maxSteps: options.maxSteps, previous, official})
+  // a SLURM job of this run that may still be queued or running: followed, not submitted again
+  const reattachJobId = execution.executor === 'slurm' && previous?.exit_status === 'running' ? previous.attempts.at(-1)?.slurm_job_id ?? undefined : undefined
   await writeRunManifest(runDir, manifest)
 
   // 3–4. launch the trainer and follow it; skipped when it finished but the harness did not record it
@@ -79,7 +82,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outcome = {exitCode: 0, oomKilled: false, stopped: false}
   } else {
     try {
-      outcome = await launchAttempt({options, execution, manifest, attempt, dataDir, runDir, follower})
+      outcome = await launchAttempt({options, execution, manifest, attempt, dataDir, runDir, follower, reattachJobId})
     } catch (error) {
       attempt.finished_at = new Date().toISOString()
       manifest.finished_at = attempt.finished_at

@@ -26,7 +26,7 @@ export function recipeGpus(recipe: ScaleRecipe): number {
  * process (the global batch on it). One executor runs one machine, so a split over several nodes is
  * refused here.
  */
-export function trainInfrastructure(options: Pick<TrainOptions, 'gpus' | 'set' | 'smoke' | 'maxSteps'>, recipe: ScaleRecipe): {infra: InfraPlan; gpus: number} {
+export function trainInfrastructure(options: Pick<TrainOptions, 'gpus' | 'set' | 'smoke' | 'maxSteps' | 'executor'>, recipe: ScaleRecipe): {infra: InfraPlan; gpus: number} {
   const set: Record<string, unknown> = {...options.set}
   const official = usesOfficialTrainer(recipe)
   const what = `${recipe.benchmark} ${recipe.scale}`
@@ -55,8 +55,8 @@ export function trainInfrastructure(options: Pick<TrainOptions, 'gpus' | 'set' |
     set.gpus_per_node = gpus
   }
   const infra = resolveInfra(recipe, set)
-  if (infra.nodes > 1) {
-    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor`)
+  if (infra.nodes > 1 && options.executor !== 'slurm') {
+    throw new DcbError('DCB_USAGE', `--set nodes=${infra.nodes}: the docker and local executors run on one machine; a split over several nodes needs a cluster executor (--executor slurm)`)
   }
   gpus = gpus > 0 || set.gpus_per_node === undefined ? gpus : infra.gpus_per_node
   return {infra, gpus}

@@ -1,11 +1,13 @@
 import {constants, createWriteStream} from 'node:fs'
 import {join} from 'node:path'
 
-import type {RunAttempt, RunManifest} from '../../contracts/run-manifest.js'
+import {writeRunManifest, type RunAttempt, type RunManifest} from '../../contracts/run-manifest.js'
 import {openInsideSync} from '../../util/no-follow.js'
 import {harnessVersion} from '../../util/paths.js'
 import {runInDocker} from '../executors/docker.js'
 import {runLocally} from '../executors/local.js'
+import {runOnSlurm} from '../executors/slurm.js'
+import {outputFileOf, trainScript} from '../slurm/train-job.js'
 import type {ExecutorOutcome, ExecutorRun} from '../executors/types.js'
 import {LABELS, type Execution} from './executor-choice.js'
 import type {TrainerFollower} from './follow.js'
@@ -20,6 +22,8 @@ export interface LaunchInputs {
   dataDir: string
   runDir: string
   follower: TrainerFollower
+  /** `--executor slurm`: the run's job that may still be queued or running. */
+  reattachJobId?: string
 }
 
 /**
@@ -55,6 +59,17 @@ export async function launchAttempt(inputs: LaunchInputs): Promise<ExecutorOutco
     signal: options.signal,
   }
   try {
+    if (execution.executor === 'slurm') {
+      const script = trainScript({manifest, settings: execution.settings, python: execution.python, trainersDir: execution.trainersDir, command: execution.command, dataDir: inputs.dataDir, runDir: inputs.runDir, maxSteps: options.maxSteps})
+      const onJob = async (jobId: string, reattached: boolean): Promise<void> => {
+        attempt.slurm_job_id = jobId
+        if (reattached) attempt.slurm_reattached = true
+        log.write(`# dcbench: ${reattached ? 're-attached to' : 'submitted'} SLURM job ${jobId}; its output: ${outputFileOf(jobId)}\n`)
+        options.onProgress?.({phase: 'train', message: `SLURM job ${jobId}${reattached ? ' (re-attached)' : ''}`})
+        await writeRunManifest(inputs.runDir, manifest)
+      }
+      return await runOnSlurm({runDir: inputs.runDir, script, outputFileOf, reattachJobId: inputs.reattachJobId, onJob, onLine: run.onLine, signal: options.signal})
+    }
     return execution.executor === 'docker'
       ? await runInDocker({...run, image: execution.image})
       : await runLocally({...run, python: execution.python, trainersDir: execution.trainersDir})

@@ -1,10 +1,11 @@
 import type {CpuImage} from '../cpu-image.js'
+import type {SlurmSettings} from '../slurm/site.js'
 
 /**
  * The options and results of `train()` (src/runner/train/index.ts), shared by its steps.
  */
 
-export type ExecutorChoice = 'docker' | 'local' | 'auto'
+export type ExecutorChoice = 'docker' | 'local' | 'auto' | 'slurm'
 
 /** What the trainer reports while it runs, for a progress display. */
 export interface TrainProgressEvent {
@@ -60,6 +61,8 @@ export interface TrainOptions {
    * of src/runner/cpu-image.ts (containers/cpu/build.sh when the tag for the current trainer code is missing).
    */
   ensureImage?: (onProgress: (message: string) => void) => Promise<Pick<CpuImage, 'tag' | 'imageId'>>
+  /** `--executor slurm`: the site's options, the runtime on the nodes and its image (src/runner/slurm/site.ts). */
+  slurm?: SlurmSettings
   /** Aborting stops the trainer (SIGTERM: it checkpoints), and the run ends `interrupted`. */
   signal?: AbortSignal
   onProgress?: (event: TrainProgressEvent) => void
