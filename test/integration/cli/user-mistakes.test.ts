@@ -61,7 +61,7 @@ const MISTAKES: Mistake[] = [
   {what: 'a subset that does not exist', args: `subset validate @/missing.npy ${P} --pool-index @/pool.uidx`, code: 'DCB_SUBSET_FORMAT', exit: 2, says: /@\/missing\.npy: no such file/},
   {what: 'a pool index that does not exist', args: `subset validate @/oracle.npy ${P} --pool-index @/missing.uidx`, code: 'DCB_POOL_INDEX', exit: 2, says: /@\/missing\.uidx: no such file/},
   {what: 'a pool that does not exist, to index', args: 'pool index @/missing --out @/x.uidx', code: 'DCB_POOL_INPUT', exit: 2, says: /@\/missing: no such file/},
-  {what: 'a pool that does not exist, to filter', args: 'filter --benchmark dclm --filter oracle --pool @/missing --out @/x.npy', code: 'DCB_POOL_INPUT', exit: 2, says: /@\/missing: no such file/},
+  {what: 'a pool that does not exist, to filter', args: 'filter --benchmark dclm --filter oracle --pool @/missing --out @/x.npy', code: 'DCB_PATH', exit: 2, says: /--pool @\/missing: no such folder/},
   {what: 'a subset that does not exist, to reshard', args: `reshard ${P} --subset @/missing.npy --pool @/pool --out @/r1`, code: 'DCB_SUBSET_FORMAT', exit: 2, says: /@\/missing\.npy: no such file/},
   {what: 'an entry that does not exist', args: 'verify @/missing.json --keyring @/empty', code: 'DCB_ENTRY_FILE', exit: 2, says: /@\/missing\.json: file not found/},
   {what: 'a public key that does not exist', args: 'keys trust @/missing.pub --keyring @/ring', code: 'DCB_KEY_FILE', exit: 2, says: /@\/missing\.pub: file not found/},
@@ -88,7 +88,7 @@ const MISTAKES: Mistake[] = [
   {what: 'a file as training data', args: `train ${P} --data @/notes.txt --out @/run2`, code: 'DCB_TRAIN_DATA', exit: 2, says: /@\/notes\.txt: not a folder/},
   {what: 'a pool folder that holds no documents', args: 'filter --benchmark dclm --filter oracle --pool @/empty --out @/x.npy', code: 'DCB_POOL_INPUT', exit: 2, says: /@\/empty: no \.jsonl/},
   // missing data, empty results
-  {what: 'an empty folder as a model', args: 'eval --benchmark dclm --scale 1b-1x --model @/empty --data @/empty', code: 'DCB_MODEL_DIR', exit: 2, says: /@\/empty\/model\.json: file not found/},
+  {what: 'an empty folder as a model', args: 'eval --benchmark dclm --scale tiny --model @/empty', code: 'DCB_MODEL_DIR', exit: 2, says: /@\/empty\/model\.json: file not found/},
   {what: 'contamination without a pool', args: 'subset contamination @/oracle.npy --benchmark dclm --data @/empty', code: 'DCB_USAGE', exit: 2, says: /missing --pool/},
   {what: 'eval data missing, offline', args: 'eval fetch --benchmark dclm --offline --data @/empty', code: 'DCB_EVAL_DATA_UNUSABLE', exit: 1, says: /@\/empty: 51 file\(s\) not usable/},
   {what: 'a reshard of a subset that matches nothing', args: `reshard ${P} --subset @/nomatch.raw --pool @/pool --out @/r3`, code: 'DCB_RESHARD_SUBSET', exit: 2, says: /@\/nomatch\.raw/},
