@@ -100,9 +100,9 @@ describe('bench eval --benchmark dclm', () => {
     expect(lines.slice(1).join('\n')).toContain(`hint: bench eval fetch --benchmark dclm --scale 1b-1x --data ${data} downloads them`)
     expect(plain.stdout).toBe('')
     expect(readdirSync(out).filter((name) => name.startsWith('evaluation_'))).toEqual([])
-    const json = await runBenchJson<{error: {code: string; exitCode: number}}>(args)
+    const json = await runBenchJson<{error: {code: string; exit_code: number}}>(args)
     expect(json.exitCode).toBe(2)
-    expect(json.json.error).toMatchObject({code: 'DCB_EVAL_DATA_MISSING', exitCode: 2})
+    expect(json.json.error).toMatchObject({code: 'DCB_EVAL_DATA_MISSING', exit_code: 2})
   })
 
   it('refuses a folder that is not an LM model directory, naming the file', async () => {

@@ -54,8 +54,8 @@ describe('path mistakes are usage errors naming the path (DCB_PATH, exit 2)', ()
   })
 
   it('--json: the same error as one JSON document', async () => {
-    const {exitCode, json} = await runBenchJson<{error: {code: string; message: string; exitCode: number}}>(['pool', 'index', dir, '--out', `${missingParent}/x.uidx`])
+    const {exitCode, json} = await runBenchJson<{error: {code: string; message: string; exit_code: number}}>(['pool', 'index', dir, '--out', `${missingParent}/x.uidx`])
     expect(exitCode).toBe(2)
-    expect(json.error).toMatchObject({code: 'DCB_PATH', exitCode: 2, message: `--out ${missingParent}/x.uidx: folder ${missingParent} does not exist`})
+    expect(json.error).toMatchObject({code: 'DCB_PATH', exit_code: 2, message: `--out ${missingParent}/x.uidx: folder ${missingParent} does not exist`})
   })
 })

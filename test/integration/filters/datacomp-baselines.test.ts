@@ -155,10 +155,10 @@ describe("DataComp's official baselines match upstream's apply_filter.py", () =>
   for (const name of Object.keys(RUNS)) {
     it(`${name}: the same uids, byte for byte`, async () => {
       const out = join(root, `${name}.npy`)
-      const {exitCode, json, stderr} = await runBenchJson<{kept: number; poolRecords: number}>(benchArgs(name, out))
+      const {exitCode, json, stderr} = await runBenchJson<{kept: number; pool_records: number}>(benchArgs(name, out))
       expect(exitCode, stderr).toBe(0)
       const expected = readFileSync(join(reference, `${name}.npy`))
-      expect(json.poolRecords).toBe(PARTS * PER_PART)
+      expect(json.pool_records).toBe(PARTS * PER_PART)
       // a useful test keeps some samples and drops others
       expect(json.kept).toBeGreaterThan(0)
       expect(json.kept).toBeLessThan(PARTS * PER_PART)

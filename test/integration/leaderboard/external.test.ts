@@ -35,10 +35,10 @@ async function setup(): Promise<Setup> {
   expect(indexed.exitCode, indexed.stderr).toBe(0)
   const subset = join(dir, 'subset.npy')
   await writeSubsetNpy(subset, new Map(uids.slice(0, 10).map((u) => [u, 1])))
-  const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
+  const keys = await runBenchJson<{private_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
   const board = join(dir, 'board')
   expect((await runBench(['keys', 'trust', join(dir, 'keys', 'team-a.pub'), '--keyring', join(board, 'keyring')])).exitCode).toBe(0)
-  return {dir, key: keys.json.privateKeyFile, keyring: join(board, 'keyring'), board, subset, poolIndex: join(dir, 'pool.uidx')}
+  return {dir, key: keys.json.private_key_file, keyring: join(board, 'keyring'), board, subset, poolIndex: join(dir, 'pool.uidx')}
 }
 
 function submitArgs(s: Setup, model: string, evalFile: string, out: string, extra: string[] = []): string[] {
@@ -103,8 +103,8 @@ describe('entries of checkpoints trained elsewhere', () => {
     const {run, evalFile, poolIndex} = writeBoundRunFixture(dir)
     const manifest = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as Record<string, unknown>
     writeFileSync(join(run, 'run.json'), JSON.stringify({...manifest, smoke: {overrides: [{flag: '--model', official: 'ViT-B-32', smoke: 'dcbench-smoke-vit', why: 'tiny'}], processes: 2, files: []}}))
-    const keys = await runBenchJson<{privateKeyFile: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
-    const refused = await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.privateKeyFile, '--out', join(dir, 'e.json'), '--method', 'm', '--pool-index', poolIndex])
+    const keys = await runBenchJson<{private_key_file: string}>(['keys', 'generate', '--out', join(dir, 'keys'), '--name', 'team-a'])
+    const refused = await runBench(['submit', '--run', run, '--eval', evalFile, '--key', keys.json.private_key_file, '--out', join(dir, 'e.json'), '--method', 'm', '--pool-index', poolIndex])
     expect(refused.exitCode, refused.stderr).toBe(2)
     expect(refused.stderr).toMatch(/^error \[DCB_SUBMIT_SMOKE\]: .*run\.json: a smoke run/)
   })

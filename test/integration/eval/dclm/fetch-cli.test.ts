@@ -119,7 +119,7 @@ describe('bench eval fetch --benchmark dclm (llm-foundry local_data from GitHub 
     expect(raw.requests).toEqual([])
     // one document: the per-file table with the error inside it, not the error alone
     expect(r.json.files.map((f: {path: string; ready: boolean}) => [f.path, f.ready])).toContainEqual(['reading_comprehension/squad.jsonl', false])
-    expect(r.json.error).toMatchObject({code: 'DCB_EVAL_DATA_UNUSABLE', exitCode: 1})
+    expect(r.json.error).toMatchObject({code: 'DCB_EVAL_DATA_UNUSABLE', exit_code: 1})
   })
 
   it('--offline --json over a nearly empty folder: every file in the document, a message of one short line', async () => {
