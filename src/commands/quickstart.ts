@@ -6,6 +6,7 @@ import {canAsk, confirmAndFix} from '../cli/fix-prompt.js'
 import {isDcbError} from '../errors.js'
 import {makePlan} from '../quickstart/plan.js'
 import {runQuickstart, type QuickstartResult} from '../quickstart/run.js'
+import {onInterrupt} from '../ui/interrupt.js'
 import {createProgressDisplay, type ProgressDisplay} from '../ui/progress.js'
 import {renderQuickstartReport} from '../ui/quickstart-report.js'
 import {checkOutputPath} from '../util/cli-path.js'
@@ -29,15 +30,12 @@ export default class Quickstart extends BenchCommand {
     const quiet = this.jsonEnabled()
     let display: ProgressDisplay | undefined
     let currentStep = 'quickstart'
-    const controller = new AbortController()
-    const stop = (): void => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const interrupt = onInterrupt()
     try {
       const options: Parameters<typeof runQuickstart>[0] = {
         plan,
         executor: flags.executor as 'auto' | 'docker' | 'local',
-        signal: controller.signal,
+        signal: interrupt.signal,
         onStep: (message) => {
           display?.stop()
           display = undefined
@@ -60,8 +58,7 @@ export default class Quickstart extends BenchCommand {
       if (!quiet) this.log(renderQuickstartReport(result))
       return result
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      interrupt.dispose()
     }
   }
 }

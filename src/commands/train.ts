@@ -8,6 +8,7 @@ import {resolveSlurmSettings} from '../runner/slurm/site.js'
 import {slurmFlags} from '../cli/slurm-flags.js'
 import {DcbError} from '../errors.js'
 import {parseOverridePairs} from '../tracks/infra.js'
+import {onInterrupt} from '../ui/interrupt.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {renderTrainPlan} from '../ui/train-plan.js'
 import {checkOutputPath} from '../util/cli-path.js'
@@ -75,18 +76,14 @@ export default class Train extends BenchCommand {
       return plan
     }
     const display = createProgressDisplay({label: 'train', unit: 'steps', quiet})
-    const controller = new AbortController()
-    const stop = (signal: NodeJS.Signals): void => {
+    const interrupt = onInterrupt((signal) => {
       if (!quiet) process.stderr.write(`\n${signal}: stopping the trainer (it saves a checkpoint)…\n`)
-      controller.abort()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    })
     let result: TrainResult
     try {
       result = await train({
         ...options,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: (e) => {
           if (e.phase === 'train' && e.step !== undefined) display.update({done: e.step, total: e.stepsTotal, detail: e.loss === undefined ? e.message : `loss ${e.loss.toFixed(4)}`})
           else if (e.message && !quiet) process.stderr.write(`${e.phase}: ${e.message}\n`)
@@ -94,8 +91,7 @@ export default class Train extends BenchCommand {
       })
     } finally {
       display.stop()
-      process.removeListener('SIGINT', stop)
-      process.removeListener('SIGTERM', stop)
+      interrupt.dispose()
     }
     if (!quiet) {
       for (const note of result.notes) this.warn(note)

@@ -6,6 +6,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {planSynthPool, synthesizePool, type SynthPoolResult} from '../../pool/index.js'
 import {formatBytes} from '../../ui/bytes.js'
 import {confirmLargeJob, formatDuration} from '../../ui/confirm-large-job.js'
+import {onInterrupt} from '../../ui/interrupt.js'
 import {createProgressDisplay} from '../../ui/progress.js'
 import {checkOutputPath} from '../../util/cli-path.js'
 
@@ -38,19 +39,12 @@ export default class PoolSynth extends BenchCommand {
     await confirmLargeJob({what, bytes: plan.bytes, seconds: plan.seconds, yes: flags.yes, interactive: !this.jsonEnabled(), input: process.stdin, output: process.stderr})
     const progress = createProgressDisplay({label: 'synth', unit: benchmark.pool.synthesize?.unit, quiet: this.jsonEnabled()})
     // Ctrl-C (or a TERM) stops the generator, which removes its partial folder and says so; a second Ctrl-C exits at once
-    const controller = new AbortController()
-    const stop = (): void => {
-      if (controller.signal.aborted) process.exit(130)
-      controller.abort()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
+    const interrupt = onInterrupt()
     let result: SynthPoolResult
     try {
-      result = await synthesizePool({benchmark: flags.benchmark, scale: flags.scale, out: flags.out, seed: flags.seed, onProgress: progress.update, signal: controller.signal})
+      result = await synthesizePool({benchmark: flags.benchmark, scale: flags.scale, out: flags.out, seed: flags.seed, onProgress: progress.update, signal: interrupt.signal})
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      interrupt.dispose()
       progress.stop()
     }
     if (!this.jsonEnabled()) {
