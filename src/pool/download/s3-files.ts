@@ -3,7 +3,8 @@ import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdir, rename, rm, stat} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import type {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
+import {once} from 'node:events'
+import {finished} from 'node:stream/promises'
 
 import {GetObjectCommand, HeadObjectCommand, S3Client} from '@aws-sdk/client-s3'
 
@@ -122,11 +123,10 @@ export async function downloadObject(client: S3Client, object: S3Object, dest: s
       // A server that ignores the Range sends the whole object: start over.
       const append = have > 0 && response.ContentRange !== undefined
       if (!append) have = 0
-      body.on('data', (chunk: Buffer) => {
-        got += chunk.length
-        onBytes?.(chunk.length)
+      await appendBody(body, incomplete, append, (n) => {
+        got += n
+        onBytes?.(n)
       })
-      await pipeline(body, createWriteStream(incomplete, {flags: append ? 'a' : 'w'}))
     } catch (error) {
       if (error instanceof DcbError) throw error
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw error
@@ -142,4 +142,22 @@ export async function downloadObject(client: S3Client, object: S3Object, dest: s
   }
   await rename(incomplete, dest)
   return got
+}
+
+/**
+ * Writes a response body to `file`. A cut body still ends the file stream, so every byte received is
+ * on disk for the Range request of the next run (stream.pipeline would destroy the file stream and
+ * drop the bytes it still buffered).
+ */
+async function appendBody(body: Readable, file: string, append: boolean, onBytes: (n: number) => void): Promise<void> {
+  const out = createWriteStream(file, {flags: append ? 'a' : 'w'})
+  try {
+    for await (const chunk of body) {
+      onBytes((chunk as Buffer).length)
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+  } finally {
+    out.end()
+    await finished(out)
+  }
 }
