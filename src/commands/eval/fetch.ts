@@ -6,8 +6,7 @@ import {benchmarkFlag, scaleFlag} from '../../cli/flags.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {getRecipe} from '../../tracks/registry.js'
-import {confirmDownload, renderDownloadPlan} from '../../ui/confirm-download.js'
-import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {downloadInteraction, hubOfflineFromEnv} from '../../ui/download-interaction.js'
 import {checkOutputPath} from '../../util/cli-path.js'
 
 export default class EvalFetch extends BenchCommand {
@@ -42,9 +41,8 @@ export default class EvalFetch extends BenchCommand {
     const benchmark = getBenchmark(flags.benchmark)
     if (!benchmark.eval.fetch) throw new DcbError('DCB_NOT_AVAILABLE', `bench eval fetch --benchmark ${benchmark.id} is not available in this build`)
     const quiet = this.jsonEnabled()
-    const offline = flags.offline || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
-    let display: ProgressDisplay | undefined
-    let current = ''
+    const offline = flags.offline || hubOfflineFromEnv()
+    const ui = downloadInteraction({yes: flags.yes, quiet})
     const outcome = await benchmark.eval.fetch({
       scale: flags.scale === undefined ? undefined : getRecipe({benchmark: benchmark.id, scale: flags.scale}),
       tasks: flags.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
@@ -54,21 +52,10 @@ export default class EvalFetch extends BenchCommand {
       accessToken: process.env.HF_TOKEN || undefined,
       revision: flags.revision,
       sourceUrl: flags.source,
-      confirm: async (plan) => {
-        if (!quiet) process.stderr.write(`${renderDownloadPlan(plan)}\n`)
-        await confirmDownload(plan, {yes: flags.yes, interactive: !quiet, input: process.stdin, output: process.stderr})
-      },
-      onProgress: (event) => {
-        if (quiet) return
-        if (event.task !== current) {
-          display?.stop()
-          current = event.task
-          display = createProgressDisplay({label: event.task, unit: 'bytes'})
-        }
-        display?.update({done: event.done, total: event.total, detail: event.detail})
-      },
+      confirm: ui.confirm,
+      onProgress: ui.onProgress,
     })
-    display?.stop()
+    ui.stop()
     if (!quiet) this.log(outcome.text)
     if (outcome.failure && !quiet) throw outcome.failure
     if (!outcome.failure) return {benchmark: benchmark.id, ...outcome.json}

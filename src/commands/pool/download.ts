@@ -8,8 +8,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {parseShardRange} from '../../pool/download/download-images.js'
 import {getRecipe} from '../../tracks/registry.js'
-import {confirmDownload, renderDownloadPlan} from '../../ui/confirm-download.js'
-import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
+import {downloadInteraction, hubOfflineFromEnv} from '../../ui/download-interaction.js'
 
 export default class PoolDownload extends BenchCommand {
   static override summary = "Download a scale's official candidate pool: metadata, features, and the images from their URLs."
@@ -58,10 +57,9 @@ export default class PoolDownload extends BenchCommand {
     const out = resolve(flags.out)
     await mkdir(out, {recursive: true})
     const quiet = this.jsonEnabled()
-    const offline = flags.offline || flags['skip-metadata'] || ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase())
+    const offline = flags.offline || flags['skip-metadata'] || hubOfflineFromEnv()
     const metadataOnly = flags['metadata-only'] || flags['skip-images']
-    let display: ProgressDisplay | undefined
-    let current = ''
+    const ui = downloadInteraction({yes: flags.yes, quiet, unitOf: (task) => (task === 'images' ? 'samples' : task === 'sizes' ? 'files' : 'bytes')})
     const outcome = await benchmark.pool.download.run({
       scale,
       out,
@@ -82,21 +80,10 @@ export default class PoolDownload extends BenchCommand {
       listFile: flags.list === undefined ? undefined : resolve(flags.list),
       rewrite: flags['prefix-from'] !== undefined && flags['prefix-to'] !== undefined ? {from: flags['prefix-from'], to: flags['prefix-to']} : undefined,
       s3Endpoint: flags['s3-endpoint'] ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined),
-      confirm: async (plan) => {
-        if (!quiet) process.stderr.write(`${renderDownloadPlan(plan)}\n`)
-        await confirmDownload(plan, {yes: flags.yes, interactive: !quiet, input: process.stdin, output: process.stderr})
-      },
-      onProgress: (event) => {
-        if (quiet) return
-        if (event.task !== current) {
-          display?.stop()
-          current = event.task
-          display = createProgressDisplay({label: event.task, unit: event.task === 'images' ? 'samples' : event.task === 'sizes' ? 'files' : 'bytes'})
-        }
-        display?.update({done: event.done, total: event.total, detail: event.detail})
-      },
+      confirm: ui.confirm,
+      onProgress: ui.onProgress,
     })
-    display?.stop()
+    ui.stop()
     if (!quiet) this.log(outcome.text)
     return {benchmark: benchmark.id, ...outcome.json}
   }
