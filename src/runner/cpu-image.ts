@@ -3,11 +3,11 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join, relative, sep} from 'node:path'
 
 import Docker from 'dockerode'
-import {execa} from 'execa'
 
 import {DcbError} from '../errors.js'
 import type {ProgressListener} from '../ui/progress.js'
 import {packageRoot} from '../util/paths.js'
+import {runBuildScript} from './build-script.js'
 import {noDockerEngine} from './executors/docker.js'
 
 /** Image repository names of the CPU image and its imported Debian base (docs/containers.md). */
@@ -119,25 +119,10 @@ export async function ensureCpuImage(options: EnsureCpuImageOptions = {}): Promi
 
   const started = Date.now()
   const script = join(root, 'containers/cpu/build.sh')
-  const tail: string[] = []
   let phase = 0
-  const child = execa('bash', [script], {cwd: root, all: true, reject: false, buffer: false})
-  child.all?.setEncoding('utf8')
-  let pending = ''
-  child.all?.on('data', (chunk: string) => {
-    pending += chunk
-    const lines = pending.split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines) {
-      tail.push(line)
-      if (tail.length > 20) tail.shift()
-      if (line.startsWith('== ')) options.onProgress?.({done: ++phase, detail: line.slice(3)})
-    }
-  })
-  const result = await child
-  if (result.exitCode !== 0) {
-    const last = [...tail, pending].filter((l) => l.trim() !== '').slice(-1)[0] ?? 'no output'
-    throw new DcbError('DCB_IMAGE_BUILD', `${relative(process.cwd(), script) || script} failed (exit ${result.exitCode ?? result.signal}): ${last.trim()}`, {
+  const build = await runBuildScript(script, [], {cwd: root, onPhase: (detail) => options.onProgress?.({done: ++phase, detail})})
+  if (!build.ok) {
+    throw new DcbError('DCB_IMAGE_BUILD', `${relative(process.cwd(), script) || script} failed (exit ${build.exit}): ${build.lastLine}`, {
       suggestions: ['the build needs root (or sudo), debootstrap, the Docker engine and the Debian mirror (deb.debian.org)'],
     })
   }

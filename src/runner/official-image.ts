@@ -6,6 +6,7 @@ import {execa} from 'execa'
 import type {RunPins} from '../contracts/run-manifest.js'
 import {DcbError} from '../errors.js'
 import {packageRoot} from '../util/paths.js'
+import {runBuildScript} from './build-script.js'
 import {dockerClient} from './executors/docker.js'
 
 /**
@@ -118,25 +119,9 @@ export async function ensureOfficialImage(options: EnsureOfficialImageOptions): 
   }
   const started = Date.now()
   const vendor = options.vendor ?? process.env.DCBENCH_VENDOR
-  const args = [join(root, BUILD_SCRIPT), options.image, options.variant, ...(vendor ? ['--vendor', vendor] : [])]
-  const child = execa('bash', args, {cwd: root, all: true, reject: false, buffer: false})
-  const tail: string[] = []
-  let pending = ''
-  child.all?.setEncoding('utf8')
-  child.all?.on('data', (chunk: string) => {
-    pending += chunk
-    const lines = pending.split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines) {
-      tail.push(line)
-      if (tail.length > 20) tail.shift()
-      if (line.startsWith('== ')) options.onProgress?.(line.slice(3))
-    }
-  })
-  const result = await child
-  if (result.exitCode !== 0) {
-    const last = [...tail, pending].filter((l) => l.trim() !== '').pop() ?? 'no output'
-    throw new DcbError('DCB_IMAGE_BUILD', `${buildCommand(options.image, options.variant)} failed (exit ${result.exitCode ?? result.signal}): ${last.trim()}`, {
+  const build = await runBuildScript(join(root, BUILD_SCRIPT), [options.image, options.variant, ...(vendor ? ['--vendor', vendor] : [])], {cwd: root, onPhase: options.onProgress})
+  if (!build.ok) {
+    throw new DcbError('DCB_IMAGE_BUILD', `${buildCommand(options.image, options.variant)} failed (exit ${build.exit}): ${build.lastLine}`, {
       suggestions: ['the build needs root (or sudo), debootstrap, the Docker engine, the Debian mirror, and the pinned archives: --vendor DIR (or $DCBENCH_VENDOR) offline, else git access to GitHub'],
     })
   }
