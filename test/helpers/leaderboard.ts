@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {defaultSuites, generateKeys, loadPrivateKey, signEntry, type SignedEntry, type SuiteResolver, type SuiteScoring, type UnsignedEntry} from '../../src/leaderboard/index.js'
+import {defaultSuites, generateKeys, loadPrivateKey, signEntry, trustKey, type SignedEntry, type SuiteResolver, type SuiteScoring, type UnsignedEntry} from '../../src/leaderboard/index.js'
 import {getRecipe} from '../../src/tracks/index.js'
 
 /**
@@ -125,4 +125,22 @@ export function writeEntry(dir: string, name: string, entry: unknown): string {
   const file = join(dir, name)
   writeFileSync(file, `${JSON.stringify(entry, null, 2)}\n`)
   return file
+}
+
+/** A board folder whose keyring trusts a participant (`alice`) and an organizer (`datacomp-team`). */
+export interface BoardFixture {
+  dir: string
+  board: string
+  alice: SignerFixture
+  organizer: SignerFixture
+}
+
+/** Makes the keys in `dir` and registers both in `dir/board/keyring`, the board's default keyring. */
+export async function boardWithSigners(dir: string): Promise<BoardFixture> {
+  const board = join(dir, 'board')
+  const alice = await makeSigner(join(dir, 'alice'), 'alice')
+  const organizer = await makeSigner(join(dir, 'org'), 'datacomp-team')
+  await trustKey({publicKeyFile: alice.pubFile, keyringDir: join(board, 'keyring')})
+  await trustKey({publicKeyFile: organizer.pubFile, keyringDir: join(board, 'keyring'), role: 'organizer'})
+  return {dir, board, alice, organizer}
 }

@@ -89,4 +89,5 @@ def run(case):
     return out
 
 
-print(json.dumps([run(c) for c in json.load(sys.stdin)], ensure_ascii=False))
+if __name__ == '__main__':
+    print(json.dumps([run(c) for c in json.load(sys.stdin)], ensure_ascii=False))

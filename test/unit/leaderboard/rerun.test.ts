@@ -1,9 +1,7 @@
-import {join} from 'node:path'
-
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {addEntry, readBoard, trustKey, type UnsignedEntry} from '../../../src/leaderboard/index.js'
-import {hex, makeSigner, signWith, testSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
+import {addEntry, readBoard, type UnsignedEntry} from '../../../src/leaderboard/index.js'
+import {boardWithSigners, hex, signWith, testSuites, unsignedEntry, writeEntry, type SignerFixture} from '../../helpers/leaderboard.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 /**
@@ -19,12 +17,7 @@ let organizer: SignerFixture
 let board: string
 
 beforeEach(async () => {
-  dir = tempDir()
-  board = join(dir, 'board')
-  alice = await makeSigner(join(dir, 'alice'), 'alice')
-  organizer = await makeSigner(join(dir, 'org'), 'datacomp-team')
-  await trustKey({publicKeyFile: alice.pubFile, keyringDir: join(board, 'keyring')})
-  await trustKey({publicKeyFile: organizer.pubFile, keyringDir: join(board, 'keyring'), role: 'organizer'})
+  ;({dir, board, alice, organizer} = await boardWithSigners(tempDir()))
 })
 
 /** The organizers' own run of the same subset, with its task scores changed by `change`. */

@@ -1,3 +1,5 @@
+import {join} from 'node:path'
+
 import {execa} from 'execa'
 import {beforeAll, describe, expect, it} from 'vitest'
 
@@ -6,6 +8,7 @@ import {fewshotSampleIndices} from '../../../../src/eval/lm/fewshot.js'
 import {PythonIntSet} from '../../../../src/eval/lm/python-int-set.js'
 import {PythonRandom} from '../../../../src/eval/lm/python-random.js'
 import {findHostPython} from '../../../../src/runner/host-python.js'
+import {repoRoot} from '../../../helpers/cli.js'
 
 // The reference is the host's own CPython (Debian python3 with numpy, installed by .ci/run): its
 // `random`, `set` and numpy are what DCLM's few-shot sampling and aggregation ran on.
@@ -21,21 +24,11 @@ async function runPython<T>(code: string, input: unknown): Promise<T> {
   return JSON.parse(stdout) as T
 }
 
-// Restates llm-foundry's get_fewshot_sample_idxs with the real `random` and `set`.
+// llm-foundry's get_fewshot_sample_idxs as test/helpers/llm_foundry_prompts.py restates it, with the real `random` and `set`.
 const FEWSHOT_PY = `
 import json, random, sys
-def idxs(n, k, ex, rng):
-    k = min(n - 1, k)
-    s = set(rng.sample(range(0, n), k))
-    if ex in s:
-        s.remove(ex)
-        if len(s) >= n - 1:
-            return s
-        r = rng.choice(range(0, n))
-        while r in s or r == ex:
-            r = rng.choice(range(0, n))
-        s.add(r)
-    return s
+sys.path.insert(0, ${JSON.stringify(join(repoRoot, 'test/helpers'))})
+from llm_foundry_prompts import fewshot_idxs as idxs
 out = []
 for case in json.load(sys.stdin):
     rng = random.Random(case['seed'])
