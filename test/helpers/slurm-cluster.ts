@@ -1,7 +1,9 @@
 import {execFileSync} from 'node:child_process'
+import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {execa} from 'execa'
+import lockfile from 'proper-lockfile'
 
 import {repoRoot} from './cli.js'
 
@@ -34,8 +36,19 @@ export const SLURM_DIR = process.env.DCBENCH_SLURM_DIR ?? '/tmp/dcbench-slurm'
 /** The environment every SLURM client and `bench … --executor slurm` needs. */
 export const slurmEnv = {SLURM_CONF: join(SLURM_DIR, 'slurm.conf')}
 
-/** Starts the cluster (a no-op when it is up) and points this process's SLURM clients at it. */
+let releaseCluster: (() => Promise<void>) | undefined
+
+/**
+ * Starts the cluster (a no-op when it is up), points this process's SLURM clients at it, and holds it
+ * for this test file: vitest runs files in parallel, and two files' jobs would wait on each other's
+ * nodes past their timeouts. The hold ends when the file's process exits (proper-lockfile removes its
+ * lock then, and takes over a stale one of a killed process after 10 s).
+ */
 export async function startSlurmCluster(): Promise<void> {
+  if (!releaseCluster) {
+    mkdirSync(SLURM_DIR, {recursive: true})
+    releaseCluster = await lockfile.lock(SLURM_DIR, {lockfilePath: join(SLURM_DIR, '.in-use.lock'), retries: {retries: 1800, minTimeout: 1000, maxTimeout: 1000, factor: 1}})
+  }
   const result = await execa('bash', [join(repoRoot, '.ci/slurm-up.sh'), SLURM_DIR], {reject: false, env: {PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`}})
   if (result.exitCode !== 0) throw new Error(`.ci/slurm-up.sh failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`)
   process.env.SLURM_CONF = slurmEnv.SLURM_CONF
