@@ -93,6 +93,7 @@ export const ERRORS = {
   DCB_BENCHMARK_REGISTRY: e('tracks', Usage, "A benchmark adapter cannot be registered: its id is malformed or taken, or its pool index kind is another benchmark's.", 'Give the adapter a unique lowercase id and pool index kind (docs/adding-a-benchmark.md).'),
 
   // pools
+  DCB_POOL_SHARD: e('pools', Usage, 'A shard of a sharded pool index (bench pool index --shard i/N) is missing or indexes another pool when the shards are merged.', 'Run the shard the message names again with the same inputs and --out, then merge again (bench pool index --merge-shards N, or the same --executor slurm command).'),
   DCB_POOL_INPUT: e('pools', Usage, 'A pool file or folder is missing, of an unknown type, or malformed (a bad uid, a bad JSON line, an unreadable shard or table).', 'Pass the pool as `bench pool synth` or the official download writes it; fix or re-download the file the message names.'),
   DCB_DISK_FULL: e('pools', Environment, 'A download ran out of disk space (ENOSPC or a quota); the unfinished file was removed.', 'Free space or pass another --out, then run the same command again: finished shards and files are kept.'),
   DCB_POOL_INDEX: e('pools', Usage, "The pool's .uidx index is missing, corrupt, truncated, or indexes another benchmark's pool.", 'Build it again with `bench pool index POOL --out pool.uidx`.'),

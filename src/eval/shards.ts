@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {DcbError} from '../errors.js'
+import {shardItems, type Shard} from '../util/shards.js'
 
 /**
  * `bench eval --shard i/N`: the tasks of one evaluation split over N shards, deterministically, so
@@ -10,34 +10,16 @@ import {DcbError} from '../errors.js'
  */
 
 /** Shard `index` (1-based) of `count`. */
-export interface EvalShard {
-  index: number
-  count: number
-}
+export type EvalShard = Shard
 
 /** The folder under an eval's --out that holds the shards' partial outputs. */
 export const EVAL_SHARDS_DIR = 'eval-shards'
 
-/** At most this many shards (SLURM's default MaxArraySize is 1001). */
-export const MAX_SHARDS = 1000
-
-/** Parses `i/N` (1 ≤ i ≤ N ≤ 1000). */
-export function parseShard(text: string, flag = '--shard'): EvalShard {
-  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text.trim())
-  const index = Number(m?.[1])
-  const count = Number(m?.[2])
-  if (!m || index < 1 || count > MAX_SHARDS || index > count) {
-    throw new DcbError('DCB_USAGE', `${flag}: ${JSON.stringify(text.slice(0, 40))} is not a shard; expected i/N with 1 ≤ i ≤ N ≤ ${MAX_SHARDS}, e.g. 2/4`)
-  }
-  return {index, count}
-}
+export {parseShard} from '../util/shards.js'
 
 /** The tasks of one shard, in the selection's order. Refuses a shard that would hold no task. */
 export function shardTasks(keys: readonly string[], shard: EvalShard): string[] {
-  if (shard.count > keys.length) {
-    throw new DcbError('DCB_USAGE', `--shard ${shard.index}/${shard.count}: the evaluation has ${keys.length} task(s), fewer than ${shard.count} shards; use at most ${keys.length} shards`)
-  }
-  return keys.filter((_, k) => k % shard.count === shard.index - 1)
+  return shardItems(keys, shard, 'task')
 }
 
 /** Where shard i/N writes its partial outputs: OUT/eval-shards/<i>-of-<N>/ (an ordinary eval output folder). */
