@@ -219,6 +219,26 @@ export interface EvalSpec<R, D> {
   run?(options: EvalRunOptions<R, D>): Promise<EvalRunOutcome>
   aggregateFile(options: AggregateFileOptions): Promise<ReportOutcome>
   fetch?(options: EvalFetchOptions<R, D>): Promise<ReportOutcome>
+  /**
+   * The keys of the tasks an evaluation of `scale` runs — the whole suite, or the `tasks` asked for —
+   * in the order a local eval runs them: what `bench eval --shard i/N` splits (src/eval/shards.ts).
+   */
+  taskKeys?(scale: ScaleRecipe<R, D>, tasks?: string[]): string[]
+  /**
+   * Puts the per-task results of the shards' output folders into `outDir` as a local eval's resume
+   * reads them (then `run` on `outDir` has nothing left to run and writes the results file a local
+   * eval writes). Refuses, naming the shard and its folder, a shard whose results lack one of its tasks.
+   */
+  mergeShards?(options: EvalMergeOptions): Promise<void>
+}
+
+/** The shards of one evaluation, for `EvalSpec.mergeShards`. */
+export interface EvalMergeOptions {
+  outDir: string
+  /** Every task of the evaluation, in the order a local eval runs them. */
+  tasks: string[]
+  /** Each shard: its name in messages (`shard 2/4`), its output folder and its tasks. */
+  parts: {label: string; dir: string; tasks: string[]}[]
 }
 
 export interface EvalRunOptions<R, D> {

@@ -8,6 +8,8 @@ import {packageRoot} from '../util/paths.js'
 import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
 import {dataCompContamination} from './datacomp/contamination.js'
+import {mergeDataCompShards} from '../eval/datacomp/merge-shards.js'
+import {loadSuite, selectTasks} from '../eval/datacomp/suite.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompEmbeddings} from './datacomp/baseline-pool.js'
 import {DATACOMP_BASELINES} from './datacomp/baselines.js'
@@ -120,6 +122,8 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
     run: runDataCompEval,
     aggregateFile: aggregateDataCompResults,
     fetch: fetchDataCompSuite,
+    taskKeys: (scale, tasks) => selectTasks(loadSuite(scale.recipe.eval_suite), tasks).map((task) => task.key),
+    mergeShards: mergeDataCompShards,
   },
   leaderboard: {sizeColumn: 'Dataset size'},
   contamination: dataCompContamination,

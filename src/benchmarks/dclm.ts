@@ -10,6 +10,9 @@ import type {Benchmark} from './benchmark.js'
 import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
+import {selectTasks as selectLmTasks} from '../eval/lm/evaluate.js'
+import {mergeLmShards} from '../eval/lm/merge-shards.js'
+import {loadLmSuite} from '../eval/lm/suite.js'
 import {fetchDclmSuite, recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
@@ -146,6 +149,8 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     run: runDclmEval,
     aggregateFile: recheckDclmResults,
     fetch: fetchDclmSuite,
+    taskKeys: (scale, tasks) => selectLmTasks(loadLmSuite(scale.recipe.eval_suite), tasks).map((task) => task.label),
+    mergeShards: mergeLmShards,
   },
   leaderboard: {sizeColumn: 'Documents'},
   scaling: dclmScaling,

@@ -211,7 +211,8 @@ function noEvalData(dataDir: string, tasks: readonly LmTask[], fetchCommand: str
   })
 }
 
-function selectTasks(suite: LmSuite, labels: string[] | undefined): LmTask[] {
+/** The suite's tasks asked for (all when none), in the order given; an unknown label is refused. */
+export function selectTasks(suite: LmSuite, labels: string[] | undefined): LmTask[] {
   if (!labels || labels.length === 0) return suite.tasks
   return labels.map((label) => {
     const task = suite.tasks.find((t) => t.label === label)

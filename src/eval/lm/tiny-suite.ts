@@ -44,14 +44,7 @@ export function tinyTaskFiles(worldSeed: number): Record<string, string[]> {
 export async function ensureTinySuiteData(cacheDir: string, worldSeed: number): Promise<string> {
   const dir = join(cacheDir, `dclm-tiny-v${TINY_SUITE_VERSION}-world${worldSeed}`)
   const marker = join(dir, 'tiny-suite.json')
-  if (existsSync(marker)) {
-    try {
-      const info = JSON.parse(readFileSync(marker, 'utf8')) as {version?: number; world_seed?: number}
-      if (info.version === TINY_SUITE_VERSION && info.world_seed === worldSeed) return dir
-    } catch {
-      // regenerate below
-    }
-  }
+  if (isComplete(marker, worldSeed)) return dir
   const temp = tempPathFor(dir)
   await rm(temp, {recursive: true, force: true})
   for (const [rel, lines] of Object.entries(tinyTaskFiles(worldSeed))) {
@@ -60,9 +53,32 @@ export async function ensureTinySuiteData(cacheDir: string, worldSeed: number): 
   }
   await writeFile(join(temp, 'tiny-suite.json'), `${JSON.stringify({generator: 'tiny-world-icl', version: TINY_SUITE_VERSION, world_seed: worldSeed}, null, 2)}\n`)
   await mkdir(dirname(dir), {recursive: true})
+  // Shards of one eval (bench eval --shard, a SLURM array) generate this folder at once: a complete
+  // folder another process renamed into place is kept (never removed under its readers), only a
+  // stale or partial one is replaced.
+  if (isComplete(marker, worldSeed)) {
+    await rm(temp, {recursive: true, force: true})
+    return dir
+  }
   await rm(dir, {recursive: true, force: true})
-  await rename(temp, dir)
+  try {
+    await rename(temp, dir)
+  } catch (error) {
+    await rm(temp, {recursive: true, force: true})
+    if (!isComplete(marker, worldSeed)) throw error
+  }
   return dir
+}
+
+/** The generated folder's marker says it is this version's suite of this world. */
+function isComplete(marker: string, worldSeed: number): boolean {
+  if (!existsSync(marker)) return false
+  try {
+    const info = JSON.parse(readFileSync(marker, 'utf8')) as {version?: number; world_seed?: number}
+    return info.version === TINY_SUITE_VERSION && info.world_seed === worldSeed
+  } catch {
+    return false
+  }
 }
 
 /** Every (fact, template) pair of the world: the statements the tasks are cut from. */

@@ -92,3 +92,8 @@ export async function scancel(jobId: string, options: {signal?: string; batchOnl
   const result = await slurmTool('scancel', args)
   if (result.exitCode !== 0) throw new DcbError('DCB_SLURM_JOB', `scancel ${jobId}: ${firstLine(result.stderr) || `exit ${result.exitCode}`}`)
 }
+
+/** Runs one SLURM client command for the other modules of src/runner/slurm/ (job arrays): its exit code and output. */
+export async function runSlurmTool(tool: 'scontrol' | 'sacct' | 'squeue', args: string[]): Promise<{exitCode: number; stdout: string; stderr: string}> {
+  return slurmTool(tool, args)
+}

@@ -1,0 +1,110 @@
+import {mkdirSync} from 'node:fs'
+import {basename, join} from 'node:path'
+
+import type {Benchmark, EvalRunOutcome} from '../../benchmarks/benchmark.js'
+import {mergeEvalShards, evalTaskKeys, type ShardableEvalOptions} from '../../eval/sharded-eval.js'
+import {shardTasks} from '../../eval/shards.js'
+import {DcbError} from '../../errors.js'
+import {defaultDataDir} from '../../hub/cache.js'
+import {ensureDirInside} from '../../util/no-follow.js'
+import {packageRoot} from '../../util/paths.js'
+import {runArrayJob} from './array-job.js'
+import {slurmArrayScript} from './array-script.js'
+import type {SlurmSettings} from './site.js'
+
+/**
+ * `bench eval --executor slurm`: a job array with one task per shard of the eval's tasks (each runs
+ * `bench eval --shard i/N` on a node, into OUT/eval-shards/), then — on the login node, once every task
+ * completed — the merge (`--merge-shards N`), which writes the results file a local eval writes.
+ * The script and the tasks' logs are in OUT/slurm/.
+ */
+
+export interface EvalOnSlurmOptions {
+  benchmark: Benchmark
+  eval: ShardableEvalOptions
+  /** Array tasks (shards); default one per task of the eval. */
+  shards?: number
+  settings: SlurmSettings
+  /** Only build the script and the plan; submit nothing. */
+  dryRun?: boolean
+  signal?: AbortSignal
+  onArray?: (event: {jobId?: string; done: number; total: number; running: number}) => void
+  pollMs?: number
+}
+
+/** What a dry run prints, and a real run returns beside the merged eval. */
+export interface EvalSlurmPlan {
+  executor: 'slurm'
+  shards: {shard: string; tasks: string[]}[]
+  script_file: string
+  sbatch_script: string
+}
+
+/** The folder of the array's script and logs, under the eval's --out. */
+export const EVAL_SLURM_DIR = 'slurm'
+const LOG = 'eval-%A_%a.out'
+
+/** The `bench eval` arguments of every array task (the shard's `i` is the array task id). */
+function shardArgs(options: EvalOnSlurmOptions, count: number): string[] {
+  const o = options.eval
+  return [
+    'eval', '--benchmark', options.benchmark.id, '--scale', o.scale.scale, '--model', o.modelDir,
+    '--data', o.dataDir ?? defaultDataDir(), '--out', o.outDir, '--shard', `{task}/${count}`,
+    ...(o.tasks && o.tasks.length > 0 ? ['--tasks', o.tasks.join(',')] : []),
+    ...(o.batchSize === undefined ? [] : ['--batch-size', String(o.batchSize)]),
+    ...(o.device === undefined ? [] : ['--device', o.device]),
+    ...(o.decodeThreads === undefined ? [] : ['--decode-threads', String(o.decodeThreads)]),
+    ...(o.batchTokens === undefined ? [] : ['--batch-tokens', String(o.batchTokens)]),
+    ...(o.heldoutDir === undefined ? [] : ['--heldout', o.heldoutDir]),
+  ]
+}
+
+/** The plan and the script of the array. */
+export function planEvalOnSlurm(options: EvalOnSlurmOptions): EvalSlurmPlan {
+  if (options.settings.runtime !== 'host') {
+    throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build (no image holds Node.js and dcbench yet)`)
+  }
+  const keys = evalTaskKeys(options.benchmark, options.eval)
+  const count = options.shards ?? keys.length
+  const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, tasks: shardTasks(keys, {index: i + 1, count})}))
+  const dir = join(options.eval.outDir, EVAL_SLURM_DIR)
+  const script = slurmArrayScript({
+    jobName: `dcbench-eval-${options.benchmark.id}-${basename(options.eval.outDir)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    workDir: options.eval.outDir,
+    outputFile: join(dir, LOG),
+    count,
+    cpusPerTask: options.eval.decodeThreads ?? 1,
+    site: options.settings.site,
+    node: process.execPath,
+    checkout: packageRoot(),
+    benchArgs: shardArgs(options, count),
+  })
+  return {executor: 'slurm', shards, script_file: join(dir, 'eval.sbatch'), sbatch_script: script}
+}
+
+/** Submits the array, follows it, and merges the shards into the eval's results file. */
+export async function evalOnSlurm(options: EvalOnSlurmOptions): Promise<EvalRunOutcome & {plan: EvalSlurmPlan; jobId: string}> {
+  const plan = planEvalOnSlurm(options)
+  const count = plan.shards.length
+  const dir = join(options.eval.outDir, EVAL_SLURM_DIR)
+  mkdirSync(options.eval.outDir, {recursive: true})
+  ensureDirInside(options.eval.outDir, EVAL_SLURM_DIR)
+  let submitted: string | undefined
+  const {jobId} = await runArrayJob({
+    dir,
+    scriptName: 'eval.sbatch',
+    script: plan.sbatch_script,
+    count,
+    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
+    describeTask: (task) => `bench eval --shard ${task}/${count}: ${plan.shards[task - 1]?.tasks.join(', ') ?? ''}`,
+    onSubmitted: (id) => {
+      submitted = id
+      options.onArray?.({jobId: id, done: 0, total: count, running: 0})
+    },
+    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
+    signal: options.signal,
+    pollMs: options.pollMs,
+  })
+  const merged = await mergeEvalShards(options.benchmark, options.eval, count)
+  return {...merged, plan, jobId}
+}
