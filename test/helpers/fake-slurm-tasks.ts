@@ -69,6 +69,27 @@ env -0 > "$out.env"
 `,
 }
 
+/** Writes the stand-ins NAMES (default: all) into BIN, executable. */
+export function writeFakes(bin: string, names: string[] = Object.keys(FAKES)): void {
+  for (const name of names) {
+    writeFileSync(join(bin, name), FAKES[name] as string)
+    chmodSync(join(bin, name), 0o755)
+  }
+}
+
+/** Reads what the stand-in trainer wrote into OUT: each task's argv and environment by rank. */
+export function readFakeTasks(out: string): Map<number, FakeTask> {
+  const tasks = new Map<number, FakeTask>()
+  for (const name of readdirSync(out)) {
+    const match = /^task-(\d+)\.argv$/.exec(name)
+    if (!match) continue
+    const argv = readFileSync(join(out, name), 'utf8').split('\0').slice(0, -1)
+    const env = Object.fromEntries(readFileSync(join(out, `task-${match[1]}.env`), 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+    tasks.set(Number(match[1]), {argv, env})
+  }
+  return tasks
+}
+
 /** Runs SCRIPT as the batch shell of job 4242 on two nodes; returns the tasks' argv and environment by rank. */
 export async function runWithFakeSlurm(script: string, nodes: number): Promise<{tasks: Map<number, FakeTask>; stdout: string; exitCode: number}> {
   const dir = mkdtempSync(join(tmpdir(), 'dcbench-fake-slurm-'))
@@ -76,24 +97,14 @@ export async function runWithFakeSlurm(script: string, nodes: number): Promise<{
     const bin = join(dir, 'bin')
     const out = join(dir, 'out')
     for (const sub of [bin, out]) mkdirSync(sub)
-    for (const [name, text] of Object.entries(FAKES)) {
-      writeFileSync(join(bin, name), text)
-      chmodSync(join(bin, name), 0o755)
-    }
+    writeFakes(bin)
     writeFileSync(join(dir, 'job.sbatch'), script)
     const result = await execa('bash', [join(dir, 'job.sbatch')], {
       reject: false,
       extendEnv: false,
       env: {PATH: `${bin}:/usr/bin:/bin`, FAKE_OUT: out, SLURM_JOB_ID: '4242', SLURM_JOB_NODELIST: 'gpu-[a-b]', SLURM_JOB_NUM_NODES: String(nodes)},
     })
-    const tasks = new Map<number, FakeTask>()
-    for (const name of readdirSync(out)) {
-      const match = /^task-(\d+)\.argv$/.exec(name)
-      if (!match) continue
-      const argv = readFileSync(join(out, name), 'utf8').split('\0').slice(0, -1)
-      const env = Object.fromEntries(readFileSync(join(out, `task-${match[1]}.env`), 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-      tasks.set(Number(match[1]), {argv, env})
-    }
+    const tasks = readFakeTasks(out)
     return {tasks, stdout: `${result.stdout}\n${result.stderr}`, exitCode: result.exitCode ?? -1}
   } finally {
     rmSync(dir, {recursive: true, force: true})
