@@ -25,7 +25,7 @@ const SCALES: [string, string][] = [
 interface Plan {
   executor: string
   entry_point: string
-  upstream_args: string[]
+  upstream_args: string[] | null
   infra: {nodes: number; gpus_per_node: number}
   sbatch_script?: string
 }
@@ -45,16 +45,27 @@ describe('bench train --executor slurm --dry-run at the official scales', () => 
     expect(slurm.executor).toBe('slurm')
     expect(local.sbatch_script).toBeUndefined()
     expect(slurm.upstream_args).toEqual(local.upstream_args)
+    expect(local.upstream_args?.length).toBeGreaterThan(10)
     expect(slurm.sbatch_script).toBe(readFileSync(goldenFile(benchmark, scale, runtime), 'utf8'))
     const run = await runWithFakeSlurm(slurm.sbatch_script as string, slurm.infra.nodes)
     expect(run.exitCode, run.stdout).toBe(0)
-    expect(run.tasks.get(0)?.argv).toEqual(['-m', local.entry_point, ...local.upstream_args])
+    expect(run.tasks.get(0)?.argv).toEqual(['-m', local.entry_point, ...(local.upstream_args ?? [])])
   }, 120_000)
 
   it('--set nodes=4 gives the 4-node golden script of medium', async () => {
     const slurm = await plan('datacomp', 'medium', ['--executor', 'slurm', '--set', 'nodes=4', ...goldenFlags('datacomp', 'pyxis')])
     expect(slurm.infra).toMatchObject({nodes: 4, gpus_per_node: 8})
     expect(slurm.sbatch_script).toBe(readFileSync(goldenFile('datacomp', 'medium', 'pyxis', 4), 'utf8'))
+  }, 120_000)
+
+  it('tiny: the script a submission would write, with the plan of a local dry run', async () => {
+    const dir = tempDir()
+    const slurm = await runBenchJson<Plan>(['train', '--benchmark', 'dclm', '--scale', 'tiny', '--data', join(dir, 'none'), '--out', join(dir, 'run'), '--executor', 'slurm', '--set', 'nodes=2', '--partition', 'cpu', '--dry-run'])
+    expect(slurm.exitCode, slurm.stderr).toBe(0)
+    expect(slurm.json.executor).toBe('slurm')
+    expect(slurm.json.upstream_args).toBeNull()
+    expect(slurm.json.sbatch_script).toContain('#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n')
+    expect(slurm.json.sbatch_script).toMatch(/\nsrun .* -m dcbench_trainers\.launch --nnodes=2 --nproc_per_node=1 /)
   }, 120_000)
 
   it('refuses a real submission at an official scale, and the host runtime, with one line each', async () => {
