@@ -43,6 +43,7 @@ export async function planSlurmScript(inputs: SlurmPlanInputs): Promise<SlurmPla
   }
   if (official) {
     const sbatchScript = officialSlurmScript({scale: recipe.scale, image: official.image, entryPoint: official.entryPoint, upstreamArgs: official.upstreamArgs, infra, threads: options.threads, settings, dataDir: inputs.dataDir, runDir: inputs.runDir})
+    inputs.warnings.push(`bench train does not submit ${recipe.benchmark} ${recipe.scale} to SLURM itself yet (the official wrapper's export runs on one node): submit sbatch_script with sbatch; [unverified] on GPUs, pyxis and Apptainer`)
     return {sbatchScript, threads: officialCpusPerTask({threads: options.threads, infra, upstreamArgs: official.upstreamArgs}) * infra.gpus_per_node}
   }
   // the tiny trainers: what src/runner/train/executor-choice.ts gives a submitted job

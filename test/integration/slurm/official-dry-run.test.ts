@@ -28,6 +28,7 @@ interface Plan {
   upstream_args: string[] | null
   infra: {nodes: number; gpus_per_node: number}
   sbatch_script?: string
+  warnings: string[]
 }
 
 async function plan(benchmark: string, scale: string, extra: string[]): Promise<Plan> {
@@ -55,6 +56,7 @@ describe('bench train --executor slurm --dry-run at the official scales', () => 
   it('--set nodes=4 gives the 4-node golden script of medium', async () => {
     const slurm = await plan('datacomp', 'medium', ['--executor', 'slurm', '--set', 'nodes=4', ...goldenFlags('datacomp', 'pyxis')])
     expect(slurm.infra).toMatchObject({nodes: 4, gpus_per_node: 8})
+    expect(slurm.warnings.join('\n')).toContain('bench train does not submit datacomp medium to SLURM itself yet')
     expect(slurm.sbatch_script).toBe(readFileSync(goldenFile('datacomp', 'medium', 'pyxis', 4), 'utf8'))
   }, 120_000)
 
