@@ -6,7 +6,6 @@ import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js
 import {planTrain, train, type TrainOptions, type TrainPlan, type TrainResult} from '../runner/train/index.js'
 import {resolveSlurmSettings} from '../runner/slurm/site.js'
 import {slurmFlags} from '../cli/slurm-flags.js'
-import {DcbError} from '../errors.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {onInterrupt} from '../ui/interrupt.js'
 import {createProgressDisplay} from '../ui/progress.js'
@@ -23,6 +22,7 @@ export default class Train extends BenchCommand {
     '<%= config.bin %> train --benchmark dclm --scale tiny --data data/dclm-tiny --out runs/gpt-slurm --executor slurm --set nodes=2 --partition cpu --time 30 --requeue',
     '<%= config.bin %> train --benchmark datacomp --scale medium --data data/medium --out runs/medium --gpus 8 --set per_device_batch_size=256',
     '<%= config.bin %> train --benchmark dclm --scale 400m-1x --data data/400m --out runs/400m --dry-run --json',
+    '<%= config.bin %> train --benchmark datacomp --scale medium --data /shared/data/medium --out /shared/runs/medium --executor slurm --set nodes=4 --runtime pyxis --slurm-image /shared/images/clip.sqsh --partition gpu --dry-run --json',
     '<%= config.bin %> train --benchmark datacomp --scale small --data data/small --out runs/small-smoke --smoke --vendor ../shared/vendor/python',
   ]
   static override flags = {
@@ -34,7 +34,7 @@ export default class Train extends BenchCommand {
     executor: Flags.string({description: 'docker, local (host python3 + torch), slurm (a batch job on the cluster; docs/slurm.md) or auto.', options: ['docker', 'local', 'slurm', 'auto'], default: 'auto'}),
     gpus: Flags.integer({description: "GPUs for the container (NVIDIA device request); short for --set gpus_per_node=N. Official scales default to the scale's GPUs (bench tracks show) and refuse 0.", min: 0}),
     smoke: Flags.boolean({description: "An official scale's upstream trainer on CPU for ten steps: its exact argument list except a tiny model, the step budget, workers, precision and FSDP (docs/official.md). Marked smoke in run.json; bench submit refuses it.", default: false}),
-    'dry-run': Flags.boolean({description: 'Print the whole plan (executor, image, mounts, environment, GPUs, upstream_args) without running anything; works without the data, the GPUs or the image.', default: false}),
+    'dry-run': Flags.boolean({description: 'Print the whole plan (executor, image, mounts, environment, GPUs, upstream_args; with --executor slurm the batch script as sbatch_script) without running anything; works without the data, the GPUs, the image or a SLURM client.', default: false}),
     vendor: Flags.string({description: "A folder of containers/official/sources.lock's archives, for building a missing smoke image offline (default $DCBENCH_VENDOR, else git)."}),
     set: infraSetFlag(),
     'max-steps': Flags.integer({description: 'Stop after this many optimizer steps in total (smoke test); run again without it to finish.', min: 1}),
@@ -66,8 +66,6 @@ export default class Train extends BenchCommand {
       vendor: flags.vendor,
     }
     if (flags['dry-run']) {
-      // the plan (src/runner/train/plan.ts) describes the Docker executor; the SLURM plan with its sbatch_script is not built yet (docs/slurm.md)
-      if (flags.executor === 'slurm') throw new DcbError('DCB_USAGE', '--dry-run does not describe --executor slurm yet; the script a job would run is written to RUN/slurm/train.sbatch when it is submitted')
       const plan = await planTrain(options)
       if (!quiet) {
         for (const warning of plan.warnings) this.warn(warning)

@@ -58,6 +58,20 @@ export function officialPins(image: string, root: string = packageRoot()): RunPi
   return pins
 }
 
+/**
+ * The working directory of an official GPU image (its Dockerfile's last `WORKDIR`): where upstream's
+ * relative paths resolve (DCLM's `--model training/open_lm_configs/…`). The Docker executor gets it from
+ * the image; the SLURM container runtimes must name it (pyxis `--container-workdir`, Apptainer `--pwd`).
+ */
+export function officialImageWorkdir(image: string, root: string = packageRoot()): string {
+  if (!/^[a-z0-9-]{1,40}$/.test(image)) throw new DcbError('DCB_INTERNAL', `official image name '${image}' is not a lowercase word`)
+  const file = `containers/official/gpu/${image}.Dockerfile`
+  const workdirs = readFileSync(join(root, file), 'utf8').split('\n').flatMap((line) => /^WORKDIR\s+(\/\S*)\s*$/.exec(line)?.slice(1) ?? [])
+  const workdir = workdirs.at(-1)
+  if (workdir === undefined) throw new DcbError('DCB_INTERNAL', `${file}: no absolute WORKDIR line`)
+  return workdir
+}
+
 /** The tag build.sh gives the image for the current tree (`dcbench/official-<image>:<variant>-<hash>`). */
 export async function officialImageTag(image: string, variant: OfficialVariant, root: string = packageRoot()): Promise<string> {
   const result = await execa('bash', [join(root, BUILD_SCRIPT), image, variant, '--print-tag'], {cwd: root, reject: false})

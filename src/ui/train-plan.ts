@@ -26,5 +26,6 @@ export function renderTrainPlan(plan: TrainPlan): string {
   }
   if (plan.upstream_args) parts.push(`python -m ${plan.entry_point} ${plan.upstream_args.map(shellQuote).join(' ')}`)
   else parts.push(`command: ${plan.command.map(shellQuote).join(' ')}`)
+  if (plan.sbatch_script !== undefined) parts.push(`# the batch script (sbatch_script):\n${plan.sbatch_script.trimEnd()}`)
   return parts.join('\n')
 }

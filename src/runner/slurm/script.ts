@@ -45,7 +45,7 @@ export interface SlurmTrainJob {
   gpusPerNode: number
   /** Trainer processes per node (one per GPU; on CPU nodes the split's devices per node). */
   processesPerNode: number
-  /** CPUs of each node's task (`--cpus-per-task`); the processes share them. */
+  /** `--cpus-per-task`: the CPUs of each task (one task per node here: the processes share them). */
   cpusPerNode: number
   launch: SlurmLaunch
   /** The contract's environment (DCBENCH_*, PYTHONPATH …), already in the runtime's paths. */
@@ -64,12 +64,22 @@ export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`
 }
 
-function sbatchLines(job: SlurmTrainJob): string[] {
+/**
+ * What every batch script holds around its `srun` line: the `#SBATCH` lines, the environment, the
+ * rendezvous and the preemption trap (the official scales' script, src/runner/slurm/official-script.ts,
+ * starts one task per GPU instead of one launcher per node).
+ */
+export type SlurmBatchJob = Omit<SlurmTrainJob, 'launch' | 'processesPerNode' | 'image' | 'containerWorkdir'> & {
+  /** `--ntasks-per-node` (default 1: one launcher per node). */
+  tasksPerNode?: number
+}
+
+function sbatchLines(job: SlurmBatchJob): string[] {
   const {site} = job
   const lines = [
     `--job-name=${job.jobName}`,
     `--nodes=${job.nodes}`,
-    '--ntasks-per-node=1',
+    `--ntasks-per-node=${job.tasksPerNode ?? 1}`,
     ...(job.gpusPerNode > 0 ? [`--gpus-per-node=${job.gpusPerNode}`] : []),
     `--cpus-per-task=${job.cpusPerNode}`,
     `--output=${job.outputFile}`,
@@ -121,7 +131,7 @@ function srunWords(job: SlurmTrainJob): string {
  * Paths go onto `#SBATCH` lines, which sbatch splits on blanks without quoting, and into the container
  * runtimes' `SRC:DST[:ro],…` mount lists: refused when they hold what would split them.
  */
-function checkPaths(job: SlurmTrainJob): void {
+function checkPaths(job: SlurmBatchJob): void {
   const paths = [job.runDir, job.outputFile, ...job.mounts.flatMap((m) => [m.host, m.container])]
   const unsafe = job.runtime === 'host' ? /[\s'"\\]/ : /[\s'"\\,:]/
   const bad = paths.find((path) => unsafe.test(path) || path.length > 1000)
@@ -132,6 +142,11 @@ function checkPaths(job: SlurmTrainJob): void {
 
 /** The whole batch script. */
 export function slurmTrainScript(job: SlurmTrainJob): string {
+  return slurmBatchScript(job, srunWords(job))
+}
+
+/** A batch script around one `srun` command line (started in the background so the USR1 trap runs). */
+export function slurmBatchScript(job: SlurmBatchJob, srun: string): string {
   checkPaths(job)
   const env = Object.entries(job.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return [
@@ -157,7 +172,7 @@ export function slurmTrainScript(job: SlurmTrainJob): string {
     '# (SIGTERM to srun itself would make it kill the step at once; scancel signals the tasks)',
     'on_usr1() { preempted=1; echo "# dcbench: job $SLURM_JOB_ID got USR1: checkpointing"; scancel --signal=TERM "$SLURM_JOB_ID.0"; }',
     'trap on_usr1 USR1',
-    `${srunWords(job)} &`,
+    `${srun} &`,
     'step=$!',
     'while :; do wait "$step"; status=$?; kill -0 "$step" 2>/dev/null || break; done',
     ...(job.site.requeue ? ['if [ "$preempted" = 1 ]; then echo "# dcbench: requeueing job $SLURM_JOB_ID"; scontrol requeue "$SLURM_JOB_ID"; fi'] : []),

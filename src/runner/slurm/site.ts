@@ -25,6 +25,9 @@ export interface SlurmSettings {
 
 export const DEFAULT_SIGNAL = 'B:USR1@120'
 
+/** The settings when no site option was given: the `host` runtime, no site lines. */
+export const DEFAULT_SLURM_SETTINGS: SlurmSettings = {runtime: 'host', site: {sbatchArgs: [], requeue: false, signal: DEFAULT_SIGNAL}}
+
 const NAME = /^[A-Za-z0-9_.,:|&*!()[\]+=@%-]{1,200}$/
 const TIME = /^(UNLIMITED|infinite|\d{1,7}|\d{1,5}:\d{2}(:\d{2})?|\d{1,4}-\d{1,2}(:\d{2}(:\d{2})?)?)$/
 const SIGNAL = /^(B:|R:)?(SIG)?[A-Z0-9]{1,10}(@\d{1,6})?$/

@@ -31,6 +31,11 @@ export function outputFileOf(jobId: string): string {
   return JOB_OUTPUT.replace('%j', jobId)
 }
 
+/** The job's name in squeue: `dcbench-<scale>-<run folder name>`, in the characters SLURM shows plainly. */
+export function jobNameOf(scale: string, runDir: string): string {
+  return `dcbench-${scale}-${basename(runDir)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
+}
+
 export function trainJob(inputs: TrainJobInputs): SlurmTrainJob {
   const {manifest, settings} = inputs
   const processesPerNode = manifest.infra.gpus_per_node
@@ -49,7 +54,7 @@ export function trainJob(inputs: TrainJobInputs): SlurmTrainJob {
     ...(inputs.maxSteps === undefined ? {} : {DCBENCH_MAX_STEPS: String(inputs.maxSteps)}),
   }
   return {
-    jobName: `dcbench-${manifest.scale}-${basename(inputs.runDir)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: jobNameOf(manifest.scale, inputs.runDir),
     runDir: inputs.runDir,
     outputFile: join(inputs.runDir, JOB_OUTPUT),
     nodes: manifest.infra.nodes,

@@ -10,10 +10,11 @@ import {ensureCpuImageForTrain} from '../cpu-image.js'
 import {containersWithLabel, dockerAvailable, dockerClient, localImageId, noDockerEngine} from '../executors/docker.js'
 import {findHostPython} from '../host-python.js'
 import {pythonFixHint} from '../../doctor/python-hint.js'
-import type {SlurmSettings} from '../slurm/site.js'
+import {DEFAULT_SLURM_SETTINGS, type SlurmSettings} from '../slurm/site.js'
 import type {RunPins} from '../../contracts/run-manifest.js'
 import {buildCommand, ensureOfficialImage, officialPins} from '../official-image.js'
 import type {OfficialPlan} from './official-plan.js'
+import {officialSubmissionRefused} from '../slurm/official-script.js'
 import type {TrainOptions} from './types.js'
 
 /**
@@ -75,12 +76,9 @@ export async function chooseExecution(inputs: ChooseExecutionInputs): Promise<Ex
  */
 async function slurmExecution(inputs: ChooseExecutionInputs): Promise<Execution> {
   const {options, recipe} = inputs
-  const settings: SlurmSettings = options.slurm ?? {runtime: 'host', site: {sbatchArgs: [], requeue: false, signal: 'B:USR1@120'}}
-  if (recipe.scale !== 'tiny') {
-    // The official images' wrapper starts torchrun on one node only; the multi-node launch of upstream's
-    // trainer is not built yet (docs/slurm.md, "Official scales").
-    throw new DcbError('DCB_NOT_AVAILABLE', `--executor slurm trains only the tiny scale so far; ${recipe.benchmark} ${recipe.scale} runs with --executor docker on one node`)
-  }
+  const settings: SlurmSettings = options.slurm ?? DEFAULT_SLURM_SETTINGS
+  // official scales never get here: train() refuses their submission first (officialSubmissionRefused)
+  if (inputs.official) throw officialSubmissionRefused(recipe)
   if (options.command) throw new DcbError('DCB_USAGE', '--executor slurm runs the trainers under torchrun; another trainer command is not supported')
   const command = TINY_TRAINER_COMMAND
   if (settings.runtime === 'host') {

@@ -16,6 +16,7 @@ import {trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
 import {officialPlan} from './official-plan.js'
 import {endAttempt, failureOf, outputsError, readFinal, recordModelOfOldRun, recordReport, resultOf, startRecord} from './record.js'
 import {discardNewRunFolder, prepareRunFolder, previousRun} from './run-folder.js'
+import {officialSubmissionRefused} from '../slurm/official-script.js'
 import type {TrainOptions, TrainResult} from './types.js'
 
 export {LABELS, TINY_TRAINER_COMMAND} from './executor-choice.js'
@@ -45,6 +46,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // A refused split is a usage error to report before any file is read.
   const {infra, gpus} = trainInfrastructure(options, recipe)
   const official = usesOfficialTrainer(recipe) ? officialPlan(benchmark, recipe, infra, dataDir, options.smoke === true) : null
+  if (official && options.executor === 'slurm') throw officialSubmissionRefused(recipe)
   const data = training.readData(dataDir, recipe)
   // on a cluster the nodes' cores are not this machine's: one CPU per trainer process unless told
   const threads = options.threads ?? (options.executor === 'slurm' ? infra.gpus_per_node : availableParallelism())

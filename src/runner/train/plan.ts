@@ -14,6 +14,7 @@ import {buildCommand, officialImageTag, officialPins} from '../official-image.js
 import {TINY_TRAINER_COMMAND} from './executor-choice.js'
 import {trainInfrastructure, usesOfficialTrainer} from './infrastructure.js'
 import {officialPlan} from './official-plan.js'
+import {planSlurmScript} from './slurm-plan.js'
 import type {TrainOptions} from './types.js'
 
 /**
@@ -28,7 +29,8 @@ export interface TrainPlan {
   track: string
   recipe_hash: string
   smoke: boolean
-  executor: 'docker'
+  /** `slurm` with `--executor slurm` (then `sbatch_script` is the batch script); else `docker`. */
+  executor: 'docker' | 'slurm'
   image: {tag: string; variant: 'cpu' | 'smoke' | 'gpu'; present: boolean | null; id: string | null; build_command: string}
   /** The module upstream runs (`training.main`, `open_lm.main`); null for the tiny trainers. */
   entry_point: string | null
@@ -47,6 +49,8 @@ export interface TrainPlan {
   memory_bytes: number
   pins: RunPins | null
   warnings: string[]
+  /** `--executor slurm`: the batch script a submission writes to RUN/slurm/train.sbatch (docs/slurm.md). */
+  sbatch_script?: string
 }
 
 export async function planTrain(options: TrainOptions): Promise<TrainPlan> {
@@ -82,11 +86,12 @@ export async function planTrain(options: TrainOptions): Promise<TrainPlan> {
     const id = docker ? ((await localImageId(tag)) ?? null) : null
     image = {tag, variant: 'cpu', present: docker ? id !== null : null, id, build_command: 'containers/cpu/build.sh'}
   }
-  if (gpus > 0) {
+  const slurm = options.executor === 'slurm' ? await planSlurmScript({options, recipe, infra, gpus, official, dataDir, runDir, warnings}) : null
+  if (gpus > 0 && !slurm) {
     const found = await hostGpus()
     if (found.count < gpus) warnings.push(`the plan gives the container ${gpus} GPU${gpus === 1 ? '' : 's'}, but this machine shows ${found.count} (${found.detail}): bench train would refuse to start here`)
   }
-  const threads = options.threads ?? availableParallelism()
+  const threads = slurm?.threads ?? options.threads ?? availableParallelism()
   const env = containerEnvironment({DCBENCH_THREADS: String(threads), DCBENCH_GPUS: String(gpus)})
   return {
     benchmark: recipe.benchmark,
@@ -94,7 +99,7 @@ export async function planTrain(options: TrainOptions): Promise<TrainPlan> {
     track: options.track ?? 'filtering',
     recipe_hash: recipe.hash,
     smoke: official?.smoke !== null && official !== null,
-    executor: 'docker',
+    executor: slurm ? 'slurm' : 'docker',
     image,
     entry_point: official?.entryPoint ?? null,
     command: options.command ?? official?.command ?? TINY_TRAINER_COMMAND,
@@ -112,5 +117,6 @@ export async function planTrain(options: TrainOptions): Promise<TrainPlan> {
     memory_bytes: options.memoryBytes ?? Math.floor(totalmem() * 0.8),
     pins: official ? officialPins(official.image) : null,
     warnings,
+    ...(slurm ? {sbatch_script: slurm.sbatchScript} : {}),
   }
 }
