@@ -62,10 +62,22 @@ async function scoreAll(model: LmModel, which: typeof tasks): Promise<ExampleRes
   return out
 }
 
-async function time(run: () => Promise<unknown>): Promise<number> {
+/** Wall and CPU seconds (every thread of this process: onnxruntime's too) of one run. */
+async function time(run: () => Promise<unknown>): Promise<{seconds: number; cpuSeconds: number}> {
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   await run()
-  return (performance.now() - t0) / 1000
+  const c = process.cpuUsage(c0)
+  return {seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6}
+}
+
+/**
+ * Best against best (each side's fastest repeat: the least disturbed by other work on a shared machine)
+ * and, in brackets, the range of the ratios within each repeat — e.g. "2.10× (1.80–2.40)".
+ */
+function ratioCell(torch: number[], ours: number[]): string {
+  const ratios = torch.map((t, i) => t / ours[i]!).sort((a, b) => a - b)
+  return `**${(Math.min(...torch) / Math.min(...ours)).toFixed(2)}×** (${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`
 }
 
 /** The torch request for some tasks: every scored sequence, and the generation contexts with dcbench's step counts. */
@@ -100,25 +112,32 @@ for (const threads of threadCounts) {
     await scoreAll(past, which.slice(0, 1)) // warm-up
     const results = which === mc ? [got[tasks.indexOf(mc[0]!)]!] : got
     const request = torchRequest(which, results, tokenCount)
-    // interleaved, best of `repeat` each: on a shared machine the load moves between runs
-    let oursPast = Number.POSITIVE_INFINITY
-    let oursPlain = Number.POSITIVE_INFINITY
-    let torch = Number.POSITIVE_INFINITY
+    // interleaved: on a shared machine the load moves between runs, so each repeat times all three
+    // sides back to back and its ratios are taken within the repeat (wall and CPU seconds)
+    const wall = {past: [] as number[], plain: [] as number[], torch: [] as number[]}
+    const cpu = {past: [] as number[], plain: [] as number[], torch: [] as number[]}
     for (let r = 0; r < repeat; r++) {
-      oursPast = Math.min(oursPast, await time(() => scoreAll(past, which)))
-      oursPlain = Math.min(oursPlain, await time(() => scoreAll(plain, which)))
-      torch = Math.min(torch, (await torchReference<{seconds: number}>('suite', dir, request, threads)).seconds)
+      const a = await time(() => scoreAll(past, which))
+      const b = await time(() => scoreAll(plain, which))
+      const c = await torchReference<{seconds: number; cpu_seconds: number}>('suite', dir, request, threads)
+      wall.past.push(a.seconds)
+      wall.plain.push(b.seconds)
+      wall.torch.push(c.seconds)
+      cpu.past.push(a.cpuSeconds)
+      cpu.plain.push(b.cpuSeconds)
+      cpu.torch.push(c.cpu_seconds)
     }
     const examples = which.reduce((n, t) => n + t.prepared.examples.length, 0)
-    rows.push(`| ${name} | ${threads} | ${examples} | ${(examples / oursPast).toFixed(0)} | ${(examples / oursPlain).toFixed(0)} | ${(examples / torch).toFixed(0)} | **${(torch / oursPast).toFixed(2)}×** | ${(torch / oursPlain).toFixed(2)}× | ${same ? 'identical' : 'DIFFERENT'} |`)
+    const best = (xs: number[]) => (examples / Math.min(...xs)).toFixed(0)
+    rows.push(`| ${name} | ${threads} | ${examples} | ${best(wall.past)} | ${best(wall.plain)} | ${best(wall.torch)} | ${ratioCell(wall.torch, wall.past)} | ${ratioCell(cpu.torch, cpu.past)} | ${ratioCell(wall.torch, wall.plain)} | ${same ? 'identical' : 'DIFFERENT'} |`)
   }
   await past.release()
   await plain.release()
 }
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')} (before: ${loadBefore}); best of ${repeat}, interleaved`)
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')} (before: ${loadBefore}); ${repeat} interleaved repeats: throughput and ratios from each side's best repeat (in brackets: the range of the ratios within a repeat)`)
 console.log(`model: GPT dim ${dim} × ${layers} layers, 4 heads, seq_len 128, vocab ${vocab} (tiny-world), ≈ ${(params / 1e6).toFixed(2)} M parameters; tasks: ${tasks.map((t) => `${t.task.label} (${t.task.type}, ${t.task.numFewshot}-shot, ${t.prepared.examples.length})`).join(', ')}`)
 console.log('')
-console.log('| workload | threads | examples | dcbench shared-prefix (ex/s) | dcbench plain (ex/s) | PyTorch (ex/s) | shared-prefix / PyTorch | plain / PyTorch | predictions (shared-prefix vs plain) |')
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|')
+console.log('| workload | threads | examples | dcbench shared-prefix (ex/s) | dcbench plain (ex/s) | PyTorch (ex/s) | shared-prefix / PyTorch (wall) | shared-prefix / PyTorch (CPU s) | plain / PyTorch (wall) | predictions (shared-prefix vs plain) |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
 for (const row of rows) console.log(row)

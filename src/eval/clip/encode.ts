@@ -55,6 +55,7 @@ export async function zeroShotClassifier(model: ClipModel, classnames: readonly 
 export type SampleMeta = Map<string, Buffer>
 
 export interface EncodeImagesOptions {
+  /** Images per batch (clip_benchmark's); encoding workers each take an equal share of it. */
   batchSize: number
   /** Members to keep per sample besides the image (e.g. cls, npy, txt). */
   keep: readonly string[]
@@ -88,6 +89,10 @@ export async function encodeImages(model: ClipModel, pool: DecodePool, source: r
     pool.recycle(pixels)
     return features
   }
+  // Encoding workers each take a share of a batch: a batch whole went to one worker, so a set of one
+  // batch (or a set's last one) ran on one worker while the others idled — half the cores at 2 workers
+  // (bench/clip-eval at 64 images). Per image the encoder's output does not depend on its batch.
+  const step = pool.encodes ? Math.max(1, Math.ceil(options.batchSize / pool.size)) : options.batchSize
   let batch: Uint8Array[] = []
   const submit = (): void => {
     const images = batch
@@ -97,7 +102,7 @@ export async function encodeImages(model: ClipModel, pool: DecodePool, source: r
   for await (const sample of Array.isArray(source) ? readWdsSamples(source as readonly string[]) : (source as AsyncIterable<WdsSample>)) {
     batch.push(sampleImage(sample))
     meta.push(keepMembers(sample, options.keep))
-    if (batch.length === options.batchSize) {
+    if (batch.length === step) {
       submit()
       if (inFlight.length >= pool.size * 2) await runOldest()
     }

@@ -10,7 +10,7 @@ export interface EvalPoolOptions {
 }
 
 /**
- * The pool `bench eval` encodes images with: on CPU, workers that decode and encode a batch each
+ * The pool `bench eval` encodes images with: on CPU, workers that decode and encode a share of each batch (encodeImages cuts it)
  * (threads.ts says why); on CUDA, decode-only workers feeding the model's session on the GPU.
  */
 export function createEvalPool(model: ClipModel, options: EvalPoolOptions = {}): DecodePool {

@@ -10,9 +10,9 @@ export {tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
 /**
  * Runs prepared ICL examples through an LM model directory and applies llm-foundry's metrics.
  *
- * Batching: sequences are sorted by length and cut into batches of at most `maxBatchTokens` tokens
- * (padded on the right to the longest in the batch — the model is causal, so padding after a
- * sequence does not change the logits that score it). With the model's with-past graph (model.json
+ * Batching: sequences are sorted by length and sequences of one length cut into batches of at most
+ * `maxBatchTokens` tokens, so no row is padded (a few more model calls instead of computing padding;
+ * padding on the right would not change the logits either, the model being causal). With the model's with-past graph (model.json
  * `onnx.with_past`), the choices of a multiple-choice or schema example share their common prefix
  * (prefix-score.ts). Generation is greedy: over the whole prefix each step with the plain graph, or the
  * context once and then one token per step on its keys and values with the with-past graph; rows stop
@@ -39,7 +39,11 @@ export async function scoreSequences(model: LmModel, sequences: readonly ScoredS
   let done = 0
   for (let start = 0; start < order.length; ) {
     const seq = sequences[order[start]!]!.tokens.length
-    const rows = Math.max(1, Math.min(order.length - start, Math.floor(batchTokens(model, seq, options) / seq)))
+    // only rows of this exact length: no padding. Short 0-shot prompts (3–8 tokens) padded to the
+    // longest of one big batch spent a quarter of the model's work on padding (bench/lm-eval).
+    let same = start
+    while (same < order.length && sequences[order[same]!]!.tokens.length === seq) same++
+    const rows = Math.max(1, Math.min(same - start, Math.floor(batchTokens(model, seq, options) / seq)))
     const ids = new BigInt64Array(rows * seq).fill(BigInt(pad))
     for (let r = 0; r < rows; r++) {
       const tokens = sequences[order[start + r]!]!.tokens

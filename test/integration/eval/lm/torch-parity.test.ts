@@ -43,8 +43,12 @@ describe('onnxruntime-node scorer against the PyTorch reference', () => {
       }
     }
     expect(sequences.length).toBeGreaterThan(100)
-    // small batches force several padded batches of mixed lengths
-    const ours = await scoreSequences(model, sequences, {maxBatchTokens: 600})
+    // small batches force several batches per length; each call holds rows of one length (no padding)
+    const calls: {batch: number; seq: number}[] = []
+    const recording: LmModel = {...model, logits: (ids, batch, seq) => (calls.push({batch, seq}), model.logits(ids, batch, seq))}
+    const ours = await scoreSequences(recording, sequences, {maxBatchTokens: 600})
+    expect(calls.reduce((n, c) => n + c.batch * c.seq, 0)).toBe(sequences.reduce((n, s) => n + s.tokens.length, 0))
+    expect(new Set(calls.map((c) => c.seq)).size).toBeGreaterThan(2)
     const ref = await torchReference<{losses: number[]; predictions: number[]; mean: number}[]>('score', dir, {sequences})
     let worst = 0
     sequences.forEach((_, i) => {
