@@ -113,11 +113,14 @@ function resizeAreaFast(src: RawImage, width: number, height: number, sx: number
   return {data: out, width, height, channels: cn}
 }
 
+/** Bytes of source rows copied into the kernels' memory (and passed horizontally) at a time. */
+const COPY_BLOCK = 1 << 20
+
 /**
- * The weighted path, in pixel-kernels.wat: each source row's horizontal pass (float32 products
+ * The weighted path, in pixel-kernels.wat: the horizontal pass of each source row (float32 products
  * summed per destination pixel, one f32x4 per pixel), then the rows summed with their weights into
- * each destination row, rounded ties to even and saturated. Only one source row at a time is copied
- * into the kernels' memory, so it stays small whatever the image.
+ * each destination row, rounded ties to even and saturated. The source enters the kernels' memory
+ * in blocks of rows of about COPY_BLOCK bytes, so that memory stays small whatever the image.
  */
 function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX: number, scaleY: number): RawImage {
   const cn = src.channels
@@ -127,9 +130,10 @@ function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX
   const k = pixelKernels()
   const rowBytes = src.width * cn
   const outRowBytes = width * cn
-  const bufBytes = width * 16
+  const passedBytes = width * 16
   const tapBytes = xtab.size * 4
-  const [row, si, di, alpha, buf, sum, dst] = layOut(k, [rowBytes, tapBytes, tapBytes, tapBytes, bufBytes, bufBytes, outRowBytes]) as [number, number, number, number, number, number, number]
+  const blockRows = Math.max(1, Math.floor(COPY_BLOCK / rowBytes))
+  const [block, passed, si, di, alpha, sum, dst] = layOut(k, [blockRows * rowBytes, blockRows * passedBytes, tapBytes, tapBytes, tapBytes, passedBytes, outRowBytes]) as [number, number, number, number, number, number, number]
   const heap = new Uint8Array(k.memory.buffer)
   const put = (at: number, data: Int32Array | Float32Array): void => heap.set(new Uint8Array(data.buffer, data.byteOffset, tapBytes), at)
   put(si, xtab.si)
@@ -141,23 +145,21 @@ function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX
     out.set(heap.subarray(dst, dst + outRowBytes), dy * outRowBytes)
   }
   let prevDy = -1
-  let bufRow = -1
+  let blockStart = 0
+  let blockEnd = 0
   for (let j = 0; j < ytab.size; j++) {
     const dy = ytab.di[j] as number
     const sy = ytab.si[j] as number
-    // A source row on a boundary feeds two destination rows: its horizontal pass is the same for both.
-    if (sy !== bufRow) {
-      bufRow = sy
-      heap.set(src.data.subarray(sy * rowBytes, (sy + 1) * rowBytes), row)
-      k.areaRow(row, si, di, alpha, xtab.size, buf, bufBytes)
+    // Source rows come in order; a row on a boundary feeds two destination rows (one pass for both).
+    if (sy < blockStart || sy >= blockEnd) {
+      blockStart = sy
+      blockEnd = Math.min(src.height, sy + blockRows)
+      heap.set(src.data.subarray(blockStart * rowBytes, blockEnd * rowBytes), block)
+      k.areaRows(block, rowBytes, blockEnd - blockStart, si, di, alpha, xtab.size, passed, passedBytes)
     }
-    if (dy !== prevDy) {
-      if (prevDy >= 0) emit(prevDy)
-      prevDy = dy
-      k.areaAccumulate(buf, sum, bufBytes, ytab.alpha[j] as number, 1)
-    } else {
-      k.areaAccumulate(buf, sum, bufBytes, ytab.alpha[j] as number, 0)
-    }
+    if (dy !== prevDy && prevDy >= 0) emit(prevDy)
+    k.areaAccumulate(passed + (sy - blockStart) * passedBytes, sum, passedBytes, ytab.alpha[j] as number, dy !== prevDy ? 1 : 0)
+    prevDy = dy
   }
   emit(prevDy)
   return {data: out, width, height, channels: cn}

@@ -60,9 +60,6 @@ export function blurBoxes(boxes: readonly FaceBox[], width: number, height: numb
   return {rects, sigma, ksize: 2 * Math.ceil(4 * sigma) + 1}
 }
 
-/** `Math.fround(v / 255)` for every byte value: numpy's `img.astype(np.float32) / 255.0`. */
-const UNIT = Float32Array.from({length: 256}, (_, v) => v / 255)
-
 /** Blurs the face boxes of `img` (uint8, 1/3 channels) as img2dataset does; returns a new image (or `img` when there is no box). */
 export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   if (boxes.length === 0) return img
@@ -70,9 +67,8 @@ export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   if (cn !== 1 && cn !== 3) throw new RangeError(`blurFaces: ${cn} channels; expected 1 or 3`)
   const {rects, sigma, ksize} = blurBoxes(boxes, w, h)
   const filled = rects.filter((r) => r.x1 > r.x0 && r.y1 > r.y0)
-  const out = new Uint8Array(img.data)
   // No pixel masked: the blurred mask is 0 everywhere and the result is img, truncated back unchanged.
-  if (filled.length === 0) return {...img, data: out}
+  if (filled.length === 0) return {...img, data: new Uint8Array(img.data)}
   const mx0 = Math.min(...filled.map((r) => r.x0))
   const my0 = Math.min(...filled.map((r) => r.y0))
   const mx1 = Math.max(...filled.map((r) => r.x1 - 1))
@@ -91,23 +87,16 @@ export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   // Each pixel is one f32x4 of [channel 0, channel 1, channel 2, mask] (OpenCV blurs the image and a
   // 3-channel mask of equal planes; one mask lane computes the same values).
   const k = pixelKernels()
-  const [pix, colIdx, line, kern, rowOut, rowIdx, blurred] = layOut(k, [rows * w * 16, lineLen * 4, lineLen * 16, ksize * 4, rows * rw * 16, (rh + 2 * radius) * 4, rh * rowOutWidth * 16]) as [number, number, number, number, number, number, number]
+  const stride = w * cn
+  const [bytes, pix, colIdx, line, kern, rowOut, rowIdx, blurred] = layOut(k, [rows * stride, rows * w * 16, lineLen * 4, lineLen * 16, ksize * 4, rows * rw * 16, (rh + 2 * radius) * 4, rh * rowOutWidth * 16]) as [number, number, number, number, number, number, number, number]
   const {buffer} = k.memory
+  const heap = new Uint8Array(buffer)
+  heap.set(img.data.subarray(rowLo * stride, (rowHi + 1) * stride), bytes)
+  k.blurPack(bytes, rows * w, cn, pix)
   const p = new Float32Array(buffer, pix, rows * w * 4)
-  for (let i = 0, n = rows * w, s = rowLo * w * cn; i < n; i++, s += cn) {
-    if (cn === 3) {
-      p[i * 4] = UNIT[img.data[s] as number] as number
-      p[i * 4 + 1] = UNIT[img.data[s + 1] as number] as number
-      p[i * 4 + 2] = UNIT[img.data[s + 2] as number] as number
-    } else {
-      p[i * 4] = UNIT[img.data[s] as number] as number
-      p[i * 4 + 1] = p[i * 4 + 2] = 0
-    }
-    p[i * 4 + 3] = 0
-  }
   for (const r of filled) {
     for (let y = Math.max(r.y0, rowLo); y < Math.min(r.y1, rowHi + 1); y++) {
-      for (let x = r.x0; x < r.x1; x++) p[((y - rowLo) * w + x) * 4 + 3] = 1
+      for (let x = r.x0, o = ((y - rowLo) * w + x) * 4 + 3; x < r.x1; x++, o += 4) p[o] = 1
     }
   }
   new Int32Array(buffer, colIdx, lineLen).set(Int32Array.from({length: lineLen}, (_, i) => reflect101(region.x0 - radius + i, w) * 16))
@@ -115,20 +104,10 @@ export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   new Float32Array(buffer, kern, ksize).set(kernel)
   k.blurRows(pix, w, rows, colIdx, lineLen, line, kern, ksize, rw, rowOut)
   k.blurColumns(rowOut, rw, rh, rowIdx, kern, radius, blurred)
-  // The mix within the region: img × (1 − m) + blurred × m, in float32, × 255 truncated.
-  const b = new Float32Array(buffer, blurred, rh * rowOutWidth * 4)
-  for (let y = 0; y < rh; y++) {
-    for (let x = 0; x < rw; x++) {
-      const o = (y * rowOutWidth + x) * 4
-      const m = b[o + 3] as number
-      if (m === 0) continue
-      const inverse = Math.fround(1 - m)
-      for (let c = 0; c < cn; c++) {
-        const i = ((y + region.y0) * w + x + region.x0) * cn + c
-        const mixed = Math.fround(Math.fround((UNIT[img.data[i] as number] as number) * inverse) + Math.fround((b[o + c] as number) * m))
-        out[i] = Math.min(255, Math.trunc(Math.fround(mixed * 255)))
-      }
-    }
-  }
+  // The mix, in place on the region's rows of the copy, which then replace those of the result.
+  const regionRow = bytes + (region.y0 - rowLo) * stride
+  k.blurMix(regionRow + region.x0 * cn, stride, rw, rh, cn, blurred, rowOutWidth * 16)
+  const out = new Uint8Array(img.data)
+  out.set(heap.subarray(regionRow, regionRow + rh * stride), region.y0 * stride)
   return {...img, data: out}
 }

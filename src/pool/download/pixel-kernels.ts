@@ -8,11 +8,13 @@ import {PIXEL_KERNELS_WASM} from './pixel-kernels.wasm.js'
 /** The exports of pixel-kernels.wat; pointers are byte offsets into `memory`. */
 export interface PixelKernels {
   memory: WebAssembly.Memory
-  areaRow(src: number, si: number, di: number, alpha: number, n: number, buf: number, bufBytes: number): void
+  areaRows(src: number, rowBytes: number, rows: number, si: number, di: number, alpha: number, n: number, out: number, outRowBytes: number): void
   areaAccumulate(buf: number, sum: number, bytes: number, beta: number, first: number): void
   areaEmit(sum: number, width: number, cn: number, dst: number): void
   blurRows(pix: number, width: number, rows: number, colIdx: number, lineLen: number, line: number, kernel: number, ksize: number, outWidth: number, out: number): void
   blurColumns(src: number, width: number, rows: number, rowIdx: number, kernel: number, half: number, out: number): void
+  blurPack(src: number, pixels: number, cn: number, dst: number): void
+  blurMix(img: number, stride: number, width: number, rows: number, cn: number, blurred: number, bStride: number): void
 }
 
 /** Every buffer is followed by this much room: the kernels read and write whole vectors, up to 4 pixels of 16 bytes past an end. */
