@@ -11,6 +11,7 @@ import {packageRoot} from '../src/util/paths.js'
 export const WASM_KERNELS = [
   {source: 'src/subset/scan-kernel.wat', module: 'src/subset/scan-kernel.wasm.ts', exportName: 'SCAN_KERNEL_WASM'},
   {source: 'src/eval/clip/pil-resample.wat', module: 'src/eval/clip/pil-resample.wasm.ts', exportName: 'PIL_RESAMPLE_WASM'},
+  {source: 'src/pool/download/pixel-kernels.wat', module: 'src/pool/download/pixel-kernels.wasm.ts', exportName: 'PIXEL_KERNELS_WASM'},
 ]
 
 /** Assembles a .wat file (relative to the package root) to wasm bytes, without debug names (stable output). */

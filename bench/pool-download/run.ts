@@ -3,7 +3,10 @@
 // a Python + OpenCV loop doing the same work as img2dataset 1.40 does it (baseline.py), on the same
 // images served by the same loopback host (serve.mjs, its own process, so its CPU is neither side's).
 //
-//   npx tsx bench/pool-download/run.ts [--images 400] [--threads 64] [--faces 0.25] [--repeats 1]
+//   npx tsx bench/pool-download/run.ts [--images 400] [--threads 64] [--faces 0.25] [--repeats 1] [--cpu-prof FILE]
+//
+// --cpu-prof writes a V8 CPU profile (.cpuprofile, main thread only: sharp's libvips threads do not
+// show) of dcbench's first repeat, for where the remaining time goes.
 //
 // Images: JPEGs of photo-like pixels (smooth waves and noise) with sides drawn from 200–1600 px, so
 // most are shrunk to 512; a share `--faces` has one or two face boxes to blur. CPU seconds are the
@@ -13,6 +16,7 @@ import {execFileSync, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {Session} from 'node:inspector/promises'
 import {createInterface} from 'node:readline'
 
 import {parquetWriteBuffer} from 'hyparquet-writer'
@@ -29,6 +33,7 @@ const count = Number(arg('images', '400'))
 const threads = Number(arg('threads', '64'))
 const faceShare = Number(arg('faces', '0.25'))
 const repeats = Number(arg('repeats', '1'))
+const profileFile = arg('cpu-prof', '')
 
 let seed = 12345
 const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
@@ -73,11 +78,21 @@ try {
   const results: {name: string; cpu: number; wall: number; ok: number}[] = []
   for (let r = 0; r < repeats; r++) {
     const shards = join(root, `shards-${r}`)
+    const session = profileFile && r === 0 ? new Session() : undefined
+    if (session) {
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+    }
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     const done = await downloadImages({metadataDir: join(root, 'metadata'), shardsDir: shards, params: {...DATACOMP_IMAGE_PARAMS, blur: true}, threads, perHost: threads})
     const wall = (performance.now() - t0) / 1000
     const cpu = process.cpuUsage(cpu0)
+    if (session) {
+      writeFileSync(profileFile, JSON.stringify((await session.post('Profiler.stop')).profile))
+      session.disconnect()
+    }
     results.push({name: 'dcbench', cpu: (cpu.user + cpu.system) / 1e6, wall, ok: done.summary.successes})
     const py = JSON.parse(execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'baseline.py'), join(root, 'rows.json'), join(root, `py-${r}.tar`), String(threads), join(import.meta.dirname, '../../test/fixtures/python')], {encoding: 'utf8'})) as {successes: number; cpu_seconds: number; wall_seconds: number}
     results.push({name: 'python+opencv', cpu: py.cpu_seconds, wall: py.wall_seconds, ok: py.successes})

@@ -4,8 +4,10 @@
  * source-pixel weights, float32 accumulation and rounding as imgproc/src/resize.cpp, so the result
  * equals OpenCV's byte for byte (test/unit/pool/area-resize.test.ts checks it against Debian's
  * python3-opencv 4.6). Only shrinking is implemented: img2dataset with resize_only_if_bigger never
- * enlarges.
+ * enlarges. The weighted path (any factor but an integer one) runs in WebAssembly SIMD
+ * (pixel-kernels.wat) with the same float32 operations in the same order as OpenCV's scalar code.
  */
+import {layOut, pixelKernels} from './pixel-kernels.js'
 
 /** Pixels of an image: `height` rows of `width × channels` bytes. */
 export interface RawImage {
@@ -43,15 +45,18 @@ interface AreaTab {
   size: number
 }
 
-/** computeResizeAreaTab: which source pixels feed each destination pixel, with what weight. */
-function areaTab(ssize: number, dsize: number, cn: number, scale: number): AreaTab {
+/**
+ * computeResizeAreaTab: which source pixels feed each destination pixel, with what weight; `di` and
+ * `si` are the indices times `dStep` and `sStep` (byte offsets for the kernels).
+ */
+function areaTab(ssize: number, dsize: number, scale: number, dStep: number, sStep: number): AreaTab {
   const di = new Int32Array(ssize * 2 + 2)
   const si = new Int32Array(ssize * 2 + 2)
   const alpha = new Float32Array(ssize * 2 + 2)
   let k = 0
   const push = (d: number, s: number, a: number): void => {
-    di[k] = d * cn
-    si[k] = s * cn
+    di[k] = d * dStep
+    si[k] = s * sStep
     alpha[k++] = a
   }
   for (let dx = 0; dx < dsize; dx++) {
@@ -108,52 +113,54 @@ function resizeAreaFast(src: RawImage, width: number, height: number, sx: number
   return {data: out, width, height, channels: cn}
 }
 
+/** Bytes of source rows copied into the kernels' memory (and passed horizontally) at a time. */
+const COPY_BLOCK = 1 << 20
+
+/**
+ * The weighted path, in pixel-kernels.wat: the horizontal pass of each source row (float32 products
+ * summed per destination pixel, one f32x4 per pixel), then the rows summed with their weights into
+ * each destination row, rounded ties to even and saturated. The source enters the kernels' memory
+ * in blocks of rows of about COPY_BLOCK bytes, so that memory stays small whatever the image.
+ */
 function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX: number, scaleY: number): RawImage {
   const cn = src.channels
-  const dw = width * cn
-  const xtab = areaTab(src.width, width, cn, scaleX)
-  const ytab = areaTab(src.height, height, 1, scaleY)
-  const out = new Uint8Array(width * height * cn)
-  const buf = new Float32Array(dw)
-  const sum = new Float32Array(dw)
+  if (cn < 1 || cn > 4) throw new RangeError(`resizeArea: ${cn} channels; expected 1 to 4`)
+  const xtab = areaTab(src.width, width, scaleX, 16, cn)
+  const ytab = areaTab(src.height, height, scaleY, 1, 1)
+  const k = pixelKernels()
   const rowBytes = src.width * cn
-  const data = src.data
-  let prevDy = 0
-  let bufRow = -1
+  const outRowBytes = width * cn
+  const passedBytes = width * 16
+  const tapBytes = xtab.size * 4
+  const blockRows = Math.max(1, Math.floor(COPY_BLOCK / rowBytes))
+  const [block, passed, si, di, alpha, sum, dst] = layOut(k, [blockRows * rowBytes, blockRows * passedBytes, tapBytes, tapBytes, tapBytes, passedBytes, outRowBytes]) as [number, number, number, number, number, number, number]
+  const heap = new Uint8Array(k.memory.buffer)
+  const put = (at: number, data: Int32Array | Float32Array): void => heap.set(new Uint8Array(data.buffer, data.byteOffset, tapBytes), at)
+  put(si, xtab.si)
+  put(di, xtab.di)
+  put(alpha, xtab.alpha)
+  const out = new Uint8Array(width * height * cn)
+  const emit = (dy: number): void => {
+    k.areaEmit(sum, width, cn, dst)
+    out.set(heap.subarray(dst, dst + outRowBytes), dy * outRowBytes)
+  }
+  let prevDy = -1
+  let blockStart = 0
+  let blockEnd = 0
   for (let j = 0; j < ytab.size; j++) {
-    const beta = ytab.alpha[j] as number
     const dy = ytab.di[j] as number
     const sy = ytab.si[j] as number
-    // A source row on a boundary feeds two destination rows: its horizontal pass is the same for both.
-    if (sy !== bufRow) {
-      bufRow = sy
-      const rowStart = sy * rowBytes
-      buf.fill(0)
-      for (let k = 0; k < xtab.size; k++) {
-        const s = rowStart + (xtab.si[k] as number)
-        const d = xtab.di[k] as number
-        const alpha = xtab.alpha[k] as number
-        if (cn === 3) {
-          buf[d] = (buf[d] as number) + Math.fround((data[s] as number) * alpha)
-          buf[d + 1] = (buf[d + 1] as number) + Math.fround((data[s + 1] as number) * alpha)
-          buf[d + 2] = (buf[d + 2] as number) + Math.fround((data[s + 2] as number) * alpha)
-        } else {
-          for (let c = 0; c < cn; c++) buf[d + c] = (buf[d + c] as number) + Math.fround((data[s + c] as number) * alpha)
-        }
-      }
+    // Source rows come in order; a row on a boundary feeds two destination rows (one pass for both).
+    if (sy < blockStart || sy >= blockEnd) {
+      blockStart = sy
+      blockEnd = Math.min(src.height, sy + blockRows)
+      heap.set(src.data.subarray(blockStart * rowBytes, blockEnd * rowBytes), block)
+      k.areaRows(block, rowBytes, blockEnd - blockStart, si, di, alpha, xtab.size, passed, passedBytes)
     }
-    if (dy !== prevDy) {
-      const o = prevDy * dw
-      for (let dx = 0; dx < dw; dx++) {
-        out[o + dx] = saturateU8(sum[dx] as number)
-        sum[dx] = beta * (buf[dx] as number)
-      }
-      prevDy = dy
-    } else {
-      for (let dx = 0; dx < dw; dx++) sum[dx] = (sum[dx] as number) + Math.fround(beta * (buf[dx] as number))
-    }
+    if (dy !== prevDy && prevDy >= 0) emit(prevDy)
+    k.areaAccumulate(passed + (sy - blockStart) * passedBytes, sum, passedBytes, ytab.alpha[j] as number, dy !== prevDy ? 1 : 0)
+    prevDy = dy
   }
-  const o = prevDy * dw
-  for (let dx = 0; dx < dw; dx++) out[o + dx] = saturateU8(sum[dx] as number)
+  emit(prevDy)
   return {data: out, width, height, channels: cn}
 }

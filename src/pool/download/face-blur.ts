@@ -1,4 +1,5 @@
 import type {RawImage} from './area-resize.js'
+import {layOut, pixelKernels} from './pixel-kernels.js'
 
 /**
  * img2dataset 1.40's BoundingBoxBlurrer (blurrer.py), which DataComp's download runs on every image
@@ -8,10 +9,13 @@ import type {RawImage} from './area-resize.js'
  * OpenCV's GaussianBlur with its default reflect-101 border, as albumentations calls it), and the
  * result is img × (1 − blurred mask) + blurred img × blurred mask, truncated to uint8.
  *
- * Deviation, bounded by test/unit/pool/face-blur.test.ts: OpenCV sums the separable filter in float32
- * with SIMD (fused on AVX2); this sums in float64, so a pixel whose value lands within a float32
- * rounding of an integer may truncate one level apart. Outside the blurred mask's support the image
- * is untouched, so only that region is computed.
+ * The separable filter runs in WebAssembly SIMD (pixel-kernels.wat) in float32 with OpenCV's order
+ * of operations (row pass Σ k[i]·x[i] from the left; symmetric column pass k[c]·x[c] + Σ k[c+i]·
+ * (x[c+i] + x[c−i])). Deviation, bounded by test/unit/pool/image-transform.test.ts: OpenCV fuses
+ * multiply and add on AVX2 (one rounding where this has two), so a pixel whose value lands within a
+ * float32 rounding of an integer may truncate one level apart (9 of 2.2 million values in that
+ * test's face cases; the float64 sums this replaced differed on 70). Outside the blurred mask's
+ * support the image is untouched, so only that region is computed.
  */
 
 /** One face box as DataComp's `face_bboxes` stores it: x_min, y_min, x_max, y_max in [0, 1]. */
@@ -60,71 +64,50 @@ export function blurBoxes(boxes: readonly FaceBox[], width: number, height: numb
 export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   if (boxes.length === 0) return img
   const {width: w, height: h, channels: cn} = img
+  if (cn !== 1 && cn !== 3) throw new RangeError(`blurFaces: ${cn} channels; expected 1 or 3`)
   const {rects, sigma, ksize} = blurBoxes(boxes, w, h)
-  const mask = new Float32Array(w * h)
-  let [mx0, my0, mx1, my1] = [w, h, -1, -1]
-  for (const r of rects) {
-    if (r.x1 <= r.x0 || r.y1 <= r.y0) continue
-    for (let y = r.y0; y < r.y1; y++) mask.fill(1, y * w + r.x0, y * w + r.x1)
-    ;[mx0, my0, mx1, my1] = [Math.min(mx0, r.x0), Math.min(my0, r.y0), Math.max(mx1, r.x1 - 1), Math.max(my1, r.y1 - 1)]
-  }
-  const out = new Uint8Array(img.data)
+  const filled = rects.filter((r) => r.x1 > r.x0 && r.y1 > r.y0)
   // No pixel masked: the blurred mask is 0 everywhere and the result is img, truncated back unchanged.
-  if (mx1 < 0) return {...img, data: out}
-  const kernel = ksize > 1 ? gaussianKernel(ksize, sigma) : Float64Array.of(1)
+  if (filled.length === 0) return {...img, data: new Uint8Array(img.data)}
+  const mx0 = Math.min(...filled.map((r) => r.x0))
+  const my0 = Math.min(...filled.map((r) => r.y0))
+  const mx1 = Math.max(...filled.map((r) => r.x1 - 1))
+  const my1 = Math.max(...filled.map((r) => r.y1 - 1))
+  const kernel = ksize > 1 ? Float32Array.from(gaussianKernel(ksize, sigma)) : Float32Array.of(1)
   const radius = (ksize - 1) / 2
   // Where the blurred mask can be non-zero, and the rows and columns its computation reads.
   const region = {x0: Math.max(0, mx0 - radius), y0: Math.max(0, my0 - radius), x1: Math.min(w - 1, mx1 + radius), y1: Math.min(h - 1, my1 + radius)}
   const rw = region.x1 - region.x0 + 1
+  const rh = region.y1 - region.y0 + 1
   const rowLo = Math.max(0, region.y0 - radius)
   const rowHi = Math.min(h - 1, region.y1 + radius)
-  // Planes of float32 values as blurrer.py makes them (v / 255), then the mask as one more plane.
-  const planes = cn + 1
+  const rows = rowHi - rowLo + 1
   const lineLen = rw + 2 * radius
-  const colIdx = Int32Array.from({length: lineLen}, (_, i) => reflect101(region.x0 - radius + i, w))
-  const rowIdx = Int32Array.from({length: region.y1 - region.y0 + 1 + 2 * radius}, (_, i) => reflect101(region.y0 - radius + i, h) - rowLo)
-  // Row pass (over the rows the column pass reads), one plane at a time, stored as float32 as OpenCV's buffer is.
-  const rowOut = Array.from({length: planes}, () => new Float32Array((rowHi - rowLo + 1) * rw))
-  const line = new Float64Array(lineLen)
-  for (let y = rowLo; y <= rowHi; y++) {
-    for (let p = 0; p < planes; p++) {
-      for (let i = 0; i < lineLen; i++) {
-        const x = colIdx[i] as number
-        line[i] = p < cn ? Math.fround((img.data[(y * w + x) * cn + p] as number) / 255) : (mask[y * w + x] as number)
-      }
-      const target = rowOut[p] as Float32Array
-      const o = (y - rowLo) * rw
-      for (let x = 0; x < rw; x++) {
-        let acc = 0
-        for (let k = 0; k < ksize; k++) acc += (kernel[k] as number) * (line[x + k] as number)
-        target[o + x] = acc
-      }
+  const rowOutWidth = (rw + 3) & ~3
+  // Each pixel is one f32x4 of [channel 0, channel 1, channel 2, mask] (OpenCV blurs the image and a
+  // 3-channel mask of equal planes; one mask lane computes the same values).
+  const k = pixelKernels()
+  const stride = w * cn
+  const [bytes, pix, colIdx, line, kern, rowOut, rowIdx, blurred] = layOut(k, [rows * stride, rows * w * 16, lineLen * 4, lineLen * 16, ksize * 4, rows * rw * 16, (rh + 2 * radius) * 4, rh * rowOutWidth * 16]) as [number, number, number, number, number, number, number, number]
+  const {buffer} = k.memory
+  const heap = new Uint8Array(buffer)
+  heap.set(img.data.subarray(rowLo * stride, (rowHi + 1) * stride), bytes)
+  k.blurPack(bytes, rows * w, cn, pix)
+  const p = new Float32Array(buffer, pix, rows * w * 4)
+  for (const r of filled) {
+    for (let y = Math.max(r.y0, rowLo); y < Math.min(r.y1, rowHi + 1); y++) {
+      for (let x = r.x0, o = ((y - rowLo) * w + x) * 4 + 3; x < r.x1; x++, o += 4) p[o] = 1
     }
   }
-  // Column pass row by row (contiguous reads), then the mix within the region.
-  const acc = Array.from({length: planes}, () => new Float64Array(rw))
-  for (let y = region.y0; y <= region.y1; y++) {
-    for (let p = 0; p < planes; p++) {
-      const source = rowOut[p] as Float32Array
-      const sum = (acc[p] as Float64Array).fill(0)
-      for (let k = 0; k < ksize; k++) {
-        const kv = kernel[k] as number
-        const o = (rowIdx[y - region.y0 + k] as number) * rw
-        for (let x = 0; x < rw; x++) sum[x] = (sum[x] as number) + kv * (source[o + x] as number)
-      }
-    }
-    const maskRow = acc[cn] as Float64Array
-    for (let x = 0; x < rw; x++) {
-      const m = Math.fround(maskRow[x] as number)
-      if (m === 0) continue
-      for (let c = 0; c < cn; c++) {
-        const i = (y * w + x + region.x0) * cn + c
-        const v = Math.fround((img.data[i] as number) / 255)
-        const blurred = Math.fround((acc[c] as Float64Array)[x] as number)
-        const mixed = Math.fround(Math.fround(v * Math.fround(1 - m)) + Math.fround(blurred * m))
-        out[i] = Math.min(255, Math.trunc(Math.fround(mixed * 255)))
-      }
-    }
-  }
+  new Int32Array(buffer, colIdx, lineLen).set(Int32Array.from({length: lineLen}, (_, i) => reflect101(region.x0 - radius + i, w) * 16))
+  new Int32Array(buffer, rowIdx, rh + 2 * radius).set(Int32Array.from({length: rh + 2 * radius}, (_, i) => (reflect101(region.y0 - radius + i, h) - rowLo) * rw * 16))
+  new Float32Array(buffer, kern, ksize).set(kernel)
+  k.blurRows(pix, w, rows, colIdx, lineLen, line, kern, ksize, rw, rowOut)
+  k.blurColumns(rowOut, rw, rh, rowIdx, kern, radius, blurred)
+  // The mix, in place on the region's rows of the copy, which then replace those of the result.
+  const regionRow = bytes + (region.y0 - rowLo) * stride
+  k.blurMix(regionRow + region.x0 * cn, stride, rw, rh, cn, blurred, rowOutWidth * 16)
+  const out = new Uint8Array(img.data)
+  out.set(heap.subarray(regionRow, regionRow + rh * stride), region.y0 * stride)
   return {...img, data: out}
 }

@@ -15,8 +15,8 @@ import {syntheticPixels} from '../../helpers/synthetic-images.js'
  * them (test/fixtures/python/img2dataset_resizer_reference.py). Stated bounds:
  * - without faces, the pixels before encoding are identical (INTER_AREA reproduced exactly, the same
  *   libjpeg-turbo decode, the same alpha matting), and the JPEGs decode to identical pixels;
- * - with faces, a pixel may differ by 1 level (OpenCV sums the Gaussian in float32 SIMD, dcbench in
- *   float64, and blurrer.py truncates), on at most 0.1% of the values.
+ * - with faces, a pixel may differ by 1 level (OpenCV fuses the Gaussian's multiply-adds on AVX2,
+ *   dcbench rounds product and sum apart, and blurrer.py truncates), on at most 0.1% of the values.
  */
 
 const reference = join(import.meta.dirname, '../../fixtures/python/img2dataset_resizer_reference.py')
