@@ -60,6 +60,15 @@ export function blurBoxes(boxes: readonly FaceBox[], width: number, height: numb
   return {rects, sigma, ksize: 2 * Math.ceil(4 * sigma) + 1}
 }
 
+/**
+ * Face boxes are fractions of the image's sides. A box far outside [0, 1] (a hostile or broken metadata
+ * row: [0, 0, 1e6, 1]) would make img2dataset's kernel, which grows with the box, millions of taps wide:
+ * such a sample fails instead (in [-0.5, 1.5] the kernel stays under twice the image's longest side).
+ */
+export function outlyingFaceBox(boxes: readonly FaceBox[]): FaceBox | undefined {
+  return boxes.find((box) => !box.every((v) => v >= -0.5 && v <= 1.5))
+}
+
 /** Blurs the face boxes of `img` (uint8, 1/3 channels) as img2dataset does; returns a new image (or `img` when there is no box). */
 export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   if (boxes.length === 0) return img

@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 
 import {longestMaxSize, resizeArea, type RawImage} from './area-resize.js'
-import {blurFaces, type FaceBox} from './face-blur.js'
+import {blurFaces, outlyingFaceBox, type FaceBox} from './face-blur.js'
 
 /**
  * img2dataset 1.40's Resizer (resizer.py) under the parameters DataComp's download_upstream.py fixes
@@ -108,7 +108,11 @@ export async function transformPixels(bytes: Uint8Array, imageSize: number, face
     if (size.width < 1 || size.height < 1) return {ok: false, error: `resize to an empty size (${size.width}x${size.height})`}
     img = resizeArea(img, size.width, size.height)
   }
-  if (faces) img = blurFaces(img, faces)
+  if (faces) {
+    const outlying = outlyingFaceBox(faces)
+    if (outlying) return {ok: false, error: `face box ${JSON.stringify(outlying)} lies far outside the image (coordinates are fractions of its sides)`}
+    img = blurFaces(img, faces)
+  }
   return {ok: true, img, originalWidth, originalHeight}
 }
 

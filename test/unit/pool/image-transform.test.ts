@@ -103,4 +103,10 @@ describe("image transform = img2dataset 1.40's Resizer + blurrer under DataComp'
       expect(await transformImage(bytes, 512, null)).toEqual({ok: false, error: 'Image decoding error'})
     }
   })
+
+  it('fails a sample whose face box lies far outside the image, at once, instead of blurring with a kernel millions of taps wide', async () => {
+    const jpeg = await raw(64, 48, 3).jpeg().toBuffer()
+    expect(await transformImage(jpeg, 512, [[0.1, 0.1, 0.2, 0.2], [0, 0, 1e6, 1]])).toEqual({ok: false, error: 'face box [0,0,1000000,1] lies far outside the image (coordinates are fractions of its sides)'})
+    expect((await transformImage(jpeg, 512, [[-0.2, 0, 1.2, 1]])).ok).toBe(true)
+  })
 })
