@@ -16,6 +16,9 @@ import type {RowSpill} from './row-spill.js'
 /** Row bytes one part may hold; the default `largestCluster` is this over the row width. */
 export const SEMDEDUP_BUDGET_BYTES = 64 * 1024 ** 2
 
+/** The most one part may hold: wasm32's 4 GiB of linear memory. */
+const MAX_PART_BYTES = 2 ** 32 - 65536
+
 /** The default part bound for rows of `dim` values: SEMDEDUP_BUDGET_BYTES of float32 rows (21,845 at 768-d). */
 export function defaultLargestCluster(dim: number): number {
   return Math.max(1, Math.floor(SEMDEDUP_BUDGET_BYTES / (dim * 4)))
@@ -53,6 +56,10 @@ export function semDeDup(spill: RowSpill, assignment: Assignment, clusters: numb
   const members = clusterMembers(assignment, clusters, options.keep)
   const biggest = Math.min(largest, members.reduce((max, m) => Math.max(max, m.length), 0))
   if (biggest === 0) return out
+  if (biggest * dim * 4 > MAX_PART_BYTES) {
+    const gib = ((biggest * dim * 4) / 1024 ** 3).toFixed(1)
+    throw new DcbError('DCB_FILTER_USAGE', `--largest-cluster ${largest}: a part of ${biggest} rows × ${dim} float32 needs ${gib} GiB, above the 4 GiB WebAssembly can address; expected at most ${Math.floor(MAX_PART_BYTES / (dim * 4))} at ${dim}-d`, {suggestions: ['leave --largest-cluster out (64 MiB parts) or pass a smaller one']})
+  }
   const kernel = new DotKernel(biggest, dim)
   const rowBytes = dim * 4
   for (let c = 0; c < clusters; c++) {

@@ -125,4 +125,13 @@ describe("SemDeDup's largest_cluster_size_to_process", () => {
       spill.close()
     }
   })
+
+  it('a part beyond what WebAssembly can address is a usage error naming the largest that fits, before any allocation', () => {
+    const dim = 768
+    const n = 1_400_000
+    const assignment: Assignment = {count: n, dim, uids: new Uint32Array(0), labels: new Int32Array(n), distance: new Float64Array(n)}
+    // never read: the size check comes before the first row is read
+    const spill = {rows: n} as unknown as RowSpill
+    expect(() => semDeDup(spill, assignment, 1, {eps: 0.05, largestCluster: 10_000_000})).toThrow(/^--largest-cluster 10000000: a part of 1400000 rows × 768 float32 needs 4\.0 GiB.*expected at most 1398080 at 768-d/)
+  })
 })
