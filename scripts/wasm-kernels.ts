@@ -12,6 +12,7 @@ export const WASM_KERNELS = [
   {source: 'src/subset/scan-kernel.wat', module: 'src/subset/scan-kernel.wasm.ts', exportName: 'SCAN_KERNEL_WASM'},
   {source: 'src/eval/clip/pil-resample.wat', module: 'src/eval/clip/pil-resample.wasm.ts', exportName: 'PIL_RESAMPLE_WASM'},
   {source: 'src/pool/download/pixel-kernels.wat', module: 'src/pool/download/pixel-kernels.wasm.ts', exportName: 'PIXEL_KERNELS_WASM'},
+  {source: 'src/filters/embeddings/dot-kernel.wat', module: 'src/filters/embeddings/dot-kernel.wasm.ts', exportName: 'DOT_KERNEL_WASM'},
 ]
 
 /** Assembles a .wat file (relative to the package root) to wasm bytes, without debug names (stable output). */

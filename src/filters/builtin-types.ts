@@ -20,6 +20,8 @@ export interface BuiltinFilterOptions {
   clusters?: number
   /** SemDeDup's ε: rows more similar than 1 − ε to a kept neighbour are duplicates. */
   eps?: number
+  /** SemDeDup's `largest_cluster_size_to_process`: larger clusters are deduplicated in parts of at most this many rows. */
+  largestCluster?: number
   /** Density-based pruning's softmax temperature. */
   temperature?: number
 }

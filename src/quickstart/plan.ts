@@ -14,7 +14,20 @@ export type QuickstartBenchmark = string
 export const FULL_FILTERS = ['heuristic', 'none', 'random', 'oracle'] as const
 /** `--fast`: the two ends of the ranking only — the same code paths, half the trainings. */
 export const FAST_FILTERS = ['none', 'oracle'] as const
-export type BaselineFilter = (typeof FULL_FILTERS)[number]
+/**
+ * Embedding-based pruning (docs/filters.md), on benchmarks whose pools carry embeddings: by default
+ * one of each kind — deduplication and cluster-complexity pruning, the rows the literature sets
+ * against heuristics — within the quickstart's time; `--all` adds SSL prototypes and D4.
+ */
+export const EMBEDDING_FILTERS = ['semdedup', 'density-pruning'] as const
+export const ALL_EMBEDDING_FILTERS = ['semdedup', 'ssl-prototypes', 'density-pruning', 'd4'] as const
+export type EmbeddingFilter = (typeof ALL_EMBEDDING_FILTERS)[number]
+export type BaselineFilter = (typeof FULL_FILTERS)[number] | EmbeddingFilter
+
+/** Whether a quickstart row needs the pool's embeddings. */
+export function isEmbeddingFilter(filter: BaselineFilter): filter is EmbeddingFilter {
+  return (ALL_EMBEDDING_FILTERS as readonly string[]).includes(filter)
+}
 
 export interface QuickstartPlan {
   out: string
@@ -24,11 +37,11 @@ export interface QuickstartPlan {
   fast: boolean
 }
 
-export function makePlan(options: {out: string; benchmarks: readonly QuickstartBenchmark[]; fast: boolean; seed: number}): QuickstartPlan {
+export function makePlan(options: {out: string; benchmarks: readonly QuickstartBenchmark[]; fast: boolean; all?: boolean; seed: number}): QuickstartPlan {
   return {
     out: options.out,
     benchmarks: [...options.benchmarks],
-    filters: options.fast ? FAST_FILTERS : FULL_FILTERS,
+    filters: options.fast ? FAST_FILTERS : [...FULL_FILTERS, ...(options.all ? ALL_EMBEDDING_FILTERS : EMBEDDING_FILTERS)],
     seed: options.seed,
     fast: options.fast,
   }

@@ -9,6 +9,15 @@ export function readmeScores(readme: string): Map<string, [number, number]> {
   return scores
 }
 
+/** README's DataComp-only quickstart rows (embedding-based pruning; DCLM pools carry no embeddings: `–`): filter → DataComp headline. */
+export function readmeEmbeddingScores(readme: string): Map<string, number> {
+  const scores = new Map<string, number>()
+  for (const match of readme.matchAll(/^\| (semdedup|ssl-prototypes|density-pruning|d4) \(.*?\) \| (\d\.\d{3}) \| – \|$/gm)) {
+    scores.set(match[1]!, Number(match[2]))
+  }
+  return scores
+}
+
 /** The quickstart's closing table: `│ benchmark │ filter │ subset │ % of pool │ headline │ score │ …` (score to 4 decimals). */
 export function tableScores(output: string): Map<string, number> {
   const scores = new Map<string, number>()

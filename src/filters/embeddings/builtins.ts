@@ -5,7 +5,9 @@ import {readUidHex} from '../../pool/uid.js'
 import type {BuiltinFilter, BuiltinFilterOptions} from '../builtin-types.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../filter.js'
 import {assignRows, fitCentroids, sampleRows, type Assignment, type EmbeddingSource} from './clusters.js'
-import {densityPruning, semDeDup, sslPrototypes} from './methods.js'
+import {densityPruning, sslPrototypes} from './methods.js'
+import {RowSpill} from './row-spill.js'
+import {semDeDup} from './semdedup.js'
 import type {CentroidSet} from './nearest-centroid.js'
 
 /**
@@ -67,12 +69,22 @@ function keepMask(name: string, description: string, assignment: Assignment, mas
   return {name, description, benchmarks: embeddingBenchmarks(), decide: (record) => keep.has(record.uid)}
 }
 
+/** The assignment pass with a scratch copy of the rows, then SemDeDup over it; the scratch file is removed after. */
+async function assignAndDeduplicate(source: EmbeddingSource, centroids: CentroidSet, eps: number, options: BuiltinFilterOptions): Promise<{assignment: Assignment; kept: Uint8Array}> {
+  const spill = new RowSpill()
+  try {
+    const assignment = await assignRows(source, centroids, spill)
+    return {assignment, kept: semDeDup(spill, assignment, centroids.count, {eps, largestCluster: options.largestCluster})}
+  } finally {
+    spill.close()
+  }
+}
+
 async function semdedupFilter(context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
   const eps = needEps('semdedup', options)
   const source = sourceFor(context, options)
-  const centroids = await centroidsFor(source, context, options)
-  const assignment = await assignRows(source, centroids)
-  return keepMask('semdedup', `SemDeDup ε=${eps}`, assignment, await semDeDup(source, assignment, centroids.count, eps))
+  const {assignment, kept} = await assignAndDeduplicate(source, await centroidsFor(source, context, options), eps, options)
+  return keepMask('semdedup', `SemDeDup ε=${eps}`, assignment, kept)
 }
 
 async function prototypesFilter(context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
@@ -99,9 +111,8 @@ async function d4Filter(context: FilterContext, options: BuiltinFilterOptions): 
   const eps = needEps('d4', options)
   const source = sourceFor(context, options)
   const first = await centroidsFor(source, context, options)
-  const assignment = await assignRows(source, first)
+  const {assignment, kept: deduped} = await assignAndDeduplicate(source, first, eps, options)
   const keepCount = keepCountFor('d4', options, assignment.count)
-  const deduped = await semDeDup(source, assignment, first.count, eps)
   const survivors = deduped.reduce((s, v) => s + v, 0)
   if (keepCount > survivors) throw usage(`d4: SemDeDup with ε=${eps} leaves ${survivors} samples, fewer than the ${keepCount} --fraction asks for; use a smaller ε or fraction`)
   const second = options.centroids ? first : await centroidsFor(source, context, options, deduped)

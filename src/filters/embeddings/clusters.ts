@@ -5,6 +5,7 @@ import {DcbError} from '../../errors.js'
 import {createRng} from '../../util/rng.js'
 import type {EmbeddingBatch} from '../builtin-types.js'
 import type {CentroidSet} from './nearest-centroid.js'
+import type {RowSpill} from './row-spill.js'
 
 /**
  * The memory-bounded half of embedding-based pruning: a seeded sample for k-means, and one streamed
@@ -80,8 +81,11 @@ export function fitCentroids(sample: {rows: Float32Array; dim: number; count: nu
   return {count: k, dim: sample.dim, data: normalizeRows(flat, sample.dim)}
 }
 
-/** One pass over the pool: each row's nearest centroid by cosine (first on a tie) and its distance. */
-export async function assignRows(source: EmbeddingSource, centroids: CentroidSet, expectedDim?: number): Promise<Assignment> {
+/**
+ * One pass over the pool: each row's nearest centroid by cosine (first on a tie) and its distance.
+ * With `spill`, every row is also appended to it as read (SemDeDup reads clusters back from there).
+ */
+export async function assignRows(source: EmbeddingSource, centroids: CentroidSet, spill?: RowSpill): Promise<Assignment> {
   const norms = new Float64Array(centroids.count)
   for (let j = 0; j < centroids.count; j++) {
     let s = 0
@@ -95,9 +99,8 @@ export async function assignRows(source: EmbeddingSource, centroids: CentroidSet
   let count = 0
   const dim = centroids.dim
   for await (const batch of source(BATCH_ROWS)) {
-    if (batch.dim !== dim || (expectedDim !== undefined && batch.dim !== expectedDim)) {
-      throw new DcbError('DCB_EMBEDDINGS', `embeddings have ${batch.dim} dimensions but the centroids have ${dim}`)
-    }
+    if (batch.dim !== dim) throw new DcbError('DCB_EMBEDDINGS', `embeddings have ${batch.dim} dimensions but the centroids have ${dim}`)
+    spill?.append(batch.rows.subarray(0, batch.uids.length * dim), dim)
     for (let i = 0; i < batch.uids.length; i++) {
       if (count === capacity) {
         capacity *= 2
@@ -146,4 +149,14 @@ export function clusterMembers(assignment: Assignment, clusters: number, keep?: 
     members[c]![filled[c]!++] = i
   }
   return members
+}
+
+/**
+ * Rows of each cluster, hardest first: distance to the centroid descending, ties in pool order
+ * (SemDeDup's sort_clusters.py with `keep_hard`: Python's stable `sorted(..., reverse=True)`).
+ */
+export function hardestFirst(assignment: Assignment, members: Int32Array): Int32Array {
+  const order = Array.from(members)
+  order.sort((a, b) => (assignment.distance[b] as number) - (assignment.distance[a] as number) || a - b)
+  return Int32Array.from(order)
 }

@@ -1,5 +1,5 @@
 import {DcbError} from '../../errors.js'
-import {clusterMembers, type Assignment, type EmbeddingSource, BATCH_ROWS} from './clusters.js'
+import {clusterMembers, hardestFirst, type Assignment} from './clusters.js'
 import type {CentroidSet} from './nearest-centroid.js'
 
 /**
@@ -7,74 +7,6 @@ import type {CentroidSet} from './nearest-centroid.js'
  * centroid). Each returns a keep mask over the assignment's rows. docs/filters.md cites each paper
  * and lists where this deviates.
  */
-
-/** Row bytes SemDeDup holds at once: its clusters are processed in groups under this budget. */
-export const SEMDEDUP_BUDGET_BYTES = 96 * 1024 ** 2
-
-/**
- * Rows of each cluster, hardest first: distance to the centroid descending, ties in pool order
- * (SemDeDup's `keep_hard`, Python's stable `sorted(..., reverse=True)`).
- */
-function hardestFirst(assignment: Assignment, members: Int32Array): Int32Array {
-  const order = Array.from(members)
-  order.sort((a, b) => (assignment.distance[b] as number) - (assignment.distance[a] as number) || a - b)
-  return Int32Array.from(order)
-}
-
-/**
- * SemDeDup (Abbas et al. 2023, facebookresearch/SemDeDup semdedup.py): within each cluster, rows
- * sorted hardest first; a row is removed when its inner product with any row before it exceeds
- * 1 − ε (`max(triu(X Xᵀ, 1), dim=0) > 1 − eps`). A removed row still removes the rows after it, as
- * there. Clusters are read in groups whose rows fit SEMDEDUP_BUDGET_BYTES, one pass over the pool per group.
- */
-export async function semDeDup(source: EmbeddingSource, assignment: Assignment, clusters: number, eps: number, keep?: Uint8Array): Promise<Uint8Array> {
-  if (!(eps >= 0 && eps < 1)) throw new DcbError('DCB_FILTER_USAGE', `--eps must be in [0, 1), got ${eps}`)
-  const out = new Uint8Array(assignment.count)
-  const members = clusterMembers(assignment, clusters, keep).map((m) => hardestFirst(assignment, m))
-  const position = new Int32Array(assignment.count).fill(-1)
-  for (const list of members) for (const [p, row] of list.entries()) position[row] = p
-  const rowBytes = assignment.dim * 4
-  let c = 0
-  while (c < clusters) {
-    const group: number[] = []
-    let bytes = 0
-    // a cluster larger than the budget is processed alone
-    while (c < clusters && (group.length === 0 || bytes + members[c]!.length * rowBytes <= SEMDEDUP_BUDGET_BYTES)) {
-      if (members[c]!.length > 1) {
-        group.push(c)
-        bytes += members[c]!.length * rowBytes
-      } else if (members[c]!.length === 1) {
-        out[members[c]![0] as number] = 1
-      }
-      c++
-    }
-    if (group.length === 0) continue
-    const buffers = new Map(group.map((g) => [g, new Float32Array(members[g]!.length * assignment.dim)]))
-    let row = 0
-    for await (const batch of source(BATCH_ROWS)) {
-      for (let i = 0; i < batch.uids.length; i++, row++) {
-        const buffer = buffers.get(assignment.labels[row] as number)
-        if (!buffer || position[row]! < 0 || (keep && !keep[row])) continue
-        buffer.set(batch.rows.subarray(i * batch.dim, (i + 1) * batch.dim), position[row]! * assignment.dim)
-      }
-    }
-    for (const g of group) {
-      const list = members[g]!
-      const x = buffers.get(g)!
-      const dim = assignment.dim
-      for (let j = 0; j < list.length; j++) {
-        let max = 0
-        for (let i = 0; i < j && max <= 1 - eps; i++) {
-          let dot = 0
-          for (let k = 0; k < dim; k++) dot += (x[i * dim + k] as number) * (x[j * dim + k] as number)
-          if (dot > max) max = dot
-        }
-        if (!(max > 1 - eps)) out[list[j] as number] = 1
-      }
-    }
-  }
-  return out
-}
 
 /**
  * SSL prototypes (Sorscher et al. 2022, "Beyond neural scaling laws"): keep the `keepCount` rows
