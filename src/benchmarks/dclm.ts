@@ -12,6 +12,7 @@ import {dclmEpochs} from './dclm/epochs.js'
 import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
 import {fetchDclmSuite, recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
+import {DCLM_BASELINES} from './dclm/refinedweb/builtins.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
 import {dclmScaling} from './dclm/scaling.js'
@@ -86,6 +87,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
   filter: {
     records: iterateDocumentRecords,
     heuristic: () => dclmHeuristic(ID),
+    builtins: DCLM_BASELINES,
   },
   reshard: {
     async run(options) {

@@ -39,6 +39,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
     clusters: Flags.integer({description: 'Embedding-based filters: k-means clusters to fit when --centroids is not given (default 100).', min: 1}),
     eps: Flags.string({description: "semdedup, d4: SemDeDup's ε (duplicates are more similar than 1 − ε)."}),
     temperature: Flags.string({description: 'density-pruning: softmax temperature over cluster complexity (default 0.1).'}),
+    model: Flags.string({description: 'Built-in baselines: a fastText quality classifier .bin (DCLM dclm-fasttext, dclm-baseline).'}),
+    'upstream-mappers': Flags.string({description: "Built-in baselines: upstream's folder of word lists (DCLM: the baselines/mappers folder of a dclm checkout)."}),
   }
 
   async run(): Promise<ApplyFilterResult> {
@@ -52,7 +54,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
     const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
     const threshold = numberFlag(flags.threshold)
-    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), temperature: numberFlag(flags.temperature)}
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers']}
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult
