@@ -9,10 +9,13 @@ import {dclmDocumentId} from '../../../src/benchmarks/dclm/documents.js'
 import {DCLM_QUALITY_THRESHOLD, qualityScore} from '../../../src/benchmarks/dclm/refinedweb/builtins.js'
 import {chainUrl, refinedWebSteps, runChain, type ChainStep} from '../../../src/benchmarks/dclm/refinedweb/chain.js'
 import {loadRefinedWebLists} from '../../../src/benchmarks/dclm/refinedweb/lists.js'
+import {countUpperAndDigits, hasAlpha, pyLen, pySplitlines, startsAlnum} from '../../../src/benchmarks/dclm/refinedweb/python-chars.js'
+import {urlNetloc} from '../../../src/benchmarks/dclm/refinedweb/url-rules.js'
 import {loadFastText} from '../../../src/filters/text/fasttext.js'
 import {lidTraining, qualityTraining, refinedWebDocuments, type FixtureDocument} from '../../fixtures/dclm/refinedweb-documents.js'
 import {repoRoot, runBench, runBenchJson} from '../../helpers/cli.js'
 import {runPython} from '../../helpers/python.js'
+import {runPythonCode} from '../../helpers/python-code.js'
 import {sharedDir} from '../../helpers/shared.js'
 
 /**
@@ -167,4 +170,40 @@ describe("DCLM's RefinedWeb chain matches upstream's mappers", () => {
     expect(missing.exitCode, missing.stderr).toBe(2)
     expect(missing.stderr).toMatch(/DCB_FILTER_USAGE.*--upstream-mappers/)
   })
+
+  it("Python's character predicates, splitlines and urlparse's netloc, as Python 3.11 computes them", async () => {
+    // every code point Python 3.11's Unicode 14 assigns (newer letters and digits are Node's alone)
+    const py = JSON.parse(
+      await runPythonCode(`
+import json, sys, unicodedata
+from urllib.parse import urlparse
+cps = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) != "Cn"]
+out = {k: [c for c in cps if f(chr(c))] for k, f in [("upper", str.isupper), ("digit", str.isdigit), ("alpha", str.isalpha), ("alnum", str.isalnum)]}
+out["assigned"] = cps
+texts = json.loads(sys.argv[1])
+out["splitlines"] = [t.splitlines() for t in texts]
+out["netloc"] = [urlparse(t).netloc for t in texts]
+print(json.dumps(out))
+`, [JSON.stringify(SAMPLES)]),
+    ) as Record<'upper' | 'digit' | 'alpha' | 'alnum' | 'assigned', number[]> & {splitlines: string[][]; netloc: string[]}
+    const sets = {upper: new Set(py.upper), digit: new Set(py.digit), alpha: new Set(py.alpha), alnum: new Set(py.alnum)}
+    const wrong: string[] = []
+    for (const cp of py.assigned) {
+      const c = String.fromCodePoint(cp)
+      const {upper, digits} = countUpperAndDigits(c)
+      const ours = {upper: upper === 1, digit: digits === 1, alpha: hasAlpha(c), alnum: startsAlnum(c)}
+      for (const key of ['upper', 'digit', 'alpha', 'alnum'] as const) if (ours[key] !== sets[key].has(cp)) wrong.push(`${key} U+${cp.toString(16)}`)
+      if (pyLen(c) !== 1) wrong.push(`len U+${cp.toString(16)}`)
+    }
+    expect(wrong.slice(0, 20)).toEqual([])
+    expect(SAMPLES.map(pySplitlines)).toEqual(py.splitlines)
+    expect(SAMPLES.map(urlNetloc)).toEqual(py.netloc)
+  })
 })
+
+/** Strings for splitlines and urlparse: every line boundary, schemes, user/port, controls. */
+const SAMPLES = [
+  'a\nb\r\nc\rd\ve\ff\x1cg\x1dh\x1ei\x85j\u2028k\u2029l\n', '', '\n', 'x\n\n', 'no break',
+  'http://Example.COM/a?b#c', ' https://user:pw@host.example:8080/p', '\thttp://a\tb.example/', '//x.example/a', 'x.example/a', 'http:/x.example',
+  'HTTP://X.EXAMPLE', '1http://x.example', 'ht tp://x.example', 'mailto:x@y.example', 'http://x.example?q=1', 'http://x.example#f', 'a+b-c.d://host/p', '\x00\x1f http://c0.example/',
+]

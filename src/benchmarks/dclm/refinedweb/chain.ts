@@ -58,7 +58,6 @@ function languageFilter(lid: FastTextClassifier, keep: readonly string[], thresh
 
 /** The chain's steps for these lists and this language-ID model. */
 export function refinedWebSteps(lists: RefinedWebLists, lid: FastTextClassifier): ChainStep[] {
-  let previousWordCount = 0
   const steps: ChainStep[] = []
   const add = (name: string, run: (page: ChainPage) => boolean): void => {
     steps.push({name, run})
@@ -79,7 +78,7 @@ export function refinedWebSteps(lists: RefinedWebLists, lid: FastTextClassifier)
   add('stop_word_filter', (p) => stopWordFilter(p.text, 2))
   add('massive_web_repetition_filters', (p) => massiveWebRepetitionFilters(p.text))
   add('word_counter_enricher', (p) => {
-    previousWordCount = fastTextWords(p.text).length
+    p.previousWordCount = fastTextWords(p.text).length
     return true
   })
   add('uppercase_ratio_line_modifier', uppercaseRatioLineModifier(0.5))
@@ -90,7 +89,10 @@ export function refinedWebSteps(lists: RefinedWebLists, lid: FastTextClassifier)
   add('substring_line_modifier(Read more...)', substringLineModifier({pattern: 'read more[^\\n][^\\n][^\\n]', location: 'suffix', maxLength: 10}))
   add('substring_line_modifier(Sign-in)', substringLineModifier({pattern: 'sign-in', location: 'prefix', maxLength: 10}))
   // word_removal_ratio_filter: more than 5 % of the words the line modifiers started with are gone
-  add('word_removal_ratio_filter', (p) => previousWordCount !== 0 && !((previousWordCount - fastTextWords(p.text).length) / previousWordCount > 0.05))
+  add('word_removal_ratio_filter', (p) => {
+    const before = p.previousWordCount ?? 0
+    return before !== 0 && !((before - fastTextWords(p.text).length) / before > 0.05)
+  })
   return steps
 }
 

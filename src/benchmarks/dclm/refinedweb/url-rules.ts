@@ -11,6 +11,8 @@ import {PY_BOUNDARY, PY_SPACE, keyAlternation, pyReEscape} from './python-chars.
 export interface ChainPage {
   text: string
   url: string
+  /** `word_counter_enricher`'s count (the YAML's `previous_word_count`), for `word_removal_ratio_filter`. */
+  previousWordCount?: number
 }
 
 // urllib drops tab, CR and LF anywhere in a URL
