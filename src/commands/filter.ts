@@ -19,6 +19,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     '<%= config.bin %> filter --benchmark dclm --filter ./my-filter.ts --pool pools/dclm-tiny --out mine.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter random --size 9000 --seed 1 --pool pools/datacomp-tiny --out random.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter clip-score --arch l14 --fraction 0.3 --pool pools/datacomp-tiny --out clip-l14-30.npy',
+    '<%= config.bin %> filter --benchmark dclm --filter dclm-refinedweb --upstream-mappers ~/dclm/baselines/mappers --lid-model lid.176.bin --pool pools/dclm-tiny --out refinedweb.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter ./by-embedding.ts --allow-read embeddings.npy --pool pools/datacomp-tiny --out mine.npy',
   ]
   static override flags = {

@@ -33,7 +33,7 @@ export function qualityScore(model: FastTextClassifier, text: string): number {
 }
 
 async function qualityModel(name: string, options: BuiltinFilterOptions): Promise<FastTextClassifier> {
-  if (options.model === undefined) throw usage(`filter '${name}' needs --model FILE, a fastText quality classifier (DCLM's is openlm-research's fasttext_oh_eli5.bin)`)
+  if (options.model === undefined) throw usage(`filter '${name}' needs --model FILE, a fastText quality classifier (DCLM's: Hugging Face mlfoundations/fasttext-oh-eli5)`)
   return loadFastText(options.model)
 }
 
