@@ -119,6 +119,9 @@ describe("DCLM's RefinedWeb chain matches upstream's mappers", () => {
     const named = (map: Record<string, string>): Record<string, string> => Object.fromEntries(docs.filter((d) => d.id in map).map((d) => [d.name, map[d.id] as string]))
     expect(named(droppedBy)).toEqual(named(reference.dropped_by))
     expect(named(kept)).toEqual(named(reference.kept))
+    // the rewritten pages the comparison must cover are among the kept ones
+    const rewritten = ['non-ASCII classes', 'an uppercase line', 'a number line', 'counters', 'a one-word line', 'items in cart', 'read more', 'sign-in', 'URL removed (page starts with "The")', 'IPv4 address removed', 'many blank lines']
+    expect(Object.keys(named(reference.kept))).toEqual(expect.arrayContaining(rewritten))
     // every filter drops some documents and passes others; every modifier rewrites some page
     const idle: string[] = []
     for (const [name, s] of stats) {
