@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {lstat, readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
 import {DcbError} from '../../../errors.js'
@@ -56,9 +56,13 @@ export async function loadRefinedWebLists(dir: string | undefined, filterName: s
     softWords: await read(LIST_FILES.softWords),
     tlds: await read(LIST_FILES.tlds),
   }
-  const domains = await regularFileSize(join(root, DOMAINS_FILE), {code: 'DCB_FILTER_USAGE', what: 'domains'}).then(
+  // only a missing domain list skips its step: a directory or FIFO in its place is refused by read()
+  const domains = await lstat(join(root, DOMAINS_FILE)).then(
     () => true,
-    () => false,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false
+      throw error
+    },
   )
   return domains ? {...lists, bannedDomains: await read(DOMAINS_FILE)} : lists
 }

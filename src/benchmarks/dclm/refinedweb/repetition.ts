@@ -9,7 +9,7 @@ import {splitParagraphs, unicodeWords} from './page-rules.js'
  * 0.16) and the characters of words inside repeated 5…10-grams (> 0.15 … 0.10).
  */
 
-/** The fraction of duplicated segments (count or characters); undefined for one segment (kept), and 'empty' for none (dropped). */
+/** The fraction of duplicated segments (by count or by characters); 'one' for a single segment (kept), 'empty' for none (dropped). */
 function segmentRepetition(segments: string[], countCharacters: boolean): number | 'one' | 'empty' {
   if (segments.length === 1) return 'one'
   if (segments.length === 0) return 'empty'
