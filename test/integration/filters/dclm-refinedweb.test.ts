@@ -148,6 +148,14 @@ describe("DCLM's RefinedWeb chain matches upstream's mappers", () => {
     expect((await runBenchJson(['filter', '--benchmark', 'dclm', '--filter', 'dclm-fasttext', '--pool', pool, '--out', out, '--model', join(root, 'quality.bin'), '--threshold', String(t)])).exitCode).toBe(0)
     expect(subsetUids(out)).toEqual(docs.filter((d) => (reference.scores[d.id] as number) >= t).map((d) => d.id).sort())
 
+    // without --threshold the score ranks the pool: --size N keeps the N best (N chosen off a tie)
+    const ranked = docs.map((d) => reference.scores[d.id] as number).sort((a, b) => b - a)
+    let n = 10
+    while (ranked[n - 1] === ranked[n]) n++
+    const top = join(root, 'fasttext-top.npy')
+    expect((await runBenchJson(['filter', '--benchmark', 'dclm', '--filter', 'dclm-fasttext', '--pool', pool, '--out', top, '--model', join(root, 'quality.bin'), '--size', String(n)])).exitCode).toBe(0)
+    expect(subsetUids(top)).toEqual(docs.filter((d) => (reference.scores[d.id] as number) >= (ranked[n - 1] as number)).map((d) => d.id).sort())
+
     const seen = new Set<string>()
     const expected = docs.filter((d) => {
       const text = reference.kept[d.id]
