@@ -15,6 +15,7 @@ import {mergeLmShards} from '../eval/lm/merge-shards.js'
 import {loadLmSuite} from '../eval/lm/suite.js'
 import {fetchDclmSuite, recheckDclmResults, runDclmEval} from './dclm/eval.js'
 import {dclmHeuristic} from './dclm/heuristic.js'
+import {DCLM_BASELINES} from './dclm/refinedweb/builtins.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
 import {dclmScaling} from './dclm/scaling.js'
@@ -89,6 +90,7 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
   filter: {
     records: iterateDocumentRecords,
     heuristic: () => dclmHeuristic(ID),
+    builtins: DCLM_BASELINES,
   },
   reshard: {
     async run(options) {

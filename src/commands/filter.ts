@@ -19,6 +19,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     '<%= config.bin %> filter --benchmark dclm --filter ./my-filter.ts --pool pools/dclm-tiny --out mine.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter random --size 9000 --seed 1 --pool pools/datacomp-tiny --out random.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter clip-score --arch l14 --fraction 0.3 --pool pools/datacomp-tiny --out clip-l14-30.npy',
+    '<%= config.bin %> filter --benchmark dclm --filter dclm-refinedweb --upstream-mappers ~/dclm/baselines/mappers --lid-model lid.176.bin --pool pools/dclm-tiny --out refinedweb.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter ./by-embedding.ts --allow-read embeddings.npy --pool pools/datacomp-tiny --out mine.npy',
   ]
   static override flags = {
@@ -40,6 +41,8 @@ A filter module is code, and runs with your rights except what its sandbox remov
     eps: Flags.string({description: "semdedup, d4: SemDeDup's ε (duplicates are more similar than 1 − ε)."}),
     'largest-cluster': Flags.integer({description: "semdedup, d4: SemDeDup's largest_cluster_size_to_process — bigger clusters are deduplicated in parts of at most this many rows (default: 64 MiB of float32 rows, 21,845 at 768-d).", min: 1}),
     temperature: Flags.string({description: 'density-pruning: softmax temperature over cluster complexity (default 0.1).'}),
+    model: Flags.string({description: 'Built-in baselines: a fastText quality classifier .bin (DCLM dclm-fasttext, dclm-baseline).'}),
+    'upstream-mappers': Flags.string({description: "Built-in baselines: upstream's folder of word lists (DCLM: the baselines/mappers folder of a dclm checkout)."}),
   }
 
   async run(): Promise<ApplyFilterResult> {
@@ -53,7 +56,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
     const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
     const threshold = numberFlag(flags.threshold)
-    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature)}
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers']}
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult

@@ -24,6 +24,10 @@ export interface BuiltinFilterOptions {
   largestCluster?: number
   /** Density-based pruning's softmax temperature. */
   temperature?: number
+  /** A fastText quality classifier (`.bin`), e.g. DCLM's OH-2.5+ELI5 model. */
+  model?: string
+  /** Upstream's own folder of word lists a baseline reads (DCLM: dclm's `baselines/mappers`). */
+  upstreamMappers?: string
 }
 
 /** A batch of a pool's embedding rows, with the uid of each row. */

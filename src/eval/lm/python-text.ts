@@ -5,7 +5,7 @@
  */
 
 /** Characters `str.isspace()` is true for. */
-const PY_WS = '\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'
+export const PY_WS = '\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'
 const LEADING = new RegExp(`^[${PY_WS}]+`, 'u')
 const TRAILING = new RegExp(`[${PY_WS}]+$`, 'u')
 const RUNS = new RegExp(`[${PY_WS}]+`, 'u')
