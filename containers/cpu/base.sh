@@ -22,9 +22,10 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 cleanup() { umount "$root/proc" 2>/dev/null || true; }
 trap cleanup EXIT
 mount -t proc proc "$root/proc" 2>/dev/null || true
+# TMPDIR=/tmp: the caller's TMPDIR is a host path the chroot does not have (maintainer scripts mktemp in it)
 # shellcheck disable=SC2086 # the package list is meant to split
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages
-chroot "$root" apt-get clean
+chroot "$root" env TMPDIR=/tmp DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages
+chroot "$root" env TMPDIR=/tmp apt-get clean
 cleanup
 trap - EXIT
 
