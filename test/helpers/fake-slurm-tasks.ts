@@ -13,7 +13,9 @@ import {execa} from 'execa'
  *
  * `srun` starts the first and the last task of the step (SLURM_PROCID 0 and N-1, node-major as SLURM's
  * block distribution places them); `apptainer exec` runs its command in an empty environment plus the
- * `APPTAINERENV_` variables, as `--containall` does; the trainer (`python`) writes its argv and ranks.
+ * `APPTAINERENV_` variables under `--containall` or `--cleanenv` (as Apptainer does), in the task's own
+ * environment otherwise; the trainer (`python`) writes its argv and environment, named by its RANK (the
+ * official scripts) or, for a per-node launcher, its SLURM_NODEID.
  */
 
 export interface FakeTask {
@@ -49,13 +51,16 @@ exit 0
   apptainer: `#!/bin/bash
 [ "$1" = exec ] || exit 64
 shift
+clean_env=0
 while [[ "$1" == --* ]]; do
   case "$1" in
     --bind|--pwd) echo "$2" > "$FAKE_OUT/apptainer$1"; shift 2 ;;
+    --containall|--cleanenv) clean_env=1; shift ;;
     *) shift ;;
   esac
 done
 shift # the image
+[ "$clean_env" = 1 ] || exec "$@"
 clean=(FAKE_OUT="$FAKE_OUT" PATH="$PATH")
 while IFS='=' read -r -d '' name value; do
   [[ "$name" == APPTAINERENV_* ]] && clean+=("\${name#APPTAINERENV_}=$value")
@@ -63,11 +68,15 @@ done < <(env -0)
 exec env -i "\${clean[@]}" "$@"
 `,
   python: `#!/bin/bash
-out="$FAKE_OUT/task-\${RANK:-none}"
+out="$FAKE_OUT/task-\${RANK:-\${SLURM_NODEID:-none}}"
 printf '%s\\0' "$@" > "$out.argv"
 env -0 > "$out.env"
 `,
 }
+
+// The tiny scale's per-node launcher runs as python3 (the official scripts call python); the batch
+// shell's own `python3 -c` (the free rendezvous port) still runs the real one.
+FAKES.python3 = (FAKES.python as string).replace('#!/bin/bash\n', '#!/bin/bash\n[ "$1" = -c ] && exec /usr/bin/python3 "$@"\n')
 
 /** Writes the stand-ins NAMES (default: all) into BIN, executable. */
 export function writeFakes(bin: string, names: string[] = Object.keys(FAKES)): void {

@@ -120,9 +120,10 @@ function srunWords(job: SlurmTrainJob): string {
     return `${srun.join(' ')} ${inner}`
   }
   if (job.runtime === 'apptainer') {
-    // [unverified] Apptainer is not in Debian; --nv gives the node's GPUs, --containall a container
-    // without the host's home and /tmp; the environment passes in (SLURM_NODEID and the rendezvous too)
-    return `${srun.join(' ')} apptainer exec ${job.gpusPerNode > 0 ? '--nv ' : ''}--containall --bind ${shellQuote(mounts)} --pwd ${shellQuote(job.containerWorkdir)} ${shellQuote(job.image ?? '')} ${inner}`
+    // [unverified] Apptainer is not in Debian; --nv gives the node's GPUs, --contain a container without
+    // the host's home and /tmp. Not --containall: it also cleans the environment, and the launcher needs
+    // the task's SLURM_NODEID, the rendezvous and the contract's DCBENCH_* variables, which pass in as they are
+    return `${srun.join(' ')} apptainer exec ${job.gpusPerNode > 0 ? '--nv ' : ''}--contain --bind ${shellQuote(mounts)} --pwd ${shellQuote(job.containerWorkdir)} ${shellQuote(job.image ?? '')} ${inner}`
   }
   return `${srun.join(' ')} ${inner}`
 }

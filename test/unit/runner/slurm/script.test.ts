@@ -4,6 +4,7 @@ import {slurmTrainScript, shellQuote, type SlurmTrainJob} from '../../../../src/
 import {resolveSlurmSettings} from '../../../../src/runner/slurm/site.js'
 import {trainJob} from '../../../../src/runner/slurm/train-job.js'
 import {getRecipe, resolveInfra} from '../../../../src/tracks/index.js'
+import {runWithFakeSlurm} from '../../../helpers/fake-slurm-tasks.js'
 
 // The batch scripts the SLURM executor writes for the tiny scale, held as golden files (__golden__/,
 // `vitest -u` rewrites them after a deliberate change; the official scales' scripts are held by
@@ -41,5 +42,17 @@ describe('the SLURM batch script', () => {
     expect(shellQuote("it's $HOME `x`")).toBe("'it'\\''s $HOME `x`'")
     expect(() => slurmTrainScript({...jobOf('host'), runDir: '/shared/runs/gpt tiny'})).toThrow(/DCB_SLURM_OPTION|#SBATCH/)
     expect(slurmTrainScript({...jobOf('host'), env: {DCBENCH_X: "a'b c"}})).toContain("export DCBENCH_X='a'\\''b c'\n")
+  })
+
+  it('apptainer: each node\'s launcher gets its SLURM_NODEID, the rendezvous and the contract\'s DCBENCH_* inside the container (stand-ins for srun, scontrol and Apptainer)', async () => {
+    const job = jobOf('apptainer')
+    const {tasks, stdout, exitCode} = await runWithFakeSlurm(slurmTrainScript(job), 2)
+    expect(exitCode, stdout).toBe(0)
+    expect([...tasks.keys()].sort()).toEqual([0, 1])
+    for (const [node, task] of tasks) {
+      expect(task.argv).toContain(`--node_rank=${node}`)
+      expect(task.argv).toContain('--master_addr=10.1.0.7')
+      for (const [name, value] of Object.entries(job.env)) expect(task.env[name], name).toBe(value)
+    }
   })
 })
