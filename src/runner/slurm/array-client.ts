@@ -1,5 +1,5 @@
 import {DcbError} from '../../errors.js'
-import {FINAL_STATES, runSlurmTool} from './client.js'
+import {FINAL_STATES, runSlurmTool, scontrolFields, slurmExit} from './client.js'
 
 /**
  * The state of each task of a SLURM job array, from `scontrol show job -o ARRAYJOB` (one line per
@@ -17,20 +17,6 @@ export interface ArrayTaskState {
 }
 
 const ARRAY_JOB_ID = /^\d{1,12}$/
-
-function fields(line: string): Map<string, string> {
-  const map = new Map<string, string>()
-  for (const word of line.trim().split(/\s+/)) {
-    const eq = word.indexOf('=')
-    if (eq > 0) map.set(word.slice(0, eq), word.slice(eq + 1))
-  }
-  return map
-}
-
-function exitOf(value: string | undefined): {exitCode: number; signal: number} {
-  const m = /^(\d+):(\d+)$/.exec(value ?? '')
-  return m ? {exitCode: Number(m[1]), signal: Number(m[2])} : {exitCode: 0, signal: 0}
-}
 
 /** The task ids of an ArrayTaskId value: `4`, `3-8`, `1,3-5`, each with an optional `%limit` (bounded: at most 100,000 ids). */
 export function arrayTaskIds(value: string): number[] {
@@ -52,10 +38,10 @@ export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, A
   const shown = await runSlurmTool('scontrol', ['show', 'job', '-o', arrayJobId])
   if (shown.exitCode === 0) {
     for (const line of shown.stdout.split('\n')) {
-      const f = fields(line)
+      const f = scontrolFields(line)
       const state = f.get('JobState')
       if (!state || f.get('ArrayJobId') !== arrayJobId) continue
-      for (const task of arrayTaskIds(f.get('ArrayTaskId') ?? '')) states.set(task, {task, state, ...exitOf(f.get('ExitCode')), nodeList: f.get('NodeList') ?? ''})
+      for (const task of arrayTaskIds(f.get('ArrayTaskId') ?? '')) states.set(task, {task, state, ...slurmExit(f.get('ExitCode')), nodeList: f.get('NodeList') ?? ''})
     }
     if (states.size > 0) return states
   }
@@ -64,7 +50,7 @@ export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, A
   if (acct.exitCode === 0) {
     for (const cols of acct.stdout.split('\n').map((line) => line.split('|'))) {
       const m = new RegExp(`^${arrayJobId}_(\\d{1,9})$`).exec(cols[0] ?? '')
-      if (m) states.set(Number(m[1]), {task: Number(m[1]), state: (cols[1] ?? '').split(' ')[0] as string, ...exitOf(cols[2]), nodeList: cols[3] ?? ''})
+      if (m) states.set(Number(m[1]), {task: Number(m[1]), state: (cols[1] ?? '').split(' ')[0] as string, ...slurmExit(cols[2]), nodeList: cols[3] ?? ''})
     }
   }
   return states.size > 0 ? states : undefined

@@ -1,5 +1,5 @@
 import {DcbError} from '../../errors.js'
-import {shellQuote} from './script.js'
+import {shellQuote, siteQueueLines} from './script.js'
 import type {SlurmSite} from './types.js'
 
 /**
@@ -35,15 +35,7 @@ export interface SlurmArrayJob {
 }
 
 function siteLines(site: SlurmSite): string[] {
-  return [
-    ...(site.requeue ? ['--requeue'] : ['--no-requeue']),
-    ...(site.partition ? [`--partition=${site.partition}`] : []),
-    ...(site.account ? [`--account=${site.account}`] : []),
-    ...(site.qos ? [`--qos=${site.qos}`] : []),
-    ...(site.time ? [`--time=${site.time}`] : []),
-    ...(site.constraint ? [`--constraint=${site.constraint}`] : []),
-    ...site.sbatchArgs,
-  ]
+  return [...(site.requeue ? ['--requeue'] : ['--no-requeue']), ...siteQueueLines(site)]
 }
 
 /** An argument as bash words: `{task}` expands on the node, everything else is literal. */

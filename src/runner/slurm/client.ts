@@ -53,7 +53,7 @@ export async function sbatch(scriptPath: string, extraArgs: string[] = []): Prom
 }
 
 /** Parses `Key=Value` words of `scontrol -o` / jobcomp lines (values have no blanks in the keys we read). */
-function fields(line: string): Map<string, string> {
+export function scontrolFields(line: string): Map<string, string> {
   const map = new Map<string, string>()
   for (const word of line.trim().split(/\s+/)) {
     const eq = word.indexOf('=')
@@ -62,7 +62,8 @@ function fields(line: string): Map<string, string> {
   return map
 }
 
-function exitOf(value: string | undefined): {exitCode: number; signal: number} {
+/** SLURM's `ExitCode` value `code:signal` (0:0 when absent or malformed). */
+export function slurmExit(value: string | undefined): {exitCode: number; signal: number} {
   const m = /^(\d+):(\d+)$/.exec(value ?? '')
   return m ? {exitCode: Number(m[1]), signal: Number(m[2])} : {exitCode: 0, signal: 0}
 }
@@ -72,16 +73,16 @@ export async function jobState(jobId: string): Promise<SlurmJobState | undefined
   if (!JOB_ID.test(jobId)) throw new DcbError('DCB_SLURM_JOB', `job id ${JSON.stringify(jobId.slice(0, 40))}: not a SLURM job id`)
   const shown = await slurmTool('scontrol', ['show', 'job', '-o', jobId])
   if (shown.exitCode === 0) {
-    const f = fields(shown.stdout.split('\n')[0] ?? '')
+    const f = scontrolFields(shown.stdout.split('\n')[0] ?? '')
     const state = f.get('JobState')
-    if (state) return {jobId, state, ...exitOf(f.get('ExitCode')), reason: f.get('Reason') ?? 'None', restarts: Number(f.get('Restarts') ?? 0) || 0, nodeList: f.get('NodeList') ?? ''}
+    if (state) return {jobId, state, ...slurmExit(f.get('ExitCode')), reason: f.get('Reason') ?? 'None', restarts: Number(f.get('Restarts') ?? 0) || 0, nodeList: f.get('NodeList') ?? ''}
   }
   // Gone from slurmctld's memory (MinJobAge): the accounting record, or jobcomp's on a cluster without slurmdbd.
   for (const args of [['-n', '-P', '-X', '-j', jobId, '-o', 'jobid,state,exitcode,nodelist'], ['-c', '-n', '-P', '-j', jobId, '-o', 'jobid,state,exitcode,nodelist']]) {
     const acct = await slurmTool('sacct', args)
     if (acct.exitCode !== 0) continue
     const row = acct.stdout.split('\n').map((line) => line.split('|')).find((cols) => cols[0] === jobId)
-    if (row) return {jobId, state: (row[1] ?? '').split(' ')[0] as string, ...exitOf(row[2]), reason: 'None', restarts: 0, nodeList: row[3] ?? ''}
+    if (row) return {jobId, state: (row[1] ?? '').split(' ')[0] as string, ...slurmExit(row[2]), reason: 'None', restarts: 0, nodeList: row[3] ?? ''}
   }
   return undefined
 }

@@ -87,6 +87,14 @@ function sbatchLines(job: SlurmBatchJob): string[] {
     `--chdir=${job.runDir}`,
     ...(site.requeue ? ['--requeue'] : ['--no-requeue']),
     `--signal=${site.signal}`,
+    ...siteQueueLines(site),
+  ]
+  return lines.map((line) => `#SBATCH ${line}`)
+}
+
+/** The site's queue options as sbatch words: partition, account, QOS, time, constraint, then its extra arguments. */
+export function siteQueueLines(site: SlurmSite): string[] {
+  return [
     ...(site.partition ? [`--partition=${site.partition}`] : []),
     ...(site.account ? [`--account=${site.account}`] : []),
     ...(site.qos ? [`--qos=${site.qos}`] : []),
@@ -94,7 +102,6 @@ function sbatchLines(job: SlurmBatchJob): string[] {
     ...(site.constraint ? [`--constraint=${site.constraint}`] : []),
     ...site.sbatchArgs,
   ]
-  return lines.map((line) => `#SBATCH ${line}`)
 }
 
 /** The launcher each node runs, as bash words (the rendezvous variables expand on the node). */
