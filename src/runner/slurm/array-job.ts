@@ -8,6 +8,7 @@ import {openInsideSync} from '../../util/no-follow.js'
 import {arrayDone, arrayTaskStates, type ArrayTaskState} from './array-client.js'
 import {NODE_CHECK_FAILED} from './array-script.js'
 import {sbatch, scancel} from './client.js'
+import type {SlurmSettings} from './site.js'
 
 /**
  * Submits a job array (src/runner/slurm/array-script.ts) and follows it until every task is final:
@@ -15,6 +16,14 @@ import {sbatch, scancel} from './client.js'
  * line naming the task, its state, its node, its log and the log's last lines; a failed node check
  * (no Node.js ≥ 20 or no dcbench there) is `DCB_SLURM_NODE`.
  */
+
+/** What a command run as a job array (`bench eval`, `bench pool index`) takes besides its own options. */
+export interface ArrayCommandOptions {
+  settings: SlurmSettings
+  signal?: AbortSignal
+  onArray?: (event: {jobId?: string; done: number; total: number; running: number}) => void
+  pollMs?: number
+}
 
 export interface ArrayJobRun {
   /** The folder the script and the logs live in (it exists; a file system the nodes share). */

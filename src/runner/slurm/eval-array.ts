@@ -8,9 +8,8 @@ import {DcbError} from '../../errors.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {ensureDirInside} from '../../util/no-follow.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob} from './array-job.js'
+import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
-import type {SlurmSettings} from './site.js'
 
 /**
  * `bench eval --executor slurm`: a job array with one task per shard of the eval's tasks (each runs
@@ -19,17 +18,13 @@ import type {SlurmSettings} from './site.js'
  * The script and the tasks' logs are in OUT/slurm/.
  */
 
-export interface EvalOnSlurmOptions {
+export interface EvalOnSlurmOptions extends ArrayCommandOptions {
   benchmark: Benchmark
   eval: ShardableEvalOptions
   /** Array tasks (shards); default one per task of the eval. */
   shards?: number
-  settings: SlurmSettings
   /** Only build the script and the plan; submit nothing. */
   dryRun?: boolean
-  signal?: AbortSignal
-  onArray?: (event: {jobId?: string; done: number; total: number; running: number}) => void
-  pollMs?: number
 }
 
 /** What a dry run prints, and a real run returns beside the merged eval. */

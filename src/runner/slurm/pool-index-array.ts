@@ -6,9 +6,8 @@ import {mergePoolIndexShards} from '../../pool/index-shards.js'
 import {resolvePoolSources, type IndexPoolOptions, type IndexPoolResult} from '../../pool/index-pool.js'
 import {shardItems} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob} from './array-job.js'
+import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
-import type {SlurmSettings} from './site.js'
 
 /**
  * `bench pool index --executor slurm`: a job array with one task per shard of the pool's files (each
@@ -17,14 +16,10 @@ import type {SlurmSettings} from './site.js'
  * the tasks' logs are in OUT.slurm/.
  */
 
-export interface PoolIndexOnSlurmOptions {
+export interface PoolIndexOnSlurmOptions extends ArrayCommandOptions {
   index: IndexPoolOptions
   /** Array tasks (shards); default one per pool file, at most 100. */
   shards?: number
-  settings: SlurmSettings
-  signal?: AbortSignal
-  onArray?: (event: {jobId?: string; done: number; total: number; running: number}) => void
-  pollMs?: number
 }
 
 export interface PoolIndexSlurmPlan {
