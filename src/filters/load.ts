@@ -34,7 +34,7 @@ export interface LoadFilterOptions {
  * filter returned then holds that process — release it with `closeFilter`.
  */
 export async function loadFilter(spec: string, context: FilterContext, options: LoadFilterOptions = {}): Promise<DataFilter<PoolRecord>> {
-  const builtin = existsSync(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
+  const builtin = looksLikePath(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
   if (builtin) return builtin.create(context, options.builtin ?? {})
   const file = resolve(spec)
   if (!MODULE_EXTENSIONS.includes(extname(file))) {
@@ -58,6 +58,15 @@ export async function loadFilter(spec: string, context: FilterContext, options: 
     throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: its factory threw (${(error as Error).message.split('\n')[0]})`)
   }
   return checkFilterShape(filter, file)
+}
+
+/**
+ * A spec names a module file when it has a module extension or a path separator; a bare name is
+ * looked up among the built-ins first, so a folder called `semdedup` in the working directory (a
+ * quickstart leaves such folders) does not hide the built-in filter of that name.
+ */
+function looksLikePath(spec: string): boolean {
+  return MODULE_EXTENSIONS.includes(extname(spec)) || /[\\/]/.test(spec)
 }
 
 /** Ends the process a sandboxed filter holds; nothing for any other filter. */

@@ -182,6 +182,18 @@ describe('participant filters written in TypeScript', () => {
     expect(existsSync(out)).toBe(false)
   }, 60_000)
 
+  it('takes a bare name for the built-in filter even beside a folder of that name', async () => {
+    const cwd = join(root, 'cwd-with-heuristic-folder')
+    mkdirSync(join(cwd, 'heuristic'), {recursive: true})
+    const out = join(root, 'bare-name.npy')
+    const bare = await runBenchJson<FilterJson>(['filter', '--benchmark', 'datacomp', '--filter', 'heuristic', '--pool', datacompPool, '--out', out], {cwd})
+    expect(bare.exitCode, bare.stderr).toBe(0)
+    expect(bare.json.filter).toBe('heuristic')
+    const asPath = await runBench(['filter', '--benchmark', 'datacomp', '--filter', './heuristic', '--pool', datacompPool, '--out', join(root, 'as-path.npy')], {cwd})
+    expect(asPath.exitCode).toBe(2)
+    expect(asPath.stderr).toMatch(/filter '\.\/heuristic': not a built-in filter .* nor a module file/)
+  }, 60_000)
+
   it('refuses an output in a missing folder in one line, before filtering the pool', async () => {
     const out = join(root, 'no', 'such', 'dir', 'kept.npy')
     const result = await runBench(['filter', '--benchmark', 'datacomp', '--filter', 'none', '--pool', datacompPool, '--out', out])
