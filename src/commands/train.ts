@@ -4,8 +4,7 @@ import {parseByteSize} from '../cli/byte-size.js'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag, infraSetFlag, scaleFlag, trackFlag} from '../cli/flags.js'
 import {planTrain, train, type TrainOptions, type TrainPlan, type TrainResult} from '../runner/train/index.js'
-import {resolveSlurmSettings} from '../runner/slurm/site.js'
-import {slurmFlags} from '../cli/slurm-flags.js'
+import {slurmFlags, slurmSettingsFromFlags} from '../cli/slurm-flags.js'
 import {parseOverridePairs} from '../tracks/infra.js'
 import {onInterrupt} from '../ui/interrupt.js'
 import {createProgressDisplay} from '../ui/progress.js'
@@ -55,7 +54,7 @@ export default class Train extends BenchCommand {
       dataDir: flags.data,
       runDir: flags.out,
       executor: flags.executor as 'docker' | 'local' | 'slurm' | 'auto',
-      slurm: flags.executor === 'slurm' ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined,
+      slurm: flags.executor === 'slurm' ? slurmSettingsFromFlags(flags) : undefined,
       gpus: flags.gpus,
       set: parseOverridePairs(flags.set ?? []),
       maxSteps: flags['max-steps'],

@@ -8,11 +8,10 @@ import {DcbError} from '../../errors.js'
 import {assertDeviceAvailable} from '../../eval/cuda-provider.js'
 import {getRecipe} from '../../tracks/registry.js'
 import type {EvalRunOutcome} from '../../benchmarks/benchmark.js'
-import {slurmFlags} from '../../cli/slurm-flags.js'
+import {slurmFlags, slurmSettingsFromFlags} from '../../cli/slurm-flags.js'
 import {mergeEvalShards, runEvalShard, type ShardableEvalOptions} from '../../eval/sharded-eval.js'
 import {parseShard} from '../../eval/shards.js'
 import {evalOnSlurm, planEvalOnSlurm} from '../../runner/slurm/eval-array.js'
-import {resolveSlurmSettings} from '../../runner/slurm/site.js'
 import {onInterrupt} from '../../ui/interrupt.js'
 import {createProgressDisplay, type ProgressDisplay} from '../../ui/progress.js'
 import {checkOutputPath} from '../../util/cli-path.js'
@@ -92,7 +91,7 @@ export default class Eval extends BenchCommand {
         } else process.stderr.write(`${event.message}\n`)
       },
     }
-    const settings = slurm ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined
+    const settings = slurm ? slurmSettingsFromFlags(flags) : undefined
     if (settings && flags['dry-run']) {
       const plan = planEvalOnSlurm({benchmark, eval: options, shards: flags.shards, settings})
       if (!quiet) this.log(`${plan.shards.map((s) => `shard ${s.shard}: ${s.tasks.join(', ')}`).join('\n')}\n${plan.script_file}:\n${plan.sbatch_script}`)

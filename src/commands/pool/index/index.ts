@@ -9,9 +9,8 @@ import {parseByteSize} from '../../../cli/byte-size.js'
 import {DcbError} from '../../../errors.js'
 import {indexPool, type IndexPoolOptions, type IndexPoolResult} from '../../../pool/index.js'
 import {indexPoolShard, mergePoolIndexShards} from '../../../pool/index-shards.js'
-import {slurmFlags} from '../../../cli/slurm-flags.js'
+import {slurmFlags, slurmSettingsFromFlags} from '../../../cli/slurm-flags.js'
 import {planPoolIndexOnSlurm, poolIndexOnSlurm} from '../../../runner/slurm/pool-index-array.js'
-import {resolveSlurmSettings} from '../../../runner/slurm/site.js'
 import {onInterrupt} from '../../../ui/interrupt.js'
 import {parseShard} from '../../../util/shards.js'
 import {count} from '../../../ui/plural.js'
@@ -52,7 +51,7 @@ export default class PoolIndex extends BenchCommand {
     if ([flags.shard !== undefined, flags['merge-shards'] !== undefined, slurm].filter(Boolean).length > 1) throw new DcbError('DCB_USAGE', '--shard, --merge-shards and --executor slurm are different steps of one sharded index; give one of them')
     if (!slurm && (flags['dry-run'] || flags.shards !== undefined)) throw new DcbError('DCB_USAGE', `--${flags['dry-run'] ? 'dry-run' : 'shards'} describes an --executor slurm index; add --executor slurm`)
     const options: IndexPoolOptions = {inputs: (argv as string[]).map((input) => resolve(input)), out: resolve(flags.out), memoryBytes: parseByteSize(flags.memory, '--memory'), tmpDir: flags['tmp-dir'] === undefined ? undefined : resolve(flags['tmp-dir'])}
-    const settings = slurm ? resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']}) : undefined
+    const settings = slurm ? slurmSettingsFromFlags(flags) : undefined
     if (settings && flags['dry-run']) {
       const plan = await planPoolIndexOnSlurm({index: options, shards: flags.shards, settings})
       if (!this.jsonEnabled()) this.log(`${plan.shards.map((s) => `shard ${s.shard}: ${count(s.files.length, 'file')}`).join('\n')}\n${plan.script_file}:\n${plan.sbatch_script}`)
