@@ -13,7 +13,7 @@ import type {DownloadPlan} from './download-plan.js'
 import type {PoolSpec} from './pool-spec.js'
 
 export type {DownloadPlan} from './download-plan.js'
-export type {PoolDownloader, PoolDownloadOptions, PoolDownloadOutcome, PoolSourceType, PoolSpec, PoolSynthesizer, SynthesisEstimate, SynthesizedPool, SynthesizeOptions} from './pool-spec.js'
+export type {ImageShardWork, PoolDownloader, PoolDownloadOptions, PoolDownloadOutcome, PoolSourceType, PoolSpec, PoolSynthesizer, SynthesisEstimate, SynthesizedPool, SynthesizeOptions} from './pool-spec.js'
 
 /**
  * Everything that differs between the competitions dcbench runs, in one object per benchmark

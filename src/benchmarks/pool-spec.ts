@@ -1,5 +1,6 @@
 import type {ProgressListener} from '../ui/progress.js'
 import type {ScaleRecipe} from '../tracks/recipe.js'
+import type {Shard} from '../util/shards.js'
 import type {DownloadPlan} from './download-plan.js'
 
 /**
@@ -42,6 +43,14 @@ export interface PoolDownloadOptions<R, D> {
   images: boolean
   /** Inclusive range of image shards (a unit of work of its own, for cluster array tasks). */
   shards?: readonly [number, number]
+  /** Only shard i of N of that range (round-robin over its shard ids): one array task's share. */
+  part?: Shard
+  /**
+   * Downloads the image shards somewhere else — a SLURM job array (`--executor slurm`) — instead of in
+   * this process, after the metadata step and the sizes; this process then sums up the stats files.
+   * Returns false when it only planned (a dry run): then nothing is summed up.
+   */
+  shardRunner?: (shards: ImageShardWork) => Promise<boolean>
   /** Face blurring of the images (off only by request: then the pool is not the official one). */
   blur: boolean
   /** Downloads in flight, and per host. */
@@ -60,6 +69,13 @@ export interface PoolDownloadOptions<R, D> {
   /** Shown the sizes (and the free disk) before anything is downloaded; throwing refuses the download. */
   confirm?: (plan: DownloadPlan) => Promise<void>
   onProgress?: (event: {task: string; done: number; total?: number; detail?: string}) => void
+}
+
+/** The image shards a download covers: an inclusive id range, and how many of them are not done yet. */
+export interface ImageShardWork {
+  first: number
+  last: number
+  todo: number
 }
 
 /** What a pool download did: the JSON document of `--json` and the human summary. */

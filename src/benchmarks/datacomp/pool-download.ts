@@ -2,7 +2,7 @@ import {statfs} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
-import {diskError, downloadImages, writeSummary, type ImageDownloadParams} from '../../pool/download/download-images.js'
+import {diskError, downloadImages, pendingImageShards, writeSummary, type ImageDownloadParams} from '../../pool/download/download-images.js'
 import {fetchHubMetadata, localMetadata, planHubMetadata} from '../../pool/download/hub-metadata.js'
 import {formatBytes} from '../../ui/bytes.js'
 import type {DownloadPlan, PoolDownloader, PoolDownloadOptions} from '../benchmark.js'
@@ -69,19 +69,29 @@ export const dataCompPoolDownloader: PoolDownloader<DataCompRecipe, DataCompDeri
       }
     } else if (suffixes.length > 0) {
       const have = await localMetadata(metadataDir, suffixes)
-      if (have.length === 0) throw new DcbError('DCB_POOL_INPUT', `--offline: no ${suffixes.join('/')} files in ${metadataDir}`, {suggestions: ['run without --offline to download them']})
+      if (have.length === 0) throw new DcbError('DCB_POOL_INPUT', `no ${suffixes.join('/')} files in ${metadataDir}, and hub requests are off (--offline, --skip-metadata, HF_HUB_OFFLINE=1 or --dry-run)`, {suggestions: ['download them first: the same command without those flags (or with --metadata-only)']})
       lines.push(`metadata: ${have.length} file(s) already in ${metadataDir} (offline)`)
     }
     if (options.images) {
-      const images = await downloadImages({
+      const imageOptions = {
         metadataDir,
         shardsDir,
         params: {...DATACOMP_IMAGE_PARAMS, blur: options.blur, timeoutSeconds: options.timeoutSeconds ?? DATACOMP_IMAGE_PARAMS.timeoutSeconds},
         shards: options.shards,
+        part: options.part,
         threads: options.threads,
         perHost: options.perHost,
-        onProgress: (e) => options.onProgress?.({task: 'images', ...e}),
-      })
+      }
+      let elsewhere: number | undefined
+      if (options.shardRunner) {
+        const pending = await pendingImageShards(imageOptions)
+        const work = {first: pending.range[0], last: pending.range[1], todo: pending.todo.length}
+        if (!(await options.shardRunner(work))) return {json: {...json, images: {planned: work}}, text: lines.join('\n')}
+        elsewhere = work.todo
+      }
+      const images = await downloadImages({...imageOptions, onProgress: (e) => options.onProgress?.({task: 'images', ...e})})
+      // shards a job array downloaded count as downloaded by this command, not as found done
+      if (elsewhere !== undefined) Object.assign(images, {shards_downloaded: elsewhere, shards_skipped: images.shards_in_range - elsewhere})
       const s = images.summary
       // How much of the pool this copy holds: link rot makes every copy a different subset.
       const summary = {...images, pool_rows: poolSize, blurred: options.blur, success_fraction_of_attempted: s.count > 0 ? s.successes / s.count : 0}

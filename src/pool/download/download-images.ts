@@ -5,8 +5,9 @@ import {DcbError} from '../../errors.js'
 import type {ProgressListener} from '../../ui/progress.js'
 import {removeStaleTemps, writeFileAtomic} from '../../util/atomic-write.js'
 import {parseStrictJsonBytes} from '../../util/strict-json.js'
+import {shardItems, type Shard} from '../../util/shards.js'
 import {downloadShard, shardName, type ShardStats} from './download-shard.js'
-import {planShards, readShardRows} from './metadata-shards.js'
+import {planShards, readShardRows, type ShardPlan} from './metadata-shards.js'
 
 /**
  * The images of a pool, shard by shard, as img2dataset 1.40 writes them (see download-shard.ts):
@@ -34,6 +35,8 @@ export interface DownloadImagesOptions {
   params: ImageDownloadParams
   /** Inclusive range of shard ids; default all. */
   shards?: readonly [number, number]
+  /** Only shard i of N of the range (round-robin over its shard ids: `--shard i/N`, one array task's share). */
+  part?: Shard
   /** Downloads in flight (default 64). */
   threads?: number
   /** Requests in flight to one host (default 8). */
@@ -93,23 +96,41 @@ export function parseShardRange(text: string): [number, number] {
   return range
 }
 
-/** Downloads the images of the shards in range that are not done yet. */
-export async function downloadImages(options: DownloadImagesOptions): Promise<DownloadImagesResult> {
+/** The shards a run covers (its range, then its `part`) and those of them not done yet. */
+export interface PendingImageShards {
+  /** Shards of the whole pool (from the metadata). */
+  total: number
+  /** The inclusive range of shard ids asked for (the whole pool by default), before `part`. */
+  range: [number, number]
+  shards: ShardPlan[]
+  todo: ShardPlan[]
+}
+
+/** Plans the shards from the metadata and finds the unfinished ones (clearing temporaries of dead runs). */
+export async function pendingImageShards(options: Omit<DownloadImagesOptions, 'onProgress'>): Promise<PendingImageShards> {
   const {params} = options
   const plan = await planShards(options.metadataDir, params.samplesPerShard, {blur: params.blur})
   const [lo, hi] = options.shards ?? [0, plan.shards.length - 1]
   if (options.shards && hi >= plan.shards.length) {
     throw new DcbError('DCB_USAGE', `--shards ${lo}-${hi}: the metadata makes ${plan.shards.length} shards (0-${plan.shards.length - 1})`)
   }
-  await mkdir(options.shardsDir, {recursive: true})
   const inRange = plan.shards.filter((s) => s.id >= lo && s.id <= hi)
+  const shards = options.part ? shardItems(inRange, options.part, 'image shard') : inRange
   const todo = []
-  for (const shard of inRange) {
+  for (const shard of shards) {
     const name = shardName(shard.id, params.shardDigits)
     await removeStaleTemps(join(options.shardsDir, `${name}.tar`))
     await removeStaleTemps(join(options.shardsDir, `${name}_stats.json`))
     if (!((await exists(join(options.shardsDir, `${name}_stats.json`))) && (await exists(join(options.shardsDir, `${name}.tar`))))) todo.push(shard)
   }
+  return {total: plan.shards.length, range: [lo, Math.min(hi, plan.shards.length - 1)], shards, todo}
+}
+
+/** Downloads the images of the shards in range that are not done yet. */
+export async function downloadImages(options: DownloadImagesOptions): Promise<DownloadImagesResult> {
+  const {params} = options
+  const {total: shardsTotal, shards: inRange, todo} = await pendingImageShards(options)
+  await mkdir(options.shardsDir, {recursive: true})
   const total = todo.reduce((sum, s) => sum + s.count, 0)
   let done = 0
   const acquireHost = politeness(options.perHost ?? 8)
@@ -135,7 +156,7 @@ export async function downloadImages(options: DownloadImagesOptions): Promise<Do
       throw diskError(error, options.shardsDir, shard.id) ?? error
     }
   }
-  return {shards_total: plan.shards.length, shards_in_range: inRange.length, shards_downloaded: todo.length, shards_skipped: inRange.length - todo.length, summary: await summarizeShards(options.shardsDir)}
+  return {shards_total: shardsTotal, shards_in_range: inRange.length, shards_downloaded: todo.length, shards_skipped: inRange.length - todo.length, summary: await summarizeShards(options.shardsDir)}
 }
 
 /** A full disk (or quota) as one line; undefined for other errors. */
