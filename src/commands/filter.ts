@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {BenchCommand} from '../cli/base-command.js'
 import {benchmarkFlag} from '../cli/flags.js'
 import {getBenchmark} from '../benchmarks/registry.js'
+import type {BffFlags} from '../filters/builtin-types.js'
 import {applyFilter, builtinFilterNames, closeFilter, findBuiltinFilter, loadFilter, type ApplyFilterResult} from '../filters/index.js'
 import {createProgressDisplay} from '../ui/progress.js'
 import {checkInputPath, checkOutputPath} from '../util/cli-path.js'
@@ -20,6 +21,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     '<%= config.bin %> filter --benchmark datacomp --filter random --size 9000 --seed 1 --pool pools/datacomp-tiny --out random.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter clip-score --arch l14 --fraction 0.3 --pool pools/datacomp-tiny --out clip-l14-30.npy',
     '<%= config.bin %> filter --benchmark dclm --filter dclm-refinedweb --upstream-mappers ~/dclm/baselines/mappers --lid-model lid.176.bin --pool pools/dclm-tiny --out refinedweb.npy',
+    '<%= config.bin %> filter --benchmark dclm --filter dclm-bff --expected-ngram-count 2000000000 --bff-max-bytes 4000000000 --pool pools/dclm-small --out bff.npy',
     '<%= config.bin %> filter --benchmark datacomp --filter ./by-embedding.ts --allow-read embeddings.npy --pool pools/datacomp-tiny --out mine.npy',
   ]
   static override flags = {
@@ -42,6 +44,14 @@ A filter module is code, and runs with your rights except what its sandbox remov
     'largest-cluster': Flags.integer({description: "semdedup, d4: SemDeDup's largest_cluster_size_to_process — bigger clusters are deduplicated in parts of at most this many rows (default: 64 MiB of float32 rows, 21,845 at 768-d).", min: 1}),
     temperature: Flags.string({description: 'density-pruning: softmax temperature over cluster complexity (default 0.1).'}),
     model: Flags.string({description: 'Built-in baselines: a fastText quality classifier .bin (DCLM dclm-fasttext, dclm-baseline).'}),
+    'remove-type': Flags.string({description: 'dclm-bff, dclm-baseline: what bff removes (default old-both, as DCLM).', options: ['paragraph', 'document', 'both', 'naive-both', 'old-both', 'exact']}),
+    'min-ngram-size': Flags.integer({description: 'dclm-bff, dclm-baseline: units with fewer tokens are never deduplicated (default 13).'}),
+    'max-ngram-size': Flags.integer({description: 'dclm-bff, dclm-baseline: the n-gram size (default 13).'}),
+    'filtering-threshold': Flags.string({description: 'dclm-bff, dclm-baseline: remove a unit when more than this share of its n-grams were seen (default 0.8).'}),
+    'expected-ngram-count': Flags.integer({description: 'dclm-bff, dclm-baseline: the n-grams the bloom filter is sized for (default 100,000,000).'}),
+    'fp-rate': Flags.string({description: 'dclm-bff, dclm-baseline: the per-n-gram false-positive rate the filter is sized for (default 0.01).'}),
+    'num-hashers': Flags.integer({description: "dclm-bff, dclm-baseline: hashers assumed while sizing (bff's --num-hashers; default 0 = optimal)."}),
+    'bff-max-bytes': Flags.integer({description: 'dclm-bff, dclm-baseline: the most memory the bloom filter may take (default 90 % of RAM, as bff).'}),
     'upstream-mappers': Flags.string({description: "Built-in baselines: upstream's folder of word lists (DCLM: the baselines/mappers folder of a dclm checkout)."}),
   }
 
@@ -56,7 +66,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
     const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
     const threshold = numberFlag(flags.threshold)
-    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers']}
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers'], bff: bffFlags(flags), onNotice: onOutput}
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult
@@ -72,6 +82,20 @@ A filter module is code, and runs with your rights except what its sandbox remov
       this.log(`  fingerprint ${result.fingerprint}`)
     }
     return result
+  }
+}
+
+function bffFlags(flags: Record<string, unknown>): BffFlags {
+  const n = (name: string): number | undefined => flags[name] as number | undefined
+  return {
+    removeType: flags['remove-type'] as string | undefined,
+    minNgramSize: n('min-ngram-size'),
+    maxNgramSize: n('max-ngram-size'),
+    filteringThreshold: numberFlag(flags['filtering-threshold'] as string | undefined),
+    expectedNgramCount: n('expected-ngram-count'),
+    fpRate: numberFlag(flags['fp-rate'] as string | undefined),
+    numHashers: n('num-hashers'),
+    maxBytes: n('bff-max-bytes'),
   }
 }
 

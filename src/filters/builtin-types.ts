@@ -28,6 +28,28 @@ export interface BuiltinFilterOptions {
   model?: string
   /** Upstream's own folder of word lists a baseline reads (DCLM: dclm's `baselines/mappers`). */
   upstreamMappers?: string
+  /** bff dedup's settings (DCLM `dclm-bff`, `dclm-baseline`); unset fields take DCLM's values. */
+  bff?: BffFlags
+  /** Where a built-in filter states what it is about to do (e.g. the memory it will take): `bench filter` writes it to stderr. */
+  onNotice?: (line: string) => void
+}
+
+/** `bench filter`'s bff flags, named after bff's own options. */
+export interface BffFlags {
+  /** `--remove-type`: paragraph, document, both, naive-both, old-both or exact. */
+  removeType?: string
+  minNgramSize?: number
+  maxNgramSize?: number
+  /** Remove a unit when more than this share of its n-grams were seen (bff's `--filtering-threshold`). */
+  filteringThreshold?: number
+  /** The n-grams the filter is sized for (bff's `--expected-ngram-count`). */
+  expectedNgramCount?: number
+  /** The per-n-gram false-positive rate the filter is sized for (bff's `--fp-rate`). */
+  fpRate?: number
+  /** Hashers assumed while sizing (bff's `--num-hashers`; 0 = optimal). */
+  numHashers?: number
+  /** The most memory the filter may take, in bytes (default: 90 % of RAM, as upstream). */
+  maxBytes?: number
 }
 
 /** A batch of a pool's embedding rows, with the uid of each row. */

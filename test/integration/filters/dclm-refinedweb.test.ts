@@ -87,7 +87,7 @@ beforeAll(async () => {
   const lid = await fastTextTrain('lid', lidTraining())
   const quality = await fastTextTrain('quality', qualityTraining())
   docs = refinedWebDocuments().map((doc) => ({...doc, id: dclmDocumentId(doc)}))
-  // the same text under another URL: a second document whose text the exact dedup removes
+  // the same text under another URL: a second document whose text bff removes in dclm-baseline
   const again = {...docs[0]!, name: 'clean 0 under another URL', url: 'https://example.org/copy'}
   docs.push({...again, id: dclmDocumentId(again)})
   pool = join(root, 'pool')
@@ -139,7 +139,7 @@ describe("DCLM's RefinedWeb chain matches upstream's mappers", () => {
     expect(subsetUids(out)).toEqual(Object.keys(reference.kept).sort())
   })
 
-  it('dclm-fasttext scores as upstream and keeps score ≥ --threshold; dclm-baseline chains, dedups and classifies', async () => {
+  it('dclm-fasttext scores as upstream and keeps score ≥ --threshold; dclm-baseline chains, runs bff and classifies', async () => {
     const model = await loadFastText(join(root, 'quality.bin'))
     for (const doc of docs) expect(qualityScore(model, doc.text), doc.name).toBe(reference.scores[doc.id])
     const scores = Object.values(reference.scores).sort((a, b) => a - b)
@@ -156,15 +156,17 @@ describe("DCLM's RefinedWeb chain matches upstream's mappers", () => {
     expect((await runBenchJson(['filter', '--benchmark', 'dclm', '--filter', 'dclm-fasttext', '--pool', pool, '--out', top, '--model', join(root, 'quality.bin'), '--size', String(n)])).exitCode).toBe(0)
     expect(subsetUids(top)).toEqual(docs.filter((d) => (reference.scores[d.id] as number) >= (ranked[n - 1] as number)).map((d) => d.id).sort())
 
-    const seen = new Set<string>()
-    const expected = docs.filter((d) => {
-      const text = reference.kept[d.id]
-      if (text === undefined || seen.has(text)) return false
-      seen.add(text)
-      return (reference.kept_scores[d.id] as number) >= DCLM_QUALITY_THRESHOLD
+    // dclm-baseline: the chain's output through bff (old-both, 13-grams, 0.8: test/fixtures/python/dclm_bff_reference.py), then the classifier on bff's text
+    const chained = docs.filter((d) => reference.kept[d.id] !== undefined)
+    writeFileSync(join(root, 'bff-spec.json'), JSON.stringify({params: {remove_type: 'old-both', min_ngram_size: 13, max_ngram_size: 13, filtering_threshold: 0.8}, docs: chained.map((d) => reference.kept[d.id])}))
+    const bff = (JSON.parse(await runPython(join(repoRoot, 'test/fixtures/python/dclm_bff_reference.py'), [join(root, 'bff-spec.json')])) as {results: {keep: boolean; text: string}[]}).results
+    const expected = chained.filter((d, i) => {
+      const {keep, text} = bff[i]!
+      if (!keep) return false
+      return (text === reference.kept[d.id] ? (reference.kept_scores[d.id] as number) : qualityScore(model, text)) >= DCLM_QUALITY_THRESHOLD
     })
     expect(expected.length, 'the fixture keeps some documents through the whole baseline').toBeGreaterThan(0)
-    expect(seen.size).toBeLessThan(Object.keys(reference.kept).length)
+    expect(bff.filter((r) => !r.keep).length, 'bff removes some of the chain\'s documents').toBeGreaterThan(0)
     const baseline = join(root, 'baseline.npy')
     expect((await runBenchJson(['filter', '--benchmark', 'dclm', '--filter', 'dclm-baseline', '--pool', pool, '--out', baseline, '--model', join(root, 'quality.bin'), '--upstream-mappers', mappers, '--lid-model', join(root, 'lid.bin')])).exitCode).toBe(0)
     expect(subsetUids(baseline)).toEqual(expected.map((d) => d.id).sort())

@@ -170,7 +170,7 @@ describe('participant filters written in TypeScript', () => {
   })
 
   it.each([
-    [['--filter', 'nope'], /not a built-in filter \(none, random, heuristic, oracle, semdedup, ssl-prototypes, density-pruning, d4, basic, clip-score, text-based, laion2b, image-based, image-based-clip-score, dclm-refinedweb, dclm-fasttext, dclm-baseline\)/],
+    [['--filter', 'nope'], /not a built-in filter \(none, random, heuristic, oracle, semdedup, ssl-prototypes, density-pruning, d4, basic, clip-score, text-based, laion2b, image-based, image-based-clip-score, dclm-refinedweb, dclm-bff, dclm-fasttext, dclm-baseline\)/],
     [['--filter', 'random'], /scores samples: say how many to keep with --size or --fraction/],
     [['--filter', 'random', '--size', '999999'], /--size 999999 is larger than the pool/],
     [['--filter', 'none', '--size', '10'], /keeps \d+ samples, not the 10 asked for/],

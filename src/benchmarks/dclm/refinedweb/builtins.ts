@@ -1,10 +1,9 @@
-import {createHash} from 'node:crypto'
-
 import {DcbError} from '../../../errors.js'
 import type {BuiltinFilter, BuiltinFilterOptions} from '../../../filters/builtin-types.js'
 import type {DataFilter, FilterContext, PoolRecord} from '../../../filters/filter.js'
 import {loadFastText, type FastTextClassifier} from '../../../filters/text/fasttext.js'
 import {pyStrip} from '../../../eval/lm/python-text.js'
+import {createBffRun} from '../bff/filter.js'
 import type {DocumentRecord} from '../records.js'
 import {chainUrl, refinedWebSteps, runChain} from './chain.js'
 import {loadRefinedWebLists} from './lists.js'
@@ -12,7 +11,7 @@ import {pySplitlines} from './python-chars.js'
 
 /**
  * DCLM's baseline stages as built-in filters (docs/filters.md, "DCLM's baselines"): the RefinedWeb
- * heuristic chain, the fastText quality classifier, and the two chained with an exact-text dedup.
+ * heuristic chain, bff near-duplicate removal, the fastText quality classifier, and the three chained.
  */
 
 const BENCHMARK = 'dclm'
@@ -69,23 +68,29 @@ async function fastTextQualityFilter(_context: FilterContext, options: BuiltinFi
   }
 }
 
-async function baselineFilter(_context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
+async function bffFilter(context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
+  const bff = createBffRun(options.bff ?? {}, context.seed)
+  options.onNotice?.(bff.notice)
+  return {name: 'dclm-bff', benchmarks: [BENCHMARK], decide: (record) => bff.dedup((record as DocumentRecord).text).keep}
+}
+
+async function baselineFilter(context: FilterContext, options: BuiltinFilterOptions): Promise<DataFilter<PoolRecord>> {
   const model = await qualityModel('dclm-baseline', options)
   const steps = refinedWebSteps(await loadRefinedWebLists(options.upstreamMappers, 'dclm-baseline'), await loadFastText(options.lidModel))
   const t = threshold(options, DCLM_QUALITY_THRESHOLD) as number
-  // a SHA-1 (28 base64 characters) per distinct kept text: the dedup's memory grows with the kept documents
-  const seen = new Set<string>()
+  const bff = createBffRun(options.bff ?? {}, context.seed)
+  options.onNotice?.(bff.notice)
   return {
     name: 'dclm-baseline',
     benchmarks: [BENCHMARK],
+    // DCLM's order: the RefinedWeb chain's output goes through bff, whose output the classifier scores
     decide: (record) => {
       const doc = record as DocumentRecord
       const result = runChain(steps, doc.text, chainUrl(doc.url, doc.metadata))
       if (!result.keep) return false
-      const key = createHash('sha1').update(result.text).digest('base64')
-      if (seen.has(key)) return false
-      seen.add(key)
-      return qualityScore(model, result.text) >= t
+      const deduped = bff.dedup(result.text)
+      if (!deduped.keep) return false
+      return qualityScore(model, deduped.text) >= t
     },
   }
 }
@@ -96,9 +101,13 @@ export const DCLM_BASELINES: Readonly<Record<string, BuiltinFilter>> = {
     description: "DCLM's RefinedWeb heuristic chain (dclm_baseline_refinedweb.yaml: URL lists, language ID, Gopher rules, line modifiers); needs --upstream-mappers",
     create: refinedWebFilter,
   },
+  'dclm-bff': {
+    description: "DCLM's bff near-duplicate removal (bloom filter over 13-grams, --remove-type old-both: paragraphs and documents with > 80 % seen n-grams); --expected-ngram-count, --fp-rate, --bff-max-bytes",
+    create: bffFilter,
+  },
   'dclm-fasttext': {description: "DCLM's fastText quality classifier: --model FILE; keeps score ≥ --threshold, or the best --size/--fraction", create: fastTextQualityFilter},
   'dclm-baseline': {
-    description: 'dclm-refinedweb, then exact-text dedup (not bff), then the fastText classifier at --threshold (default 0.018112) on the rewritten text',
+    description: 'dclm-refinedweb, then dclm-bff, then the fastText classifier at --threshold (default 0.018112) on the rewritten text',
     create: baselineFilter,
   },
 }
