@@ -11,8 +11,10 @@
 //     construction);
 //   - the same thread count (torch.set_num_threads = onnxruntime intra-op threads), each in turn.
 // dcbench: scorePreparedTask exactly as `bench eval` runs it (default batching, shared prefixes,
-// float64 log-softmax per continuation token, metrics), once with the with-past graph and once with
-// the plain graph only (the reference path). PyTorch: llm-foundry's way — every (context,
+// float64 log-softmax per continuation token, metrics), with the with-past graph and its `positions`
+// input (the vocabulary head only at scored positions), with the same graph without `positions` (as
+// models exported before it: "gain of positions" is what the input saves, in CPU seconds), and
+// with the plain graph only (the reference path). PyTorch: llm-foundry's way — every (context,
 // continuation) sequence from scratch, forward + log_softmax over length-sorted batches of 16 rows
 // (its floor: no metric) — and generation with a KV cache as HF generate does, each row stopped after
 // as many steps as dcbench's; OMP_WAIT_POLICY=PASSIVE.
@@ -42,6 +44,9 @@ const BATCH_ROWS = 16
 process.env.OMP_WAIT_POLICY = 'PASSIVE'
 
 const dir = await exportTinyGpt({seed: 0, dim, layers, seqLen: 128, withPast: true})
+// the same weights with the with-past graph as exported before its `positions` input: the vocabulary
+// head at every position (the saving of `positions`, measured in the same run)
+const noPositionsDir = await exportTinyGpt({seed: 0, dim, layers, seqLen: 128, withPast: true, positions: false})
 const suite = loadLmSuite('dclm-tiny')
 const data = await ensureTinySuiteData(mkdtempSync(join(tmpdir(), 'dcbench-bench-')), suite.synthetic!.worldSeed)
 const probe = await loadLmModel(dir, {threads: 1})
@@ -103,41 +108,48 @@ const mc = tasks.filter((t) => t.task.type === 'multiple_choice')
 const rows: string[] = []
 for (const threads of threadCounts) {
   const past = await loadLmModel(dir, {threads})
+  const noPositions = await loadLmModel(noPositionsDir, {threads})
   const plain = await loadLmModel(dir, {threads, withPast: false})
   const tokenCount = (text: string): number => past.tokenizer.encode(text, {addSpecialTokens: false}).length
   const ref = await scoreAll(plain, tasks)
   const got = await scoreAll(past, tasks)
-  const same = JSON.stringify(ref.map((t) => t.map((r) => ('pick' in r ? r.pick : 'output' in r ? r.output : r.predictions)))) === JSON.stringify(got.map((t) => t.map((r) => ('pick' in r ? r.pick : 'output' in r ? r.output : r.predictions))))
+  const noPositionsGot = await scoreAll(noPositions, tasks)
+  const picks = (runs: ExampleResult[][]): string => JSON.stringify(runs.map((t) => t.map((r) => ('pick' in r ? r.pick : 'output' in r ? r.output : r.predictions))))
+  const same = picks(got) === picks(ref) && picks(noPositionsGot) === picks(ref)
   for (const [name, which] of [['multiple choice', mc], ['whole tiny suite', tasks]] as const) {
     await scoreAll(past, which.slice(0, 1)) // warm-up
     const results = which === mc ? [got[tasks.indexOf(mc[0]!)]!] : got
     const request = torchRequest(which, results, tokenCount)
     // interleaved: on a shared machine the load moves between runs, so each repeat times all three
     // sides back to back and its ratios are taken within the repeat (wall and CPU seconds)
-    const wall = {past: [] as number[], plain: [] as number[], torch: [] as number[]}
-    const cpu = {past: [] as number[], plain: [] as number[], torch: [] as number[]}
+    const wall = {past: [] as number[], noPositions: [] as number[], plain: [] as number[], torch: [] as number[]}
+    const cpu = {past: [] as number[], noPositions: [] as number[], plain: [] as number[], torch: [] as number[]}
     for (let r = 0; r < repeat; r++) {
       const a = await time(() => scoreAll(past, which))
+      const n = await time(() => scoreAll(noPositions, which))
       const b = await time(() => scoreAll(plain, which))
       const c = await torchReference<{seconds: number; cpu_seconds: number}>('suite', dir, request, threads)
       wall.past.push(a.seconds)
+      wall.noPositions.push(n.seconds)
       wall.plain.push(b.seconds)
       wall.torch.push(c.seconds)
       cpu.past.push(a.cpuSeconds)
+      cpu.noPositions.push(n.cpuSeconds)
       cpu.plain.push(b.cpuSeconds)
       cpu.torch.push(c.cpu_seconds)
     }
     const examples = which.reduce((n, t) => n + t.prepared.examples.length, 0)
     const best = (xs: number[]) => (examples / Math.min(...xs)).toFixed(0)
-    rows.push(`| ${name} | ${threads} | ${examples} | ${best(wall.past)} | ${best(wall.plain)} | ${best(wall.torch)} | ${ratioCell(wall.torch, wall.past)} | ${ratioCell(cpu.torch, cpu.past)} | ${ratioCell(wall.torch, wall.plain)} | ${same ? 'identical' : 'DIFFERENT'} |`)
+    rows.push(`| ${name} | ${threads} | ${examples} | ${best(wall.past)} | ${best(wall.plain)} | ${best(wall.torch)} | ${ratioCell(wall.torch, wall.past)} | ${ratioCell(cpu.torch, cpu.past)} | ${ratioCell(wall.torch, wall.plain)} | ${ratioCell(cpu.noPositions, cpu.past)} | ${same ? 'identical' : 'DIFFERENT'} |`)
   }
   await past.release()
+  await noPositions.release()
   await plain.release()
 }
 
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')} (before: ${loadBefore}); ${repeat} interleaved repeats: throughput and ratios from each side's best repeat (in brackets: the range of the ratios within a repeat)`)
 console.log(`model: GPT dim ${dim} × ${layers} layers, 4 heads, seq_len 128, vocab ${vocab} (tiny-world), ≈ ${(params / 1e6).toFixed(2)} M parameters; tasks: ${tasks.map((t) => `${t.task.label} (${t.task.type}, ${t.task.numFewshot}-shot, ${t.prepared.examples.length})`).join(', ')}`)
 console.log('')
-console.log('| workload | threads | examples | dcbench shared-prefix (ex/s) | dcbench plain (ex/s) | PyTorch (ex/s) | shared-prefix / PyTorch (wall) | shared-prefix / PyTorch (CPU s) | plain / PyTorch (wall) | predictions (shared-prefix vs plain) |')
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+console.log('| workload | threads | examples | dcbench shared-prefix (ex/s) | dcbench plain (ex/s) | PyTorch (ex/s) | shared-prefix / PyTorch (wall) | shared-prefix / PyTorch (CPU s) | plain / PyTorch (wall) | gain of positions, CPU s (without ÷ with) | predictions (shared-prefix vs plain) |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
 for (const row of rows) console.log(row)

@@ -104,10 +104,18 @@ def compare_gpu(kind, model_dir, site):
         import onnxruntime as ort
     except ImportError:
         ort = None
+    with_past = (meta.get("onnx", {}).get("with_past") or {}).get("model")
     for graph, case in reference["graphs"].items():
-        (name, array), = case["inputs"].items()
-        example = torch.from_numpy(decode(array).copy()).cuda()
-        if kind == "clip":
+        feeds = {name: decode(array) for name, array in case["inputs"].items()}
+        # reference.json keeps the graph's input order (input_ids, then the with-past graph's positions and past)
+        tensors = [torch.from_numpy(a.copy()).cuda() for a in feeds.values()]
+        example = tensors[0]
+        if graph == with_past:
+            spec = {"config": os.path.join(os.path.dirname(checkpoint), "..", "..", "..", "smoke", "open_lm_smoke.json"), "checkpoint": checkpoint, "qk_norm": True, "norm": "gain_only_lp_layer_norm"}
+            model, _ = export.lm_model(spec, "/tmp")
+            with torch.no_grad():
+                gpu = export.open_lm_with_past(model.cuda())(*tensors)[0].float().cpu().numpy()
+        elif kind == "clip":
             import open_clip
 
             model = open_clip.create_model(meta["model"], precision="fp32", device="cuda")
@@ -122,11 +130,10 @@ def compare_gpu(kind, model_dir, site):
                 gpu = model.cuda()(example)[0].float().cpu().numpy()
         if ort is not None:
             session = ort.InferenceSession(os.path.join(model_dir, graph), providers=["CPUExecutionProvider"])
-            other = session.run(None, {name: decode(array)})[0]
+            other = session.run(["logits" if graph == with_past else session.get_outputs()[0].name], feeds)[0]
             against = "onnxruntime %s" % ort.__version__
         else:
-            (out_name, out_array), = case["outputs"].items()
-            other = decode(out_array)
+            other = decode(next(iter(case["outputs"].values())))
             against = "torch on CPU (reference.json; no onnxruntime package here)"
         if "indices" in next(iter(case["outputs"].values())):
             idx = np.frombuffer(base64.b64decode(next(iter(case["outputs"].values()))["indices"]), dtype="<i8")

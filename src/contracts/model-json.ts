@@ -88,12 +88,18 @@ export type ClipModelJson = z.infer<typeof ClipModelJson>
  * the plain graph's on the whole sequence (names as Hugging Face optimum's decoder-with-past exports).
  * Evaluation uses it to compute a shared prefix once (src/eval/lm/prefix-score.ts); the plain graph
  * stays the reference.
+ *
+ * With `positions: true` the graph has one more input, `positions` int64 [n]: flat indices into the
+ * batch × t new tokens (row r's token j is r·t + j), and `logits` is [n, vocab_size], the logits at those
+ * positions only — the final norm and vocabulary head run on n hidden states instead of batch × t
+ * (scoring needs only a continuation's positions). Absent or false: the graph as above.
  */
 const LmWithPast = z.looseObject({
   model: modelFile,
   layers: z.int().positive(),
   kv_heads: z.int().positive(),
   head_dim: z.int().positive(),
+  positions: z.boolean().optional(),
 })
 
 /**

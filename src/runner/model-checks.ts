@@ -74,12 +74,14 @@ async function checkWithPast(dir: string, ids: BigInt64Array, seq: number, probl
     const cut = Math.ceil(seq / 2)
     const rows = (from: number, to: number): BigInt64Array => BigInt64Array.from([...ids.subarray(from, to), ...ids.subarray(seq + from, seq + to)])
     const first = await graph.run(rows(0, cut), 2, cut, null)
-    const rest = await graph.run(rows(cut, seq), 2, seq - cut, first.present)
+    // the rest's positions asked for in reverse: a graph with `positions` must return them in the order asked
+    const reversed = Array.from({length: 2 * (seq - cut)}, (_, i) => 2 * (seq - cut) - 1 - i)
+    const rest = await graph.run(rows(cut, seq), 2, seq - cut, first.present, reversed)
     const vocab = model.meta.vocab_size
     let worst = 0
     for (let r = 0; r < 2; r++) {
       for (let t = 0; t < seq; t++) {
-        const got = t < cut ? first.logits.subarray((r * cut + t) * vocab) : rest.logits.subarray((r * (seq - cut) + t - cut) * vocab)
+        const got = t < cut ? first.logits.subarray((r * cut + t) * vocab) : rest.logits.subarray(reversed.indexOf(r * (seq - cut) + t - cut) * vocab)
         for (let v = 0; v < vocab; v++) {
           const diff = Math.abs(got[v]! - plain[(r * seq + t) * vocab + v]!)
           if (!(diff <= worst)) worst = Number.isNaN(diff) ? Infinity : diff

@@ -1,9 +1,10 @@
 """A small GPT in PyTorch (Debian's python3-torch 1.13) for the LM-eval reference tests and benchmark.
 
-  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L] [--with-past]
+  tiny_gpt.py export OUT --tokenizer FILE [--seed S] [--layers N] [--dim D] [--heads H] [--seq-len L] [--with-past [--positions]]
       random weights → OUT/model.onnx (input_ids int64 [batch, seq] → logits [batch, seq, vocab], opset 14),
       OUT/model.json (docs/contracts.md "model directory", kind lm), OUT/tokenizer.json, OUT/weights.pt;
-      --with-past adds OUT/model_with_past.onnx (past key/value inputs and outputs, model.json onnx.with_past)
+      --with-past adds OUT/model_with_past.onnx (past key/value inputs and outputs, model.json onnx.with_past);
+      --positions gives that graph the `positions` input (logits only at the given flat positions, with_past.positions)
   tiny_gpt.py score OUT            stdin: {"sequences": [{"tokens", "contStart"}], "batch": B}
       → per sequence {"losses", "predictions"} (float32 cross-entropy per continuation token, argmax)
   tiny_gpt.py generate OUT         stdin: {"contexts": [[ids]], "max_new_tokens", "eos"} → greedy ids per context
@@ -83,7 +84,8 @@ class WithPast(nn.Module):
         super().__init__()
         self.gpt = gpt
 
-    def forward(self, input_ids, *past):
+    def hidden(self, input_ids, past):
+        """The last block's hidden states [b, t, dim] and the present keys/values."""
         g = self.gpt
         t = input_ids.shape[1]
         p = past[0].shape[2]
@@ -95,21 +97,41 @@ class WithPast(nn.Module):
         for i, block in enumerate(g.blocks):
             x, kv = block(x, mask, (past[2 * i], past[2 * i + 1]))
             present.extend(kv)
-        return (g.head(g.ln(x)), *present)
+        return x, present
+
+    def forward(self, input_ids, *past):
+        x, present = self.hidden(input_ids, past)
+        return (self.gpt.head(self.gpt.ln(x)), *present)
 
 
-def export_with_past(model, cfg, path):
-    """Writes the with-past graph; returns model.json's onnx.with_past entry."""
+class WithPastPositions(WithPast):
+    """WithPast with the `positions` input (docs/contracts.md "with_past", `positions: true`): int64 [n] flat
+    indices into the batch × t new tokens; logits [n, vocab] at those positions only — the final norm and the
+    vocabulary head run on the gathered hidden states, not on every position."""
+
+    def forward(self, input_ids, positions, *past):
+        x, present = self.hidden(input_ids, past)
+        x = x.reshape(-1, x.shape[-1]).index_select(0, positions)
+        return (self.gpt.head(self.gpt.ln(x)), *present)
+
+
+def export_with_past(model, cfg, path, positions=False):
+    """Writes the with-past graph (with the `positions` input if asked); returns model.json's onnx.with_past entry."""
     layers, heads, head_dim = cfg['layers'], cfg['heads'], cfg['dim'] // cfg['heads']
     past_names = [f'past_key_values.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
     present_names = [f'present.{i}.{kv}' for i in range(layers) for kv in ('key', 'value')]
-    example = (torch.zeros(2, 3, dtype=torch.long), *[torch.zeros(2, heads, 5, head_dim) for _ in past_names])
-    axes = {'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}
+    past = [torch.zeros(2, heads, 5, head_dim) for _ in past_names]
+    axes = {'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'scored'} if positions else {0: 'batch', 1: 'seq'}}
     axes.update({n: {0: 'batch', 2: 'past'} for n in past_names})
     axes.update({n: {0: 'batch', 2: 'total'} for n in present_names})
-    torch.onnx.export(WithPast(model), example, path, input_names=['input_ids', *past_names], output_names=['logits', *present_names],
+    if positions:
+        axes['positions'] = {0: 'scored'}
+        module, example, names = WithPastPositions(model), (torch.zeros(2, 3, dtype=torch.long), torch.tensor([5, 0, 2]), *past), ['input_ids', 'positions']
+    else:
+        module, example, names = WithPast(model), (torch.zeros(2, 3, dtype=torch.long), *past), ['input_ids']
+    torch.onnx.export(module, example, path, input_names=[*names, *past_names], output_names=['logits', *present_names],
                       dynamic_axes=axes, opset_version=14)
-    return {'model': path.rsplit('/', 1)[-1], 'layers': layers, 'kv_heads': heads, 'head_dim': head_dim}
+    return {'model': path.rsplit('/', 1)[-1], 'layers': layers, 'kv_heads': heads, 'head_dim': head_dim, **({'positions': True} if positions else {})}
 
 
 def build(cfg):
@@ -152,7 +174,7 @@ def main():
         # torch 1.13 exports with grad enabled (no torch.no_grad around export)
         torch.onnx.export(model, (example,), f'{out}/model.onnx', input_names=['input_ids'], output_names=['logits'],
                           dynamic_axes={'input_ids': {0: 'batch', 1: 'seq'}, 'logits': {0: 'batch', 1: 'seq'}}, opset_version=14)
-        with_past = export_with_past(model, cfg, f'{out}/model_with_past.onnx') if '--with-past' in sys.argv else None
+        with_past = export_with_past(model, cfg, f'{out}/model_with_past.onnx', '--positions' in sys.argv) if '--with-past' in sys.argv else None
         json.dump({'kind': 'lm', 'benchmark': 'dclm', 'scale': arg('--scale', 'tiny'), 'model': 'tiny-gpt-reference', 'vocab_size': vocab,
                    'seq_len': cfg['seq_len'], 'eot_token_id': eot, 'pad_token_id': eot, 'tokenizer': 'tokenizer.json',
                    'onnx': {'model': 'model.onnx', **({'with_past': with_past} if with_past else {})}}, open(f'{out}/model.json', 'w'), indent=2)

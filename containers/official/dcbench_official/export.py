@@ -2,7 +2,8 @@
 
 open_clip 2.16.1 checkpoints (`epoch_N.pt`/`epoch_latest.pt`: `state_dict` with or without DDP's
 `module.` prefix) become two ONNX towers + the CLIP vocabulary; open_lm 9bb92ef checkpoints
-(`epoch_N.pt`: `state_dict`, FSDP full or DDP) become one logits graph + the run's tokenizer. The graphs
+(`epoch_N.pt`: `state_dict`, FSDP full or DDP) become one logits graph, the with-past graph (past
+keys/values and the `positions` input: shared-prefix scoring, docs/contracts.md) + the run's tokenizer. The graphs
 use pure-torch attention and FFN whatever the training used: open_clip 2.16.1 has only torch attention;
 open_lm is rebuilt with `--attn-name torch_attn` and xformers' SwiGLU as open_lm's own `swiglu_torch`
 (the same `w12`/`w3` weights), so no xformers op reaches the exporter. The LM is traced at its full
@@ -188,8 +189,65 @@ def lm_model(spec, work):
     return model.eval(), config
 
 
+def bottom_right_causal_attention(queries, keys, values, is_causal=True, attention_mask=None):
+    """open_lm's attention call (its layout: [batch, seq, heads, head_dim]) for any past length: query i is
+    position k − q + i and sees keys ≤ it. open_lm's torch_attn picks one of three masks by comparing the
+    shapes in Python, which tracing would freeze at the example's shapes; this mask is built from them."""
+    import math
+
+    import torch
+
+    if attention_mask is not None:
+        raise ValueError("the with-past export takes no attention_mask")
+    q, k = queries.shape[1], keys.shape[1]
+    allowed = torch.arange(k, device=queries.device)[None, :] <= torch.arange(q, device=queries.device)[:, None] + (k - q)
+    scores = queries.transpose(1, 2) @ keys.permute(0, 2, 3, 1) / math.sqrt(queries.shape[-1])
+    scores = scores.masked_fill(~allowed, float("-inf"))
+    return (scores.softmax(dim=-1) @ values.transpose(1, 2)).transpose(1, 2).contiguous()
+
+
+def open_lm_with_past(model):
+    """open_lm's Transformer as docs/contracts.md's with-past graph with `positions`: (input_ids, positions,
+    past_key_values.{i}.key/.value [b, heads, p, head_dim]) → (logits [n, vocab] at the flat positions,
+    present.{i}.key/.value [b, heads, p + t, head_dim]). open_lm's own layers with their own cache
+    (use_cache: keys/values concatenated after the rotary offset by the past length); open_lm keeps them as
+    [b, seq, heads, head_dim], transposed at the boundary. Forward is open_lm's Transformer.forward with the
+    final norm and output head run on the gathered positions only."""
+    import torch
+
+    class WithPast(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def hidden(self, input_ids, past):
+            m = self.model
+            saved = [layer.attention.attn_fn for layer in m.layers]
+            try:
+                for layer in m.layers:
+                    layer.attention.attn_fn = bottom_right_causal_attention
+                x = m.post_embed_norm(m.tok_embeddings(input_ids))
+                present = []
+                for i, layer in enumerate(m.layers):
+                    x, kv = layer(x, [past[2 * i].transpose(1, 2), past[2 * i + 1].transpose(1, 2)], use_cache=True)
+                    present.extend([kv[0].transpose(1, 2), kv[1].transpose(1, 2)])
+            finally:
+                for layer, fn in zip(m.layers, saved):
+                    layer.attention.attn_fn = fn
+            return x, present
+
+        def forward(self, input_ids, positions, *past):
+            x, present = self.hidden(input_ids, past)
+            x = x.reshape(-1, x.shape[-1]).index_select(0, positions)
+            return (self.model.output(self.model.norm(x)).float(), *present)
+
+    return WithPast()
+
+
 def export_lm(spec, folder):
     import torch
+
+    from . import onnx_export
 
     work = tempfile.mkdtemp(prefix="dcbench-lm-config-")
     try:
@@ -210,13 +268,29 @@ def export_lm(spec, folder):
     example = torch.randint(0, vocab, (1, seq_len), generator=torch.Generator().manual_seed(0))
     threshold = spec.get("external_data_bytes", DEFAULT_EXTERNAL_DATA_BYTES)
     reference, data = export_graph(Logits(), example, folder, "model.onnx", "input_ids", "logits", {0: "batch", 1: "seq"}, threshold)
+    graphs, data_files = {"model.onnx": reference}, {"model.onnx": data} if data else {}
+    # the with-past graph with `positions` (docs/contracts.md): bench eval computes shared prefixes once and
+    # the vocabulary head only where it scores; the exporter checks it against Logits on whole sequences
+    layers, heads = int(config["n_layers"]), int(config["n_heads"])
+    work = tempfile.mkdtemp(dir=folder, prefix=".graph-")
+    try:
+        graphs["model_with_past.onnx"], with_past = onnx_export.export_lm_with_past(
+            Logits(), layers, heads, int(config["hidden_dim"]) // heads, vocab, os.path.join(work, "model_with_past.onnx"), wrap=lambda logits: open_lm_with_past(logits.model))
+        sample_outputs(graphs["model_with_past.onnx"])
+        data = externalize(os.path.join(work, "model_with_past.onnx"), threshold)
+        for f in os.listdir(work):
+            os.replace(os.path.join(work, f), os.path.join(folder, f))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if data:
+        data_files["model_with_past.onnx"] = data
     shutil.copyfile(spec["tokenizer"], os.path.join(folder, "tokenizer.json"))
     meta = {
         "kind": "lm", "model": os.path.splitext(os.path.basename(spec["config"]))[0], "vocab_size": vocab, "seq_len": seq_len,
         "eot_token_id": int(spec.get("eot_token_id", 0)), "pad_token_id": spec.get("pad_token_id"),
-        "tokenizer": "tokenizer.json", "onnx": {"model": "model.onnx"},
+        "tokenizer": "tokenizer.json", "onnx": {"model": "model.onnx", "with_past": with_past},
     }
-    return meta, {"model.onnx": reference}, {"model.onnx": data} if data else {}
+    return meta, graphs, data_files
 
 
 def export(spec):

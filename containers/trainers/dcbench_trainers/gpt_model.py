@@ -108,7 +108,8 @@ class GptWithPast(nn.Module):
         super().__init__()
         self.gpt = gpt
 
-    def forward(self, input_ids, *past):
+    def hidden(self, input_ids, past):
+        """The last block's hidden states [b, t, dim] (before the final norm) and the present keys/values."""
         g = self.gpt
         t, p = input_ids.shape[1], past[0].shape[2]
         x = g.tok_embeddings(input_ids)
@@ -118,7 +119,23 @@ class GptWithPast(nn.Module):
         for i, layer in enumerate(g.layers):
             x, kv = layer(x, mask, (past[2 * i], past[2 * i + 1]))
             present.extend(kv)
-        return (g.output(g.norm(x)), *present)
+        return x, present
+
+    def forward(self, input_ids, *past):
+        x, present = self.hidden(input_ids, past)
+        return (self.gpt.output(self.gpt.norm(x)), *present)
+
+
+class GptWithPastPositions(GptWithPast):
+    """GptWithPast with the `positions` input (docs/contracts.md, with_past `positions: true`): (input_ids,
+    positions int64 [n], past…) → (logits [n, vocab], present…). `positions` are flat indices into the
+    b × t new tokens (row r's token j is r·t + j); the final norm and the vocabulary head run on those n
+    hidden states only — scoring needs the logits where a continuation token is predicted, not everywhere."""
+
+    def forward(self, input_ids, positions, *past):
+        x, present = self.hidden(input_ids, past)
+        x = x.reshape(-1, x.shape[-1]).index_select(0, positions)
+        return (self.gpt.output(self.gpt.norm(x)), *present)
 
 
 def lm_loss(logits, targets, z_loss):

@@ -38,10 +38,18 @@ export interface LmWithPast {
   heads: number
   headDim: number
   /**
-   * Logits of `seq` new tokens per row on top of `past` (null: no past) and the present keys/values
-   * (past followed by the new tokens'). `ids` is [batch, seq] row-major.
+   * Whether the graph takes `positions` (model.json `onnx.with_past.positions`): then the vocabulary head
+   * runs only at the positions asked for, the saving scoring is after.
    */
-  run(ids: BigInt64Array, batch: number, seq: number, past: PastKv | null): Promise<{logits: Float32Array; present: PastKv}>
+  positions: boolean
+  /**
+   * Logits of `seq` new tokens per row on top of `past` (null: no past) and the present keys/values
+   * (past followed by the new tokens'). `ids` is [batch, seq] row-major. With `positions` (flat indices
+   * r·seq + j into the new tokens, at least one): only the logits at those positions, in that order
+   * ([n, vocab_size]) — computed only there by a graph that takes positions, cut from all of them by one
+   * that does not.
+   */
+  run(ids: BigInt64Array, batch: number, seq: number, past: PastKv | null, positions?: readonly number[]): Promise<{logits: Float32Array; present: PastKv}>
 }
 
 /** A loaded LM: its ONNX session, tokenizer and metadata. */
@@ -127,26 +135,33 @@ function withPastGraph(session: ort.InferenceSession, file: string, meta: NonNul
   const {layers, kv_heads: heads, head_dim: headDim} = meta
   const pastNames = Array.from({length: layers}, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat()
   const presentNames = Array.from({length: layers}, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat()
-  const inputs = ['input_ids', ...pastNames]
+  const positions = meta.positions === true
+  const inputs = ['input_ids', ...(positions ? ['positions'] : []), ...pastNames]
   const outputs = ['logits', ...presentNames]
   if (JSON.stringify([...session.inputNames].sort()) !== JSON.stringify([...inputs].sort()) || !outputs.every((n) => session.outputNames.includes(n))) {
-    throw new DcbError('DCB_MODEL_DIR', `${file}: expected inputs [input_ids, past_key_values.{0..${layers - 1}}.key/value] and outputs [logits, present.{0..${layers - 1}}.key/value] (model.json onnx.with_past.layers ${layers}), found inputs [${session.inputNames.join(', ')}] outputs [${session.outputNames.join(', ')}]`)
+    throw new DcbError('DCB_MODEL_DIR', `${file}: expected inputs [input_ids, ${positions ? 'positions, ' : ''}past_key_values.{0..${layers - 1}}.key/value] and outputs [logits, present.{0..${layers - 1}}.key/value] (model.json onnx.with_past.layers ${layers}, positions ${positions}), found inputs [${session.inputNames.join(', ')}] outputs [${session.outputNames.join(', ')}]`)
   }
   return {
     layers,
     heads,
     headDim,
-    async run(ids, batch, seq, past) {
+    positions,
+    async run(ids, batch, seq, past, at) {
       const length = past?.length ?? 0
       if (past && (past.batch !== batch || past.arrays.length !== 2 * layers)) throw new Error(`past of ${past.batch} rows × ${past.arrays.length} arrays for a batch of ${batch} (a bug)`)
+      if (at && (at.length === 0 || at.some((p) => !Number.isInteger(p) || p < 0 || p >= batch * seq))) throw new Error(`positions [${at.join(', ')}] outside the ${batch} × ${seq} new tokens (a bug)`)
       const feeds: Record<string, ort.Tensor> = {input_ids: new ort.Tensor('int64', ids, [batch, seq])}
       pastNames.forEach((name, i) => {
         feeds[name] = new ort.Tensor('float32', past ? past.arrays[i]! : new Float32Array(0), [batch, heads, length, headDim])
       })
+      // a graph with the input always gets it (all positions when none are asked for)
+      const wanted = positions ? (at ?? Array.from({length: batch * seq}, (_, i) => i)) : undefined
+      if (wanted) feeds.positions = new ort.Tensor('int64', BigInt64Array.from(wanted, BigInt), [wanted.length])
       const out = await session.run(feeds, outputs)
       const logits = out.logits!
-      if (logits.dims.join() !== [batch, seq, vocab].join()) {
-        throw new DcbError('DCB_MODEL_DIR', `${file}: logits have shape [${logits.dims.join(', ')}], expected [${batch}, ${seq}, ${vocab}]`)
+      const shape = wanted ? [wanted.length, vocab] : [batch, seq, vocab]
+      if (logits.dims.join() !== shape.join()) {
+        throw new DcbError('DCB_MODEL_DIR', `${file}: logits have shape [${logits.dims.join(', ')}], expected [${shape.join(', ')}]`)
       }
       const arrays = presentNames.map((name) => {
         const t = out[name]!
@@ -155,7 +170,15 @@ function withPastGraph(session: ort.InferenceSession, file: string, meta: NonNul
         }
         return t.data as Float32Array
       })
-      return {logits: logits.data as Float32Array, present: {batch, length: length + seq, heads, headDim, arrays}}
+      const data = logits.data as Float32Array
+      return {logits: at && !positions ? gatherRows(data, at, vocab) : data, present: {batch, length: length + seq, heads, headDim, arrays}}
     },
   }
+}
+
+/** Rows `at` of a [rows, vocab] array, in that order (positions for a graph that computes them all). */
+function gatherRows(data: Float32Array, at: readonly number[], vocab: number): Float32Array {
+  const out = new Float32Array(at.length * vocab)
+  at.forEach((p, i) => out.set(data.subarray(p * vocab, (p + 1) * vocab), i * vocab))
+  return out
 }

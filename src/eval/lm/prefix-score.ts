@@ -1,6 +1,6 @@
 import type {LmModel, LmWithPast, PastKv} from './model.js'
 import type {ScoredSequence} from './prompts.js'
-import {batchTokens, tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
+import {batchTokens, ScoredPositions, tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
 
 /**
  * Shared-prefix scoring with the with-past graph (model.json `onnx.with_past`): the sequences of one
@@ -17,7 +17,9 @@ import {batchTokens, tokenLoss, type ScoreOptions, type SequenceScore} from './t
  * the remainders of every group whose prefix has the same length run as one batch, right-padded to the
  * longest remainder, on their prefix's keys and values copied per row. Only sequences that need model
  * output beyond the prefix run: a remainder is tokens P … len − 2 (the last token is a target, never an
- * input), so single-token answers cost nothing beyond the shared prefix.
+ * input), so single-token answers cost nothing beyond the shared prefix. Every call asks the graph
+ * only for the positions that predict a continuation token: a graph with `positions` (model.json)
+ * runs the vocabulary head there alone.
  */
 
 /** Longest common token prefix of a group's sequences. */
@@ -89,16 +91,20 @@ export async function scoreGroupsWithPast(model: LmModel, groups: readonly (read
       const tokens = groups[g]![0]!.tokens
       for (let t = 0; t < prefixes[g]!; t++) ids[r * width + t] = BigInt(tokens[t]!)
     })
-    const {logits, present} = await graph.run(ids, rows, width, null)
+    // positions inside the prefix that predict a continuation token (the last prefix position, for
+    // most choices; a graph with positions computes the vocabulary head only there, once per group)
+    const at = new ScoredPositions()
+    const inPrefix: {s: ScoredSequence; out: SequenceScore; index: number; q: number}[] = []
     const pending = new Map<number, Pending[]>()
     members.forEach((g, r) => {
       const p = prefixes[g]!
       groups[g]!.forEach((s, m) => {
-        // positions inside the prefix (continuations that begin with the same tokens, or a whole sequence)
-        for (let q = s.contStart - 1; q <= Math.min(s.tokens.length - 2, p - 1); q++) record(s, results[g]![m]!, logits, (r * width + q) * vocab, q)
+        for (let q = s.contStart - 1; q <= Math.min(s.tokens.length - 2, p - 1); q++) inPrefix.push({s, out: results[g]![m]!, index: at.add(r * width + q), q})
         if (s.tokens.length - 1 > p) pending.set(p, [...(pending.get(p) ?? []), {group: g, member: m, prefix: p, row: r}])
       })
     })
+    const {logits, present} = await graph.run(ids, rows, width, null, at.request())
+    for (const {s, out, index, q} of inPrefix) record(s, out, logits, index * vocab, q)
     for (const [p, items] of pending) await scoreRemainders(model, graph, groups, present, p, items, results, record, options)
     start += rows
     done += members.reduce((n, g) => n + groups[g]!.length, 0)
@@ -133,10 +139,18 @@ async function scoreRemainders(
       const tokens = seqOf(it).tokens
       for (let t = p; t < tokens.length - 1; t++) ids[r * width + t - p] = BigInt(tokens[t]!)
     })
-    const {logits} = await graph.run(ids, rows, width, selectPast(present, chunk.map((it) => it.row), p))
+    const at = new ScoredPositions()
+    const rowsAt = chunk.map((it, r) => {
+      const s = seqOf(it)
+      const out: number[] = []
+      for (let q = Math.max(s.contStart - 1, p); q <= s.tokens.length - 2; q++) out.push(at.add(r * width + q - p))
+      return out
+    })
+    const {logits} = await graph.run(ids, rows, width, selectPast(present, chunk.map((it) => it.row), p), at.request())
     chunk.forEach((it, r) => {
       const s = seqOf(it)
-      for (let q = Math.max(s.contStart - 1, p); q <= s.tokens.length - 2; q++) record(s, results[it.group]![it.member]!, logits, (r * width + q - p) * vocab, q)
+      const first = Math.max(s.contStart - 1, p)
+      rowsAt[r]!.forEach((index, i) => record(s, results[it.group]![it.member]!, logits, index * vocab, first + i))
     })
     start += rows
   }

@@ -3,7 +3,7 @@ import {generationCorrect, hitsStop, lmCorrect, multipleChoicePick, type Generat
 import type {LmModel, PastKv} from './model.js'
 import {commonPrefixLength, scoreGroupsWithPast, selectPast} from './prefix-score.js'
 import type {PreparedTask, ScoredSequence} from './prompts.js'
-import {batchTokens, checkSequences, tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
+import {batchTokens, checkSequences, ScoredPositions, tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
 
 export {tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
 
@@ -16,7 +16,10 @@ export {tokenLoss, type ScoreOptions, type SequenceScore} from './token-loss.js'
  * `onnx.with_past`), the choices of a multiple-choice or schema example share their common prefix
  * (prefix-score.ts). Generation is greedy: over the whole prefix each step with the plain graph, or the
  * context once and then one token per step on its keys and values with the with-past graph; rows stop
- * at EOS, at a stop sequence or at `max_new_tokens`.
+ * at EOS, at a stop sequence or at `max_new_tokens`. When the with-past graph takes `positions`
+ * (model.json `onnx.with_past.positions`), every call — sequences scored whole too, on an empty past —
+ * asks it only for the positions that predict a continuation token (generation: each row's last), so
+ * the vocabulary head runs there alone; model.onnx (loaded with `withPast: false`) stays the reference.
  * HF's batched `generate` keeps a row going until every row of its batch has stopped; the extra
  * tokens come after the first stop sequence, which the metric cuts off, so stopping each row early
  * gives the same scores. Every row is scored as if alone (no left padding), the result an unpadded
@@ -34,6 +37,7 @@ export async function scoreSequences(model: LmModel, sequences: readonly ScoredS
   const vocab = model.meta.vocab_size
   const pad = model.meta.pad_token_id ?? model.meta.eot_token_id
   checkSequences(model, sequences)
+  const graph = model.withPast?.positions ? model.withPast : undefined
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[b]!.tokens.length - sequences[a]!.tokens.length || a - b)
   const results: SequenceScore[] = new Array<SequenceScore>(sequences.length)
   let done = 0
@@ -49,13 +53,29 @@ export async function scoreSequences(model: LmModel, sequences: readonly ScoredS
       const tokens = sequences[order[start + r]!]!.tokens
       for (let t = 0; t < tokens.length; t++) ids[r * seq + t] = BigInt(tokens[t]!)
     }
-    const logits = await model.logits(ids, rows, seq)
+    // with a graph that takes positions, logits only where a continuation token is predicted (the
+    // vocabulary head is ~20 % of a token's work at the tiny recipe's size); else at every position
+    let logits: Float32Array
+    let row: (r: number, pos: number) => number
+    if (graph) {
+      const at = new ScoredPositions()
+      const rowOf = new Map<number, number>()
+      for (let r = 0; r < rows; r++) {
+        const s = sequences[order[start + r]!]!
+        for (let pos = s.contStart; pos < s.tokens.length; pos++) rowOf.set(r * seq + pos - 1, at.add(r * seq + pos - 1))
+      }
+      logits = (await graph.run(ids, rows, seq, null, at.request())).logits
+      row = (r, pos) => rowOf.get(r * seq + pos - 1)!
+    } else {
+      logits = await model.logits(ids, rows, seq)
+      row = (r, pos) => r * seq + pos - 1
+    }
     for (let r = 0; r < rows; r++) {
       const s = sequences[order[start + r]!]!
       const losses: number[] = []
       const predictions: number[] = []
       for (let pos = s.contStart; pos < s.tokens.length; pos++) {
-        const offset = (r * seq + pos - 1) * vocab
+        const offset = row(r, pos) * vocab
         const {loss, argmax} = tokenLoss(logits, offset, vocab, s.tokens[pos]!)
         losses.push(loss)
         predictions.push(argmax)
@@ -110,10 +130,12 @@ export async function generateGreedy(model: LmModel, contexts: readonly number[]
             const row = past ? outputs[ex]!.ids.slice(-1) : contexts[ex]!
             for (let t = 0; t < width; t++) ids[r * width + t] = BigInt(row[t]!)
           })
-          const out: {logits: Float32Array; present: PastKv} = await model.withPast.run(ids, active.length, width, past ? selectPast(past, kept, past.length) : null)
+          // only each row's last position is needed: the head runs there alone with a graph that takes positions
+          const lastOf = active.map((_, r) => r * width + width - 1)
+          const out: {logits: Float32Array; present: PastKv} = await model.withPast.run(ids, active.length, width, past ? selectPast(past, kept, past.length) : null, lastOf)
           logits = out.logits
           past = out.present
-          last = (r) => (r * width + width - 1) * vocab
+          last = (r) => r * vocab
         } else {
           const ids = new BigInt64Array(active.length * seq)
           active.forEach((ex, r) => {

@@ -24,6 +24,31 @@ export function batchTokens(model: LmModel, longest: number, options: ScoreOptio
   return Math.max(longest, options.maxBatchTokens ?? Math.floor(2 ** 26 / model.meta.vocab_size))
 }
 
+/**
+ * The flat positions (row · seq + j) a model call must return logits for, each once, and where each
+ * one's logits land in the call's output (graphs with `positions`, model.ts LmWithPast).
+ */
+export class ScoredPositions {
+  private readonly list: number[] = []
+  private readonly index = new Map<number, number>()
+
+  /** Row of `position`'s logits in the call's output (added if new). */
+  add(position: number): number {
+    let i = this.index.get(position)
+    if (i === undefined) {
+      i = this.list.length
+      this.index.set(position, i)
+      this.list.push(position)
+    }
+    return i
+  }
+
+  /** What to ask the graph for: never empty (a call with nothing to score still runs for its keys and values). */
+  request(): number[] {
+    return this.list.length > 0 ? this.list : [0]
+  }
+}
+
 /** −log softmax(logits)[target] in float64, and the first argmax. */
 export function tokenLoss(logits: Float32Array, offset: number, vocab: number, target: number): {loss: number; argmax: number} {
   let max = Number.NEGATIVE_INFINITY

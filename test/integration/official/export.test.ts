@@ -7,6 +7,8 @@ import {execa} from 'execa'
 import * as ort from 'onnxruntime-node'
 import {beforeAll, describe, expect, it} from 'vitest'
 
+import {loadLmModel} from '../../../src/eval/lm/model.js'
+import {scoreGroups} from '../../../src/eval/lm/score.js'
 import {runBench, runBenchJson} from '../../helpers/cli.js'
 import {officialSmokeImage} from '../../helpers/official-images.js'
 import {sharedDir} from '../../helpers/shared.js'
@@ -76,7 +78,7 @@ describe('bench export of checkpoints trained elsewhere', () => {
     expect(wrong.stderr).toMatch(/^error \[DCB_EXPORT_INPUT\]: .*clip_epoch_3\.pt: the checkpoint does not fit the architecture/m)
   }, 900_000)
 
-  it('an open_lm 9bb92ef DDP checkpoint: one graph as ONNX external data, within 1e-4 of torch, its sequence axis valid below the full context', async () => {
+  it('an open_lm 9bb92ef DDP checkpoint: the logits and with-past graphs as ONNX external data, within 1e-4 of torch, its sequence axis valid below the full context', async () => {
     const config = {hidden_dim: 32, n_layers: 2, n_heads: 2, seq_len: 16, vocab_size: 50432, post_embed_norm: false, weight_tying: false, ffn_type: 'swiglu', positional_embedding_type: 'rotary'}
     writeFileSync(join(dir, 'lm_cfg.json'), JSON.stringify(config))
     await inImage(lmImage, dir, [
@@ -94,12 +96,27 @@ describe('bench export of checkpoints trained elsewhere', () => {
     // a lowered threshold exercises the path of models over 2 GB
     const result = await runBenchJson<Exported>(['export', '--benchmark', 'dclm', '--scale', '400m-1x', '--checkpoint', checkpoint, '--arch', join(dir, 'lm_cfg.json'), '--tokenizer', tokenizer, '--out', out, '--external-data-bytes', '1000000'])
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.files).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'tokenizer.json', 'model.json']))
+    expect(result.json.files).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'model_with_past.onnx', 'model_with_past.onnx.data', 'tokenizer.json', 'model.json']))
     const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as Record<string, any>
-    expect(model).toMatchObject({kind: 'lm', vocab_size: 50432, seq_len: 16, eot_token_id: 0, onnx_external_data: {'model.onnx': 'model.onnx.data'}})
+    expect(model).toMatchObject({kind: 'lm', vocab_size: 50432, seq_len: 16, eot_token_id: 0, onnx_external_data: {'model.onnx': 'model.onnx.data', 'model_with_past.onnx': 'model_with_past.onnx.data'}})
+    expect(model.onnx.with_past).toEqual({model: 'model_with_past.onnx', layers: 2, kv_heads: 2, head_dim: 16, positions: true})
     expect(model.provenance).toMatchObject({source: 'external', checkpoint_sha256: sha256(checkpoint)})
     expect(model.provenance.exported_by.pins.open_lm.commit).toMatch(/^9bb92ef/)
+    // torch vs onnxruntime on both graphs (the with-past graph: a 5-token past, 3 new tokens, 4 positions asked)
     expect(model.onnx_check.max_abs_diff['model.onnx']).toBeLessThanOrEqual(1e-4)
+    expect(model.onnx_check.max_abs_diff['model_with_past.onnx']).toBeLessThanOrEqual(1e-4)
+
+    // shared-prefix scoring on the exported with-past graph: the plain path's predictions, losses within 1e-4
+    const plain = await loadLmModel(out, {withPast: false, threads: 1})
+    const past = await loadLmModel(out, {threads: 1})
+    expect(past.withPast?.positions).toBe(true)
+    const choices = [[101, 7, 2000, 33, 9], [101, 7, 2000, 5, 6, 40000, 12], [101, 7, 2000, 33, 44]].map((tokens) => ({tokens, contStart: 3}))
+    const groups = [choices, [{tokens: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12, 13, 14, 15, 16], contStart: 10}]]
+    const [a, b] = [await scoreGroups(plain, groups), await scoreGroups(past, groups)]
+    expect(b.flat().map((s) => s.predictions)).toEqual(a.flat().map((s) => s.predictions))
+    b.flat().forEach((s, i) => s.losses.forEach((l, j) => expect(Math.abs(l - a.flat()[i]!.losses[j]!)).toBeLessThanOrEqual(1e-4)))
+    await plain.release()
+    await past.release()
     expect(readFileSync(join(out, 'tokenizer.json'))).toEqual(readFileSync(tokenizer))
 
     // the graph runs at every length up to seq_len, and is causal: a prefix's logits are the full run's first positions

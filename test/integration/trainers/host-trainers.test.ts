@@ -61,10 +61,12 @@ describe.each(cases)('tiny $benchmark trainer on the host', ({benchmark, make, c
     } else {
       expect(checked.find((c) => c.graph === 'model.onnx')?.outputs.logits).toEqual([2, 8, 1536])
       expect(meta).toMatchObject({seq_len: 128, vocab_size: 1536, eot_token_id: 0, pad_token_id: 1, tokenizer: 'tokenizer.json'})
-      // the with-past graph: a 5-position past and 3 new tokens in the reference, its shapes in model.json
-      expect(meta.onnx).toMatchObject({model: 'model.onnx', with_past: {model: 'model_with_past.onnx', layers: expect.any(Number), kv_heads: expect.any(Number), head_dim: expect.any(Number)}})
+      // the with-past graph: a 5-position past and 3 new tokens in the reference, the logits asked at 4 of
+      // the 6 new positions (the `positions` input), its shapes in model.json
+      expect(meta.onnx).toMatchObject({model: 'model.onnx', with_past: {model: 'model_with_past.onnx', layers: expect.any(Number), kv_heads: expect.any(Number), head_dim: expect.any(Number), positions: true}})
       const wp = (meta.onnx as {with_past: {kv_heads: number; head_dim: number}}).with_past
       expect(checked.find((c) => c.graph === 'model_with_past.onnx')?.outputs['present.0.key']).toEqual([2, wp.kv_heads, 8, wp.head_dim])
+      expect(checked.find((c) => c.graph === 'model_with_past.onnx')?.outputs.logits).toEqual([4, 1536])
     }
   })
 

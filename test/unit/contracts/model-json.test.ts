@@ -31,6 +31,13 @@ describe('model.json onnx.with_past (the LM graph with past keys/values)', () =>
     const dir = modelDir({...LM, onnx: {model: 'model.onnx', with_past: {model: 'p.onnx', layers: 0, kv_heads: 4, head_dim: 16}}})
     expect(() => readModelJson(dir, 'lm')).toThrow(expect.objectContaining({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/onnx\.with_past\.layers/)}))
   })
+
+  it('reads the optional positions flag, and refuses one that is not a boolean', () => {
+    const withPast = {model: 'model_with_past.onnx', layers: 2, kv_heads: 4, head_dim: 16, positions: true}
+    expect(readModelJson(modelDir({...LM, onnx: {model: 'model.onnx', with_past: withPast}}), 'lm').onnx.with_past?.positions).toBe(true)
+    const dir = modelDir({...LM, onnx: {model: 'model.onnx', with_past: {...withPast, positions: 'yes'}}})
+    expect(() => readModelJson(dir, 'lm')).toThrow(expect.objectContaining({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/onnx\.with_past\.positions/)}))
+  })
 })
 
 describe('model.json names files inside its folder only', () => {

@@ -17,7 +17,9 @@ import {sharedDir} from '../../../helpers/shared.js'
 // The shared-prefix path (model.json onnx.with_past) against the plain path on the same random-weight
 // GPT: every example's prediction (LM argmax tokens, multiple-choice / schema pick, generated text) is
 // identical and every log-likelihood within 1e-4 — on every task of the tiny suite (all four ICL
-// types) and on the real task files of shared/data/icl with the GPT-NeoX-20B tokenizer at 2048 tokens.
+// types) and on the real task files of shared/data/icl with the GPT-NeoX-20B tokenizer at 2048 tokens —
+// with the graph's `positions` input (the vocabulary head only where a continuation token is predicted:
+// plain-shaped calls, shared prefixes, remainders, generation) and without it (models exported before it).
 
 interface Pair {
   plain: LmModel
@@ -63,13 +65,23 @@ async function runTask(models: Pair, task: LmTask, data: IclDataset, maxSeqLen: 
 describe('shared-prefix scoring (with-past graph) against the plain path', () => {
   let tiny: Pair
   let tinyDir: string
+  // the same weights with the with-past graph as exported before its `positions` input (model.json
+  // without with_past.positions): such models keep working, the head computed at every position
+  let oldLayout: Pair
+  let oldLayoutDir: string
   beforeAll(async () => {
     tinyDir = await exportTinyGpt({seed: 5, withPast: true})
     tiny = await load(tinyDir)
+    expect(tiny.past.withPast!.positions).toBe(true)
+    oldLayoutDir = await exportTinyGpt({seed: 5, withPast: true, positions: false})
+    oldLayout = await load(oldLayoutDir)
+    expect(oldLayout.past.withPast!.positions).toBe(false)
   }, 300_000)
   afterAll(async () => {
-    await tiny?.plain.release()
-    await tiny?.past.release()
+    for (const pair of [tiny, oldLayout]) {
+      await pair?.plain.release()
+      await pair?.past.release()
+    }
   })
 
   it("bench train's post-run model check runs the with-past graph against model.onnx", async () => {
@@ -93,9 +105,18 @@ describe('shared-prefix scoring (with-past graph) against the plain path', () =>
     const meta = JSON.parse(readFileSync(join(copy, 'model.json'), 'utf8'))
     meta.onnx.with_past.layers = 3
     writeFileSync(join(copy, 'model.json'), JSON.stringify(meta))
-    await expect(loadLmModel(copy)).rejects.toMatchObject({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/model_with_past\.onnx: expected inputs \[input_ids, past_key_values\.\{0\.\.2\}\.key\/value\]/)})
+    await expect(loadLmModel(copy)).rejects.toMatchObject({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/model_with_past\.onnx: expected inputs \[input_ids, positions, past_key_values\.\{0\.\.2\}\.key\/value\]/)})
     // the plain path alone still loads it
     await (await loadLmModel(copy, {withPast: false})).release()
+    // a graph with the positions input that model.json does not declare (and the reverse)
+    delete meta.onnx.with_past.positions
+    meta.onnx.with_past.layers = 2
+    writeFileSync(join(copy, 'model.json'), JSON.stringify(meta))
+    await expect(loadLmModel(copy)).rejects.toMatchObject({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/^[^\n]*model_with_past\.onnx: expected inputs \[input_ids, past_key_values\.\{0\.\.1\}\.key\/value\].*positions false\), found inputs \[input_ids, positions, /)})
+    cpSync(join(oldLayoutDir, 'model_with_past.onnx'), join(copy, 'model_with_past.onnx'))
+    meta.onnx.with_past.positions = true
+    writeFileSync(join(copy, 'model.json'), JSON.stringify(meta))
+    await expect(loadLmModel(copy)).rejects.toMatchObject({code: 'DCB_MODEL_DIR', message: expect.stringMatching(/expected inputs \[input_ids, positions, past_key_values.*found inputs \[input_ids, past_key_values/)})
   })
 
   it('gives identical predictions and log-likelihoods within 1e-4 on every task of the tiny suite', async () => {
@@ -105,9 +126,11 @@ describe('shared-prefix scoring (with-past graph) against the plain path', () =>
     let worst = 0
     for (const task of suite.tasks) {
       const file = join(data, task.dataset)
-      const {worst: w, examples} = await runTask(tiny, task, readIclFile(file, task.type), 128, file)
-      expect(examples).toBeGreaterThan(0)
-      worst = Math.max(worst, w)
+      for (const pair of [tiny, oldLayout]) {
+        const {worst: w, examples} = await runTask(pair, task, readIclFile(file, task.type), 128, file)
+        expect(examples).toBeGreaterThan(0)
+        worst = Math.max(worst, w)
+      }
     }
     expect(worst).toBeLessThanOrEqual(1e-4)
   }, 600_000)
