@@ -107,7 +107,11 @@ async function reference(session: ort.InferenceSession, feeds: Record<string, or
     v = Array.from({length: dim!}, (_, j) => {
       let sum = 0
       let count = 0
-      for (let t = 0; t < length!; t++) if (pool![t] === 1n) (sum += data[t * dim! + j]!), count++
+      for (let t = 0; t < length!; t++) {
+        if (pool![t] !== 1n) continue
+        sum += data[t * dim! + j]!
+        count++
+      }
       return sum / count
     })
   }
