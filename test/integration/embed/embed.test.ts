@@ -233,6 +233,24 @@ describe('bench embed on a DCLM pool', () => {
     expect(exitCode, stderr).toBe(0)
     expect(json.kept).toBeGreaterThan(0)
   }, 120_000)
+
+  it('a DCLM embedding file whose rows do not line up with its documents is one DCB_EMBEDDINGS line', async () => {
+    const dir = join(root, 'dclm-short')
+    mkdirSync(dir)
+    const [file] = readdirSync(join(root, 'dclm-txt')).filter((f) => f.endsWith('.npz'))
+    await runPythonCode(`
+import sys, numpy as np
+a = np.load(sys.argv[1])['text']
+np.savez(sys.argv[2], text=a[:-1])
+`, [join(root, 'dclm-txt', file!), join(dir, file!)])
+    const {exitCode, json} = await runBenchJson<{error: {code: string; message: string}}>([
+      'filter', '--benchmark', 'dclm', '--filter', 'semdedup', '--embedding', 'text', '--embeddings-dir', dir, '--eps', '0.01', '--clusters', '2', '--pool', dclmPool, '--out', join(root, 'x.npy'), '--json',
+    ])
+    expect(exitCode).toBe(2)
+    expect(json.error.code).toBe('DCB_EMBEDDINGS')
+    expect(json.error.message).toMatch(/array 'text' has \d+ rows but .* has \d+ documents; the ids do not line up/)
+    expect(json.error.message).not.toContain('\n')
+  }, 120_000)
 })
 
 describe('bad inputs: one line each', () => {
