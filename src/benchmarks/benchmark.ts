@@ -10,9 +10,11 @@ import type {SubsetRecordLimit} from '../subset/record-limit.js'
 import type {InfraPlan, RecipeBase, ScaleRecipe} from '../tracks/recipe.js'
 import type {ProgressListener} from '../ui/progress.js'
 import type {DownloadPlan} from './download-plan.js'
+import type {EmbedSpec} from './embed-spec.js'
 import type {PoolSpec} from './pool-spec.js'
 
 export type {DownloadPlan} from './download-plan.js'
+export type {EmbedInputKind, EmbedItem, EmbedPart, EmbedSpec} from './embed-spec.js'
 export type {ImageShardWork, PoolDownloader, PoolDownloadOptions, PoolDownloadOutcome, PoolSourceType, PoolSpec, PoolSynthesizer, SynthesisEstimate, SynthesizedPool, SynthesizeOptions} from './pool-spec.js'
 
 /**
@@ -36,6 +38,8 @@ export interface Benchmark<R extends RecipeBase = RecipeBase, D extends object =
   readonly pool: PoolSpec<R, D>
   readonly subset: SubsetSpec<R, D>
   readonly filter?: FilterSpec
+  /** Computing a pool's embeddings with a participant's ONNX tower (`bench embed`). */
+  readonly embed?: EmbedSpec
   readonly reshard?: ReshardSpec<R, D>
   readonly training?: TrainingSpec<R, D>
   readonly eval: EvalSpec<R, D>
@@ -102,9 +106,10 @@ export interface FilterSpec {
   /**
    * The pool's embeddings, rows in a stable order with their uids, `batchRows` at a time (DataComp:
    * the `<stem>.npz` beside each metadata parquet); `array` names one (default: `defaultEmbedding`).
+   * `dir`: read each part's `<stem>.npz` from this folder instead (what `bench embed --out` wrote).
    * Absent: the benchmark's pools carry none, and the embedding-based filters refuse them.
    */
-  embeddings?(pool: string, array: string, batchRows: number): AsyncGenerator<EmbeddingBatch>
+  embeddings?(pool: string, array: string, batchRows: number, dir?: string): AsyncGenerator<EmbeddingBatch>
   /** The array embedding-based filters read when --embedding is not given. */
   defaultEmbedding?: string
 }

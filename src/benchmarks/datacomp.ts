@@ -13,6 +13,7 @@ import {loadSuite, selectTasks} from '../eval/datacomp/suite.js'
 import {aggregateDataCompResults, fetchDataCompSuite, runDataCompEval} from './datacomp/eval.js'
 import {dataCompEmbeddings} from './datacomp/baseline-pool.js'
 import {DATACOMP_BASELINES} from './datacomp/baselines.js'
+import {dataCompEmbed} from './datacomp/embed-inputs.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {dataCompPoolDownloader} from './datacomp/pool-download.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
@@ -84,6 +85,7 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
     // the features DataComp's image-based baseline clusters (datacomp spec §6)
     defaultEmbedding: 'l14_img',
   },
+  embed: dataCompEmbed,
   reshard: {
     async run(options) {
       const result = await reshardDataComp({

@@ -1,3 +1,4 @@
+import {dclmEmbed, dclmEmbeddings} from './dclm/embeddings.js'
 import {join} from 'node:path'
 
 import {DcbError} from '../errors.js'
@@ -91,7 +92,9 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
     records: iterateDocumentRecords,
     heuristic: () => dclmHeuristic(ID),
     builtins: DCLM_BASELINES,
+    embeddings: dclmEmbeddings,
   },
+  embed: dclmEmbed,
   reshard: {
     async run(options) {
       if (!options.scale) {

@@ -39,6 +39,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     centroids: Flags.string({description: 'Built-in baselines: k-means centroids of the pool embeddings, a 2-D float .npy.'}),
     'target-embeddings': Flags.string({description: 'DataComp image-based: ImageNet-1k train-image L/14 embeddings, a 2-D float .npy.'}),
     embedding: Flags.string({description: 'Embedding-based filters: which embedding array of the pool (DataComp: l14_img, b32_img, …).'}),
+    'embeddings-dir': Flags.string({description: 'Embedding-based filters: read each <stem>.npz from this folder (what bench embed --out wrote) instead of the pool.'}),
     clusters: Flags.integer({description: 'Embedding-based filters: k-means clusters to fit when --centroids is not given (default 100).', min: 1}),
     eps: Flags.string({description: "semdedup, d4: SemDeDup's ε (duplicates are more similar than 1 − ε)."}),
     'largest-cluster': Flags.integer({description: "semdedup, d4: SemDeDup's largest_cluster_size_to_process — bigger clusters are deduplicated in parts of at most this many rows (default: 64 MiB of float32 rows, 21,845 at 768-d).", min: 1}),
@@ -66,7 +67,7 @@ A filter module is code, and runs with your rights except what its sandbox remov
     // a baseline that applies --fraction itself (a pool-wide threshold, as upstream) gets it instead of the size rule
     const ownsFraction = !existsSync(flags.filter) && findBuiltinFilter(flags.filter, benchmark)?.ownsFraction === true
     const threshold = numberFlag(flags.threshold)
-    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers'], bff: bffFlags(flags), onNotice: onOutput}
+    const builtin = {arch: flags.arch, threshold, fraction: ownsFraction ? fraction : undefined, lidModel: flags['lid-model'], centroids: flags.centroids, targetEmbeddings: flags['target-embeddings'], embedding: flags.embedding, embeddingsDir: flags['embeddings-dir'], clusters: flags.clusters, eps: numberFlag(flags.eps), largestCluster: flags['largest-cluster'], temperature: numberFlag(flags.temperature), model: flags.model, upstreamMappers: flags['upstream-mappers'], bff: bffFlags(flags), onNotice: onOutput}
     const filter = await loadFilter(flags.filter, {benchmark, seed: flags.seed, pool: flags.pool}, {allowRead: flags['allow-read'], onOutput, builtin})
     const progress = createProgressDisplay({label: `filter ${filter.name}`, unit: 'samples', quiet: this.jsonEnabled()})
     let result: ApplyFilterResult

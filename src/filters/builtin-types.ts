@@ -16,6 +16,8 @@ export interface BuiltinFilterOptions {
   targetEmbeddings?: string
   /** Which embedding array of the pool (DataComp: `l14_img`, `b32_img`, …; default the adapter's). */
   embedding?: string
+  /** A folder of `<stem>.npz` files (`bench embed --out`) read instead of the pool's own embeddings. */
+  embeddingsDir?: string
   /** k-means clusters fitted when no --centroids are given. */
   clusters?: number
   /** SemDeDup's ε: rows more similar than 1 − ε to a kept neighbour are duplicates. */

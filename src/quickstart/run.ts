@@ -14,7 +14,7 @@ import {getRecipe} from '../tracks/registry.js'
 import type {ProgressEvent} from '../ui/progress.js'
 import {chooseExecutor} from './environment.js'
 import type {BuiltinFilterOptions} from '../filters/builtin-types.js'
-import {isEmbeddingFilter, layout, type BaselineFilter, type QuickstartBenchmark, type QuickstartPlan} from './plan.js'
+import {isEmbeddingFilter, layout, rowRuns, type BaselineFilter, type QuickstartBenchmark, type QuickstartPlan} from './plan.js'
 
 export interface QuickstartOptions {
   plan: QuickstartPlan
@@ -92,16 +92,15 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     let heuristicFraction: number | undefined
     for (const filterName of plan.filters) {
       const label = `${benchmark}/${filterName}`
-      // pools without embeddings (the adapter serves none) have no embedding-based rows
-      if (isEmbeddingFilter(filterName) && !adapter.filter?.embeddings) continue
+      if (!rowRuns(filterName, adapter.filter)) continue
       const subsetFile = layout.subset(plan, benchmark, filterName)
       await mkdir(join(plan.out, benchmark, 'subsets'), {recursive: true})
       const size = filterName === 'random' ? heuristicSize : undefined
-      if ((filterName === 'random' || isEmbeddingFilter(filterName)) && heuristicSize === undefined) {
+      if ((filterName === 'random' || isEmbeddingFilter(filterName) || filterName === 'clip-score') && heuristicSize === undefined) {
         throw new DcbError('DCB_QUICKSTART_INTERNAL', `the ${filterName} baseline needs the heuristic subset first`)
       }
       step(`${label}: filter`)
-      const builtin = isEmbeddingFilter(filterName) ? embeddingOptions(filterName, heuristicFraction as number) : undefined
+      const builtin = rowOptions(filterName, heuristicFraction as number)
       const filter = await loadFilter(filterName, {benchmark, seed: plan.seed, pool}, {builtin})
       const filtered = await applyFilter({filter, benchmark, pool, out: subsetFile, size, onProgress: options.onProgress})
       if (filterName === 'heuristic') {
@@ -210,14 +209,24 @@ const FILTER_DESCRIPTIONS: Record<BaselineFilter, string> = {
   random: "a uniform random subset of the heuristic's size",
   heuristic: 'rule-based filtering (docs/filters.md)',
   oracle: 'the ground-truth clean samples (cheating: the ceiling)',
+  basic: "DataComp's basic_filter, as upstream's apply_filter.py (docs/filters.md)",
+  'clip-score': "DataComp's clip_score, L/14, the heuristic's share of the pool (docs/filters.md)",
+  'text-based': "DataComp's text_based, as upstream (docs/filters.md)",
+  laion2b: "DataComp's laion2b reproduction, as upstream (docs/filters.md)",
   semdedup: `SemDeDup, ε = ${SEMDEDUP_EPS} (docs/filters.md)`,
   'ssl-prototypes': "SSL prototypes at the heuristic's size (docs/filters.md)",
   'density-pruning': "density-based pruning at the heuristic's size (docs/filters.md)",
   d4: `D4 (SemDeDup ε = ${SEMDEDUP_EPS}, then prototypes) at the heuristic's size (docs/filters.md)`,
 }
 
-/** The flags of an embedding-based row: the ones that take a size keep the heuristic's share of the pool, as random does. */
-function embeddingOptions(filter: BaselineFilter, heuristicFraction: number): BuiltinFilterOptions {
+/**
+ * The built-in flags of a row. Rows that take a size keep the heuristic's share of the pool, as random
+ * does, so they compare selections, not sizes: clip-score (L/14, the arch of DataComp's best small-scale
+ * clip-score baseline) and the sized embedding rows. The other official rows take upstream's defaults.
+ */
+function rowOptions(filter: BaselineFilter, heuristicFraction: number): BuiltinFilterOptions | undefined {
+  if (filter === 'clip-score') return {arch: 'l14', fraction: heuristicFraction}
+  if (!isEmbeddingFilter(filter)) return undefined
   const eps = filter === 'semdedup' || filter === 'd4' ? SEMDEDUP_EPS : undefined
   const fraction = filter === 'semdedup' ? undefined : heuristicFraction
   return {clusters: TINY_CLUSTERS, eps, fraction}

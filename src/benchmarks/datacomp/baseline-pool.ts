@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {DcbError} from '../../errors.js'
 import type {EmbeddingBatch} from '../../filters/builtin-types.js'
@@ -55,7 +55,7 @@ export async function readMetadataPart(parquet: string, columns: string[]): Prom
  * row per parquet row (the npz holds no uids: rows line up by position).
  */
 export async function* partEmbeddings(part: MetadataPart, name: string, batchRows: number): AsyncGenerator<{rows: Float32Array; dim: number}> {
-  if (!existsSync(part.npz)) throw embeddingsError(part.npz, `missing: ${part.parquet} needs its features file beside it`)
+  if (!existsSync(part.npz)) throw embeddingsError(part.npz, `missing: ${part.parquet} needs its features file (${basename(part.npz)})`)
   const npz = await openNpz(part.npz)
   try {
     const {rows, dim} = await npz.matrix(name)
@@ -88,10 +88,14 @@ export function textColumn(part: MetadataPart, column: string): string[] {
   })
 }
 
-/** The pool's embedding rows with their uids, part by part (the adapter's `filter.embeddings`). */
-export async function* dataCompEmbeddings(pool: string, array: string, batchRows: number): AsyncGenerator<EmbeddingBatch> {
+/**
+ * The pool's embedding rows with their uids, part by part (the adapter's `filter.embeddings`); `dir`:
+ * the `<stem>.npz` files are there instead of beside the parquets (`bench embed --out`).
+ */
+export async function* dataCompEmbeddings(pool: string, array: string, batchRows: number, dir?: string): AsyncGenerator<EmbeddingBatch> {
   for (const parquet of await metadataParquets(pool)) {
     const part = await readMetadataPart(parquet, ['uid'])
+    if (dir) part.npz = join(dir, `${basename(parquet, '.parquet')}.npz`)
     let at = 0
     for await (const {rows, dim} of partEmbeddings(part, array, batchRows)) {
       const n = rows.length / dim

@@ -3,7 +3,7 @@ import {pipeline} from 'node:stream/promises'
 
 import yazl from 'yazl'
 
-import {uidNpyHeader} from '../../subset/npy.js'
+import {npyFloat16Header, toHalf} from '../../pool/npz-write.js'
 import {createRng} from '../../util/rng.js'
 import type {RgbImage} from '../../world/index.js'
 
@@ -99,46 +99,4 @@ export class SynthEmbeddings {
     zip.end()
     await pipeline(zip.outputStream, createWriteStream(file))
   }
-}
-
-/** An npy 1.0 header for a C-order `<f2` array of shape (rows, dim), padded to 64 bytes as numpy pads. */
-function npyFloat16Header(rows: number, dim: number): Buffer {
-  // the subset writer's header, with this dtype and shape: same magic, padding and alignment rules
-  const template = uidNpyHeader(0).toString('latin1')
-  const dict = `{'descr': '<f2', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`
-  const prefix = template.slice(0, 10)
-  let body = dict
-  while ((prefix.length + body.length + 1) % 64 !== 0) body += ' '
-  const header = Buffer.from(`${prefix}${body}\n`, 'latin1')
-  header.writeUInt16LE(body.length + 1, 8)
-  return header
-}
-
-const F32 = new Float32Array(1)
-const U32 = new Uint32Array(F32.buffer)
-
-/** float → IEEE binary16 bits, round to nearest even (as numpy's astype(float16)). */
-export function toHalf(value: number): number {
-  F32[0] = value
-  const x = U32[0] as number
-  const sign = (x >>> 16) & 0x8000
-  const exp = (x >>> 23) & 0xff
-  let mant = x & 0x7fffff
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0)
-  const e = exp - 127 + 15
-  if (e >= 0x1f) return sign | 0x7c00
-  if (e <= 0) {
-    if (e < -10) return sign
-    mant |= 0x800000
-    const shift = 14 - e
-    const half = 1 << (shift - 1)
-    let out = mant >>> shift
-    const rest = mant & ((1 << shift) - 1)
-    if (rest > half || (rest === half && out & 1)) out++
-    return sign | out
-  }
-  let out = (e << 10) | (mant >>> 13)
-  const rest = mant & 0x1fff
-  if (rest > 0x1000 || (rest === 0x1000 && out & 1)) out++
-  return sign | out
 }

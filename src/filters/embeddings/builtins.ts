@@ -34,7 +34,7 @@ function sourceFor(context: FilterContext, options: BuiltinFilterOptions): Embed
   if (!embeddings) throw usage(`${context.benchmark} pools carry no embeddings yet; the embedding-based filters work on ${embeddingBenchmarks().join(', ')} pools`)
   const array = options.embedding ?? spec.defaultEmbedding
   if (!array) throw usage('say which embedding array with --embedding')
-  return (batchRows) => embeddings(context.pool, array, batchRows)
+  return (batchRows) => embeddings(context.pool, array, batchRows, options.embeddingsDir)
 }
 
 function centroidError(file: string, problem: string): DcbError {
