@@ -151,18 +151,20 @@ export async function writePredictions(
   return file
 }
 
+const REDO = 'delete the file (and the task\'s eval_results.jsonl line, if any) to evaluate the task again'
+
 /** Reads and validates a predictions file; DCB_RESULTS_FILE with the field at fault when it is not one. */
 export function readPredictions(file: string): PredictionsFile {
   let value: unknown
   try {
     value = JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    throw new DcbError('DCB_RESULTS_FILE', `${file}: not a JSON document (${(error as Error).message}); expected a ${PREDICTIONS_FORMAT} predictions file`)
+    throw new DcbError('DCB_RESULTS_FILE', `${file}: not a JSON document (${(error as Error).message}); expected a ${PREDICTIONS_FORMAT} predictions file`, {suggestions: [REDO]})
   }
   const parsed = PredictionsFile.safeParse(value)
-  if (!parsed.success) throw new DcbError('DCB_RESULTS_FILE', `${file}: ${describeZodError(parsed.error)}; expected a ${PREDICTIONS_FORMAT} predictions file`)
+  if (!parsed.success) throw new DcbError('DCB_RESULTS_FILE', `${file}: ${describeZodError(parsed.error)}; expected a ${PREDICTIONS_FORMAT} predictions file`, {suggestions: [REDO]})
   if (parsed.data.examples !== parsed.data.results.length) {
-    throw new DcbError('DCB_RESULTS_FILE', `${file}: examples is ${parsed.data.examples}, results holds ${parsed.data.results.length}`)
+    throw new DcbError('DCB_RESULTS_FILE', `${file}: examples is ${parsed.data.examples}, results holds ${parsed.data.results.length}`, {suggestions: [REDO]})
   }
   return parsed.data
 }
