@@ -7,6 +7,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {retrievalMetrics, topK, winogavilChoice, winogavilMetrics} from '../../../../src/eval/clip/metrics.js'
 import {predictionsFile, rankOfCorrect, readPredictions, resumableRow, roundMargin, topMargin, writePredictions} from '../../../../src/eval/datacomp/predictions.js'
 import {formatResultLine, type DataCompResultRow} from '../../../../src/eval/datacomp/results-file.js'
+import {loadSuite} from '../../../../src/eval/datacomp/suite.js'
 import {createRng} from '../../../../src/util/rng.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dcbench-predictions-'))
@@ -85,5 +86,9 @@ describe('DataComp per-example predictions (datacomp-tasks/<key>.json)', () => {
     writeFileSync(file, JSON.stringify(good))
     expect(() => readPredictions(file)).toThrow(/examples is 3, results holds 2/)
     for (const key of ['../x', '/abs', 'a//b', 'a\\b']) expect(() => predictionsFile(root, key)).toThrow(/cannot name a file/)
+    // every shipped task key names a file under datacomp-tasks/
+    for (const suite of ['datacomp-38', 'tiny-clip']) {
+      for (const task of loadSuite(suite).tasks) expect(predictionsFile(root, task.key)).toBe(join(root, 'datacomp-tasks', `${task.key}.json`))
+    }
   })
 })
