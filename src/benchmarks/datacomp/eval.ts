@@ -39,13 +39,13 @@ export async function runDataCompEval(options: EvalRunOptions<DataCompRecipe, Da
       } else if (event.kind === 'task-start') report({kind: 'task-start', task: event.task, index: event.index, count: event.count, unit: 'images'})
       else if (event.kind === 'images') report({kind: 'progress', done: event.done, total: event.total})
       else if (event.kind === 'task-done') report({kind: 'task-done', task: event.task, message: `${event.task}: main metric ${event.mainMetric === null ? 'none' : event.mainMetric.toFixed(4)} (${event.seconds.toFixed(1)} s)`})
-      else report({kind: 'note', message: `${event.task}: skipped, already in results`})
+      else report({kind: 'note', message: `${event.task}: skipped, ${event.reason}`})
     },
   })
   const text = [
     renderTable(['task', 'dataset', 'main metric'], result.rows.map((r) => [r.key, r.dataset, typeof r.metrics.main_metric === 'number' ? r.metrics.main_metric.toFixed(4) : '—'])),
     renderAggregates(result.aggregation),
-    `results: ${result.resultsFile} · model ${result.modelHash.slice(0, 12)} · dcbench ${result.harnessVersion}`,
+    `results: ${result.resultsFile} · per-example predictions: ${result.predictionsDir} · model ${result.modelHash.slice(0, 12)} · dcbench ${result.harnessVersion}`,
   ].join('\n')
   return {
     resultsFile: result.resultsFile,
@@ -62,6 +62,8 @@ export async function runDataCompEval(options: EvalRunOptions<DataCompRecipe, Da
       generated: result.generated,
       ran: result.ran,
       skipped: result.skipped,
+      recovered: result.recovered,
+      predictions_dir: result.predictionsDir,
       tasks: result.rows.map((r) => ({key: r.key, dataset: r.dataset, main_metric: r.metrics.main_metric ?? null})),
       aggregates: result.aggregates,
       headline: result.headline,

@@ -195,6 +195,20 @@ export interface WinoItem {
 }
 
 /**
+ * The candidates wino_eval.py picks for an item: as many as it has associations, the most similar to
+ * the cue (np.argsort ascending, the last n; equal similarities keep index order), in that order; and
+ * the similarity of the last one picked and the first one left out, when there is one.
+ */
+export function winogavilChoice(item: WinoItem): {chosen: number[]; boundary: [number, number] | null} {
+  const n = item.gold.filter(Boolean).length
+  const order = [...item.similarities.keys()].sort((a, b) => (item.similarities[a] as number) - (item.similarities[b] as number) || a - b)
+  const chosen = n === 0 ? [] : order.slice(-n)
+  const cut = order.length - n
+  const boundary: [number, number] | null = n > 0 && cut > 0 ? [item.similarities[order[cut] as number] as number, item.similarities[order[cut - 1] as number] as number] : null
+  return {chosen, boundary}
+}
+
+/**
  * DataComp's WinoGAViL score: pick the top-n candidates (n = number of gold associations) by
  * similarity (np.argsort ascending, last n: ties broken by sort order — inferred), Jaccard against
  * gold; means over all items and by candidate count. Empty groups give NaN as numpy does.
@@ -203,9 +217,7 @@ export function winogavilMetrics(items: readonly WinoItem[]): Record<string, num
   const scores: number[] = []
   const sizes: number[] = []
   for (const item of items) {
-    const n = item.gold.filter(Boolean).length
-    const order = [...item.similarities.keys()].sort((a, b) => (item.similarities[a] as number) - (item.similarities[b] as number) || a - b)
-    const chosen = new Set(n === 0 ? [] : order.slice(-n))
+    const chosen = new Set(winogavilChoice(item).chosen)
     scores.push(jaccard(item.gold, item.similarities.map((_, i) => chosen.has(i))))
     sizes.push(item.similarities.length)
   }

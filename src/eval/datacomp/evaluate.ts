@@ -8,7 +8,8 @@ import {harnessVersion} from '../../util/paths.js'
 import {createEvalPool} from '../clip/eval-pool.js'
 import {loadClipModel, type ClipDevice} from '../clip/model.js'
 import {aggregateDataComp, type DataCompAggregation} from './aggregate.js'
-import {appendResultLine, EVAL_INFO_FILE, readEvalInfo, readResultsFile, type DataCompResultRow, type EvalInfo} from './results-file.js'
+import {PREDICTIONS_DIR, resumableRow, writePredictions} from './predictions.js'
+import {appendResultLine, EVAL_INFO_FILE, formatResultLine, readEvalInfo, readResultsFile, type DataCompResultRow, type EvalInfo} from './results-file.js'
 import {INFERRED_DETAILS, runTask} from './run-task.js'
 import {loadSuite, selectTasks, type Suite} from './suite.js'
 import {resolveTaskData} from './task-data.js'
@@ -23,7 +24,7 @@ export type EvalProgressEvent =
   | {kind: 'task-start'; task: string; index: number; count: number}
   | {kind: 'images'; task: string; done: number; total: number}
   | {kind: 'task-done'; task: string; mainMetric: number | null; seconds: number}
-  | {kind: 'task-skipped'; task: string; reason: 'already in results'}
+  | {kind: 'task-skipped'; task: string; reason: 'already in results' | 'recovered from its predictions file'}
 
 export interface EvaluateDataCompOptions {
   /** The model directory (RUN/model). */
@@ -33,7 +34,7 @@ export interface EvaluateDataCompOptions {
    * ~/.cache/dcbench/eval. A synthetic suite (tiny) is generated under it on first use.
    */
   dataDir?: string
-  /** Output folder: eval_results.jsonl (appended per task) and eval_info.json. */
+  /** Output folder: eval_results.jsonl (appended per task), eval_info.json and datacomp-tasks/ (per-example predictions, predictions.ts). */
   outDir: string
   /** Suite id (a scale's recipe names it as `eval_suite`); default datacomp-38. */
   suite?: string
@@ -55,6 +56,10 @@ export interface EvaluateDataCompResult {
   /** Tasks run now, and those found finished in the results file. */
   ran: string[]
   skipped: string[]
+  /** Tasks found finished in their predictions file but not in the results file (a stop between the two writes): their line was appended from it. */
+  recovered: string[]
+  /** OUT/datacomp-tasks: one predictions file per finished task. */
+  predictionsDir: string
   aggregation: DataCompAggregation
   /** The aggregates (same object as aggregation.aggregates): groups in display order, then `Average`. */
   aggregates: Record<string, number | null>
@@ -116,6 +121,16 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
   const suiteKeys = new Set(suite.tasks.map((t) => t.key))
   const previous = existsSync(resultsFile) ? (await readResultsFile(resultsFile)).filter((row) => suiteKeys.has(row.key)) : []
   const finished = new Map<string, DataCompResultRow>(previous.map((row) => [row.dataset, row]))
+  // A task whose predictions file is written but whose line is not (stopped in between): append its line.
+  const recovered: string[] = []
+  for (const task of tasks) {
+    if (finished.has(task.name)) continue
+    const found = resumableRow(options.outDir, task.key, {modelHash: model.hash, suite: suite.suite, suiteVersion: suite.version})
+    if (!found) continue
+    await appendResultLine(resultsFile, found.row)
+    finished.set(task.name, found.row)
+    recovered.push(task.key)
+  }
   const todo = tasks.filter((task) => !finished.has(task.name))
   const missingTodo = missing.filter((task) => todo.includes(task))
   if (missingTodo.length > 0) {
@@ -131,12 +146,12 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
   try {
     for (const [index, task] of tasks.entries()) {
       if (finished.has(task.name)) {
-        options.onProgress?.({kind: 'task-skipped', task: task.key, reason: 'already in results'})
+        options.onProgress?.({kind: 'task-skipped', task: task.key, reason: recovered.includes(task.key) ? 'recovered from its predictions file' : 'already in results'})
         continue
       }
       options.onProgress?.({kind: 'task-start', task: task.key, index, count: tasks.length})
       const started = Date.now()
-      const metrics = await runTask(task, {
+      const {metrics, predictions} = await runTask(task, {
         model,
         pool,
         dataDir: resolveTaskData(dataDir, task) as string,
@@ -145,6 +160,8 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
       })
       const main = metrics[task.main_metric]
       const row: DataCompResultRow = {key: task.key, dataset: task.name, metrics: {...metrics, main_metric: typeof main === 'number' ? main : null}}
+      // predictions first: a stop before the line is appended loses nothing (recovered above next time)
+      await writePredictions(options.outDir, {row, resultLine: formatResultLine(row), modelHash: model.hash, suite: suite.suite, suiteVersion: suite.version, seconds: (Date.now() - started) / 1000}, predictions)
       await appendResultLine(resultsFile, row)
       finished.set(task.name, row)
       ran.push(task.key)
@@ -161,6 +178,8 @@ export async function evaluateDataComp(options: EvaluateDataCompOptions): Promis
     rows,
     ran,
     skipped: tasks.filter((t) => !ran.includes(t.key)).map((t) => t.key),
+    recovered,
+    predictionsDir: join(options.outDir, PREDICTIONS_DIR),
     aggregation,
     aggregates: aggregation.aggregates,
     headline: {name: 'Average', value: aggregation.aggregates.Average ?? null, partial: aggregation.partial},

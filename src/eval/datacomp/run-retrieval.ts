@@ -1,9 +1,10 @@
 import {DcbError} from '../../errors.js'
 import {encodeImages, encodeTexts, normalizeRows} from '../clip/encode.js'
-import {retrievalMetrics, winogavilMetrics, winogavilPrompt, type WinoItem} from '../clip/metrics.js'
+import {retrievalMetrics, topK, winogavilChoice, winogavilMetrics, winogavilPrompt, type WinoItem} from '../clip/metrics.js'
 import {readEvalDataset, readWdsSamples, type WdsSample} from '../clip/webdataset.js'
 import {openTaskImages, retrievalExamples, winogavilExamples} from './hub-files.js'
-import type {TaskContext, TaskMetricsOut} from './task-context.js'
+import {rankOfCorrect, roundMargin, topMargin, type AssociationItem, type RetrievedImage} from './predictions.js'
+import type {TaskContext, TaskOutput} from './task-context.js'
 import type {SuiteTask} from './suite.js'
 import {taskDataFormat} from './task-data.js'
 
@@ -20,10 +21,11 @@ function splitCaptions(text: string): string[] {
 }
 
 /** Image–text retrieval (DataComp's retr_eval.py → clip_benchmark 1.4.0 zeroshot_retrieval). */
-export async function runRetrieval(task: SuiteTask, ctx: TaskContext): Promise<TaskMetricsOut> {
+export async function runRetrieval(task: SuiteTask, ctx: TaskContext): Promise<TaskOutput> {
   const onBatch = (n: number): void => ctx.onProgress?.(n, task.size)
   const captions: string[] = []
   const imageOfText: number[] = []
+  const imageKeys: string[] = []
   let images: {features: Float32Array; n: number}
   if (taskDataFormat(ctx.dataDir, task) === 'hub-files') {
     const examples = await retrievalExamples(ctx.dataDir, task)
@@ -38,6 +40,7 @@ export async function runRetrieval(task: SuiteTask, ctx: TaskContext): Promise<T
       zip.close()
     }
     examples.forEach((example, i) => {
+      imageKeys.push(example.image)
       for (const caption of example.captions) {
         captions.push(caption)
         imageOfText.push(i)
@@ -48,6 +51,7 @@ export async function runRetrieval(task: SuiteTask, ctx: TaskContext): Promise<T
     const {features, meta} = await encodeImages(ctx.model, ctx.pool, layout.shards, {batchSize: ctx.batchSize, keep: ['txt'], onBatch})
     images = {features, n: meta.length}
     meta.forEach((m, i) => {
+      imageKeys.push(m.get('__key__')?.toString() ?? String(i))
       const text = m.get('txt')?.toString('utf8')
       if (text === undefined) throw new DcbError('DCB_EVAL_DATA', `${layout.dir}: retrieval sample ${m.get('__key__')?.toString()} has no txt member (captions, one per line)`)
       for (const caption of splitCaptions(text)) {
@@ -67,7 +71,34 @@ export async function runRetrieval(task: SuiteTask, ctx: TaskContext): Promise<T
       scores[t * images.n + i] = dot
     }
   }
-  return retrievalMetrics(scores, captions.length, images.n, imageOfText)
+  return {metrics: retrievalMetrics(scores, captions.length, images.n, imageOfText), predictions: {kind: 'retrieval', results: retrievalPredictions(scores, imageOfText, imageKeys)}}
+}
+
+/** Per image and per caption: the rank of the correct match, the top-1 and its margin (predictions.ts). */
+function retrievalPredictions(scores: Float32Array, imageOfText: readonly number[], imageKeys: readonly string[]): RetrievedImage[] {
+  const nTexts = imageOfText.length
+  const nImages = imageKeys.length
+  const results: RetrievedImage[] = imageKeys.map((key) => ({key, text_rank: 0, text_top1: 0, text_margin: null, captions: []}))
+  imageOfText.forEach((image, t) => {
+    const row = scores.subarray(t * nImages, (t + 1) * nImages)
+    const top = topK(row, Math.min(2, nImages))
+    results[image]?.captions.push({image_rank: rankOfCorrect(row, (j) => j === image), image_top1: top[0] as number, image_margin: topMargin(row, top)})
+  })
+  const column = new Float32Array(nTexts)
+  results.forEach((result, i) => {
+    for (let t = 0; t < nTexts; t++) column[t] = scores[t * nImages + i] as number
+    const top = topK(column, Math.min(2, nTexts))
+    result.text_rank = rankOfCorrect(column, (t) => imageOfText[t] === i)
+    result.text_top1 = top[0] ?? 0
+    result.text_margin = topMargin(column, top)
+  })
+  return results
+}
+
+/** A WinoGAViL item's choice (winogavilChoice) as predictions.ts records it. */
+function association(key: string, item: WinoItem): AssociationItem {
+  const {chosen, boundary} = winogavilChoice(item)
+  return {key, chosen, gold: item.gold.flatMap((g, i) => (g ? [i] : [])), margin: boundary ? roundMargin(boundary[0] - boundary[1]) : null}
 }
 
 /** One WinoGAViL item as DataComp's wino_eval.py scores it: cue similarity to each candidate image. */
@@ -85,8 +116,9 @@ async function scoreItem(ctx: TaskContext, cue: string, images: Buffer[], gold: 
 }
 
 /** WinoGAViL (DataComp's wino_eval.py): per item, pick as many candidates as it has associations. */
-export async function runWinogavil(task: SuiteTask, ctx: TaskContext): Promise<TaskMetricsOut> {
+export async function runWinogavil(task: SuiteTask, ctx: TaskContext): Promise<TaskOutput> {
   const items: WinoItem[] = []
+  const keys: string[] = []
   if (taskDataFormat(ctx.dataDir, task) === 'hub-files') {
     const examples = await winogavilExamples(ctx.dataDir, task)
     const zip = await openTaskImages(ctx.dataDir, task)
@@ -94,12 +126,13 @@ export async function runWinogavil(task: SuiteTask, ctx: TaskContext): Promise<T
       for (const example of examples) {
         const images = await Promise.all(example.images.map((name) => zip.read(name)))
         items.push(await scoreItem(ctx, example.cue, images, example.gold))
+        keys.push(String(keys.length))
         ctx.onProgress?.(items.length, task.size)
       }
     } finally {
       zip.close()
     }
-    return winogavilMetrics(items)
+    return winogavilOutput(items, keys)
   }
   const layout = readEvalDataset(ctx.dataDir)
   for await (const sample of readWdsSamples(layout.shards)) {
@@ -121,7 +154,12 @@ export async function runWinogavil(task: SuiteTask, ctx: TaskContext): Promise<T
     })
     const gold = new Set(info.associations as string[])
     items.push(await scoreItem(ctx, info.cue, images, candidates.map((c) => gold.has(c))))
+    keys.push(sample.key)
     ctx.onProgress?.(items.length, task.size)
   }
-  return winogavilMetrics(items)
+  return winogavilOutput(items, keys)
+}
+
+function winogavilOutput(items: readonly WinoItem[], keys: readonly string[]): TaskOutput {
+  return {metrics: winogavilMetrics(items), predictions: {kind: 'association', results: items.map((item, i) => association(keys[i] as string, item))}}
 }

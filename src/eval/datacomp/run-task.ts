@@ -5,9 +5,10 @@ import {readNpyVector} from '../clip/npy-vector.js'
 import {readEvalDataset, sampleClass, type EvalDatasetLayout} from '../clip/webdataset.js'
 import {runRetrieval, runWinogavil} from './run-retrieval.js'
 import type {SuiteTask} from './suite.js'
-import type {TaskContext, TaskMetricsOut} from './task-context.js'
+import {topMargin, type ClassifiedExample, type FairnessExample} from './predictions.js'
+import type {TaskContext, TaskMetricsOut, TaskOutput} from './task-context.js'
 
-export type {TaskContext, TaskMetricsOut} from './task-context.js'
+export type {TaskContext, TaskMetricsOut, TaskOutput} from './task-context.js'
 
 /**
  * Details dcbench had to infer; recorded in the run's eval_info.json and `--json` output so a
@@ -44,8 +45,8 @@ function requireClassification(layout: EvalDatasetLayout, task: SuiteTask): void
   }
 }
 
-/** Top-5 rows of zero-shot classification over the task's classes. */
-async function classify(ctx: TaskContext, task: SuiteTask, layout: EvalDatasetLayout, keep: string[]): Promise<{top: number[][]; meta: SampleMeta[]}> {
+/** Top-5 rows of zero-shot classification over the task's classes, and each image's top-1 − top-2 logit. */
+async function classify(ctx: TaskContext, task: SuiteTask, layout: EvalDatasetLayout, keep: string[]): Promise<{top: number[][]; margins: (number | null)[]; meta: SampleMeta[]}> {
   requireClassification(layout, task)
   const d = ctx.model.meta.embed_dim
   const classifier = await zeroShotClassifier(ctx.model, layout.classnames, layout.templates, ctx.batchSize)
@@ -53,23 +54,30 @@ async function classify(ctx: TaskContext, task: SuiteTask, layout: EvalDatasetLa
   const c = layout.classnames.length
   const scores = logits(features, meta.length, classifier, c, d)
   const top = Array.from({length: meta.length}, (_, i) => topK(scores.subarray(i * c, (i + 1) * c), Math.min(5, c)))
-  return {top, meta}
+  const margins = top.map((row, i) => topMargin(scores.subarray(i * c, (i + 1) * c), row))
+  return {top, margins, meta}
 }
 
-/** Runs one task of the DataComp suite and returns its metrics as evaluate.py would. */
-export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskMetricsOut> {
+/** Each image's sample key, label, top-1 class and margin (predictions.ts). */
+function classified(meta: SampleMeta[], labels: number[], top: number[][], margins: (number | null)[]): ClassifiedExample[] {
+  return meta.map((m, i) => ({key: m.get('__key__')?.toString() ?? String(i), label: labels[i] as number, pred: top[i]?.[0] as number, margin: margins[i] ?? null}))
+}
+
+/** Runs one task of the DataComp suite: its metrics as evaluate.py would return them, and its per-example predictions. */
+export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskOutput> {
   if (task.type === 'retrieval') return runRetrieval(task, ctx)
   if (task.type === 'winogavil') return runWinogavil(task, ctx)
   const layout = readEvalDataset(ctx.dataDir)
   switch (task.type) {
     case 'zeroshot_classification': {
-      const {top, meta} = await classify(ctx, task, layout, ['cls'])
-      return classificationMetrics(top, labelsOf(meta, layout), layout.classnames.length)
+      const {top, margins, meta} = await classify(ctx, task, layout, ['cls'])
+      const labels = labelsOf(meta, layout)
+      return {metrics: classificationMetrics(top, labels, layout.classnames.length), predictions: {kind: 'classification', results: classified(meta, labels, top, margins)}}
     }
     case 'wilds':
     case 'dollar_street':
     case 'geode': {
-      const {top, meta} = await classify(ctx, task, layout, ['cls', 'npy'])
+      const {top, margins, meta} = await classify(ctx, task, layout, ['cls', 'npy'])
       const labels = labelsOf(meta, layout)
       const metrics: TaskMetricsOut = classificationMetrics(top, labels, layout.classnames.length)
       const metadata = metadataOf(meta, layout)
@@ -101,7 +109,7 @@ export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskMe
       } else {
         throw new DcbError('DCB_SUITE_FILE', `task ${task.key}: no WILDS evaluator for this key`)
       }
-      return metrics
+      return {metrics, predictions: {kind: 'classification', results: classified(meta, labels, top, margins)}}
     }
     case 'fairness_multi_objective':
       return runFairness(task, ctx, layout)
@@ -110,7 +118,7 @@ export async function runTask(task: SuiteTask, ctx: TaskContext): Promise<TaskMe
 
 const OBJECTIVES = ['race', 'gender', 'age', 'toxic'] as const
 
-async function runFairness(task: SuiteTask, ctx: TaskContext, layout: EvalDatasetLayout): Promise<TaskMetricsOut> {
+async function runFairness(task: SuiteTask, ctx: TaskContext, layout: EvalDatasetLayout): Promise<TaskOutput> {
   requireClassification(layout, task)
   const split = (lines: string[], what: string) => {
     const by = new Map<string, string[]>()
@@ -135,16 +143,20 @@ async function runFairness(task: SuiteTask, ctx: TaskContext, layout: EvalDatase
   }
   const {features, meta} = await encodeImages(ctx.model, ctx.pool, layout.shards, {batchSize: ctx.batchSize, keep: ['npy'], onBatch: (n) => ctx.onProgress?.(n, task.size)})
   const n = meta.length
+  const margins: (number | null)[][] = []
   const preds = classifiers.map(({n: c, w}) => {
     const s = logits(features, n, w, c, d)
-    return Array.from({length: n}, (_, i) => topK(s.subarray(i * c, (i + 1) * c), 1)[0] as number)
+    const tops = Array.from({length: n}, (_, i) => topK(s.subarray(i * c, (i + 1) * c), Math.min(2, c)))
+    margins.push(tops.map((row, i) => topMargin(s.subarray(i * c, (i + 1) * c), row)))
+    return tops.map((row) => row[0] as number)
   })
+  const results: FairnessExample[] = meta.map((m, i) => ({key: m.get('__key__')?.toString() ?? String(i), pred: preds.map((p) => p[i] as number), margin: margins.map((g) => g[i] ?? null)}))
   const [race, gender, age, toxic] = preds as [number[], number[], number[], number[]]
   // metadata fields: age, gender, race, race_binary
   const md = metadataOf(meta, layout)
   const raceBinary = {fields: ['race_binary'], values: md.map((m) => [m[3] as number])}
   const eq = (p: number[], truth: (m: number[]) => number) => p.map((v, i) => (v === truth(md[i] as number[]) ? 1 : 0))
-  return {
+  const metrics: TaskMetricsOut = {
     ...groupEval('acc_race', eq(race.map((r) => (r !== 1 ? 1 : 0)), (m) => m[3] as number), raceBinary),
     ...groupEval('acc_gender', eq(gender, (m) => m[1] as number), raceBinary),
     ...groupEval('acc_age', eq(age, (m) => m[0] as number), raceBinary),
@@ -152,4 +164,5 @@ async function runFairness(task: SuiteTask, ctx: TaskContext, layout: EvalDatase
     ...groupEval('toxicity_crime', toxic.map((t) => (t >= 18 ? 1 : 0)), {fields: ['race'], values: md.map((m) => [m[2] as number])}),
     ...groupEval('toxicity_nonhuman', toxic.map((t) => (t >= 14 && t < 18 ? 1 : 0)), {fields: ['race'], values: md.map((m) => [m[2] as number])}),
   }
+  return {metrics, predictions: {kind: 'fairness', objectives: [...OBJECTIVES], results}}
 }

@@ -1,6 +1,7 @@
 import type {DecodePool} from '../clip/decode-pool.js'
 import type {ClipModel} from '../clip/model.js'
 import type {PyJsonValue} from '../../util/python-json.js'
+import type {TaskPredictions} from './predictions.js'
 
 /** Everything a task run needs. */
 export interface TaskContext {
@@ -15,3 +16,9 @@ export interface TaskContext {
 
 /** Metrics of one task in evaluate.py's key order, before main_metric is added. */
 export type TaskMetricsOut = Record<string, PyJsonValue>
+
+/** A task's metrics and its per-example predictions (predictions.ts). */
+export interface TaskOutput {
+  metrics: TaskMetricsOut
+  predictions: TaskPredictions
+}

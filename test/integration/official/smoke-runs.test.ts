@@ -8,6 +8,7 @@ import {runBench, runBenchJson} from '../../helpers/cli.js'
 import {officialSmokeImage} from '../../helpers/official-images.js'
 import {makeDataCompPool, makeDclmPool, writeSubsetNpy} from '../../helpers/reshard-fixtures.js'
 import {sharedDir} from '../../helpers/shared.js'
+import {compareSmokeClip} from '../../helpers/smoke-clip-compare.js'
 import {compareSmokeLm, lastCheckpoint} from '../../helpers/smoke-lm-compare.js'
 import {reshard} from '../../../src/runner/reshard/index.js'
 
@@ -16,7 +17,8 @@ import {reshard} from '../../../src/runner/reshard/index.js'
  * small and DCLM's 400m-1x argument lists through the real upstream trainers (open_clip 2.16.1,
  * open_lm 9bb92ef) for 10 optimizer steps on real `bench reshard` output, exports RUN/model/ (torch vs
  * onnxruntime within 1e-4, fp32), and `bench submit` refuses both. Then the exported LM is evaluated by
- * `bench eval` and its per-example choices compared with open_lm's own model on the run's checkpoint.
+ * `bench eval` and its per-example choices compared with open_lm's own model on the run's checkpoint;
+ * the exported CLIP likewise with open_clip's own model (zero-shot classification, retrieval, WinoGAViL).
  * Both trainings take most of this file's minutes (docs/official.md, "Smoke runs").
  */
 
@@ -38,6 +40,7 @@ let lmImage: string
 let clipData: string
 let lmData: string
 let lmRun: string
+let clipRun: string
 const minutes: Record<string, number> = {}
 
 beforeAll(async () => {
@@ -109,7 +112,7 @@ async function smokeRun(benchmark: string, scale: string, data: string, image: s
 
 describe('bench train --smoke through the real upstream trainers', () => {
   it('DataComp small: open_clip 2.16.1, 10 steps of 4,096 samples, exported within 1e-4, refused by submit', async () => {
-    await smokeRun('datacomp', 'small', clipData, clipImage)
+    clipRun = await smokeRun('datacomp', 'small', clipData, clipImage)
   }, STEP_LIMIT)
 
   it('DCLM 400m-1x: open_lm 9bb92ef, 10 steps of 512 x 16 tokens, exported within 1e-4, refused by submit', async () => {
@@ -127,4 +130,16 @@ describe('bench eval of the smoke LM, example by example against open_lm in PyTo
       expect(counts.compared, label).toBeGreaterThan(0)
     }
   }, 900_000)
+})
+
+describe('bench eval of the smoke CLIP, example by example against open_clip in PyTorch', () => {
+  it('zero-shot classification, retrieval and WinoGAViL: the same decision wherever the margin exceeds 1e-4', async () => {
+    expect(clipRun, 'the DataComp smoke run').toBeDefined()
+    const report = await compareSmokeClip({run: clipRun, image: clipImage, dir: join(root, 'clip-compare')})
+    console.log(`smoke CLIP per-example comparison: ${JSON.stringify(report)}`)
+    for (const [key, counts] of Object.entries(report)) {
+      expect(counts.mismatches, key).toEqual([])
+      expect(counts.compared, key).toBeGreaterThan(0)
+    }
+  }, 600_000)
 })

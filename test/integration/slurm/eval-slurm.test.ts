@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -57,6 +57,17 @@ describe.skipIf(slurmSkipReason)('bench eval --executor slurm (a job array on th
     for (const file of ['eval_results.jsonl', 'eval_info.json']) {
       expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join(root, 'clip-local', file), 'utf8'))
     }
+    // the shards' per-example predictions are merged too: the same files as the local eval's but for `seconds`
+    const predictions = (dir: string): Record<string, unknown> => {
+      const files = readdirSync(join(dir, 'datacomp-tasks'), {recursive: true, encoding: 'utf8'}).filter((f) => f.endsWith('.json')).sort()
+      return Object.fromEntries(files.map((f) => {
+        const {seconds: _s, ...rest} = JSON.parse(readFileSync(join(dir, 'datacomp-tasks', f), 'utf8')) as Record<string, unknown>
+        return [f, rest]
+      }))
+    }
+    const merged = predictions(out)
+    expect(Object.keys(merged).length).toBeGreaterThan(0)
+    expect(merged).toEqual(predictions(join(root, 'clip-local')))
     expect(existsSync(join(out, 'eval-shards'))).toBe(false)
     expect(existsSync(join(out, 'slurm', `eval-${slurm.json.slurm_job_id}_2.out`))).toBe(true)
   })

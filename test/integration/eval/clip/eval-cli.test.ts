@@ -1,9 +1,10 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {readPredictions} from '../../../../src/eval/datacomp/predictions.js'
 import {parseResultsJsonl} from '../../../../src/eval/datacomp/results-file.js'
 import {runBench, runBenchJson, repoRoot} from '../../../helpers/cli.js'
 import {makeClassificationSet, makeFixtureModel} from '../../../helpers/eval-fixtures.js'
@@ -49,6 +50,25 @@ describe('bench eval --benchmark datacomp', () => {
     expect(text).toContain('"acc_region:3": NaN, "count_region:3": 0.0')
     expect(Object.keys(fmow)).toEqual(expect.arrayContaining(['acc_avg', 'acc_year:0', 'count_year:2', 'acc_worst_year', 'acc_region:4', 'acc_worst_region']))
     expect(rows[2]?.metrics.main_metric).toBe(rows[2]?.metrics.acc_wg)
+    // per-example predictions beside the results, one file per task (predictions.ts)
+    expect(json.predictions_dir).toBe(join(root, 'run', 'datacomp-tasks'))
+    const cifar = readPredictions(join(root, 'run', 'datacomp-tasks', 'cifar10.json'))
+    expect(cifar).toMatchObject({kind: 'classification', key: 'cifar10', examples: 60, model_hash: json.model_hash, result_line: text.split('\n')[0] + '\n'})
+    if (cifar.kind !== 'classification') throw new Error('classification expected')
+    expect(cifar.results.filter((r) => r.pred === r.label).length / 60).toBeCloseTo(rows[0]?.metrics.acc1 as number, 6)
+    expect(readPredictions(join(root, 'run', 'datacomp-tasks', 'wilds', 'fmow.json')).examples).toBe(50)
+  })
+
+  it('recovers a task whose predictions file was written but whose results line was not', async () => {
+    const out = join(root, 'recover')
+    expect((await runBenchJson<Record<string, any>>([...args('cifar10'), '--out', out])).exitCode).toBe(0)
+    const file = join(out, 'eval_results.jsonl')
+    const line = readFileSync(file, 'utf8')
+    writeFileSync(file, '')
+    const {exitCode, json, stderr} = await runBenchJson<Record<string, any>>([...args('cifar10'), '--out', out])
+    expect(exitCode, stderr).toBe(0)
+    expect(json).toMatchObject({ran: [], recovered: ['cifar10'], skipped: ['cifar10']})
+    expect(readFileSync(file, 'utf8')).toBe(line)
   })
 
   it('resumes: tasks already in eval_results.jsonl are skipped, new ones appended', async () => {

@@ -55,7 +55,7 @@ describe('Flickr/MSCOCO and WinoGAViL from the nlphuji files agree with the PyTo
       const dir = join(root, key.split('/')[1] as string)
       writeRepo(dir, await retrievalRepoFiles(key.split('/')[1] as string, spec, syntheticRetrievalExamples(n, (i) => images[i] as Buffer)))
 
-      const ours = await runTask({...task, size: n}, {model, pool, dataDir: dir, batchSize: 64})
+      const {metrics: ours, predictions} = await runTask({...task, size: n}, {model, pool, dataDir: dir, batchSize: 64})
       const captions = (await retrievalExamples(dir, task)).flatMap((e) => e.captions)
       writeFileSync(join(dir, 'tokens.json'), JSON.stringify(Object.fromEntries(captions.map((c) => [c, [...model.tokenizer.tokenize([c])].map(Number)]))))
       await runPython(reference, ['retrieval', join(root, 'model'), dir, join(dir, 'tokens.json'), join(dir, 'ref.json'), '--table', spec.table, '--zip', spec.images_zip, '--folder', spec.images_folder, '--image-column', spec.image_column, '--captions-column', spec.captions_column])
@@ -67,6 +67,14 @@ describe('Flickr/MSCOCO and WinoGAViL from the nlphuji files agree with the PyTo
       // a random-weight model retrieves above nothing and below everything: the numbers are informative
       expect(ours['image_retrieval_recall@10']).toBeGreaterThan(0)
       expect(ours['image_retrieval_recall@1']).toBeLessThan(1)
+      // the per-example predictions (predictions.ts) give the same recall@k: the share of ranks below k
+      if (predictions.kind !== 'retrieval') throw new Error(`retrieval predictions expected, got ${predictions.kind}`)
+      const ranksOfTexts = predictions.results.flatMap((image) => image.captions.map((c) => c.image_rank))
+      expect(ranksOfTexts).toHaveLength(captions.length)
+      for (const k of [1, 5, 10]) {
+        expect(Math.fround(ranksOfTexts.filter((r) => r < k).length / captions.length)).toBe(ours[`image_retrieval_recall@${k}`])
+        expect(Math.fround(predictions.results.filter((image) => image.text_rank < k).length / n)).toBe(ours[`text_retrieval_recall@${k}`])
+      }
     })
   }
 
@@ -81,7 +89,7 @@ describe('Flickr/MSCOCO and WinoGAViL from the nlphuji files agree with the PyTo
 
     const examples = await winogavilExamples(dir, task)
     expect(examples.map((e) => e.gold.filter(Boolean).length)).toEqual(items.map((i) => i.associations.length))
-    const ours = await runTask({...task, size: items.length}, {model, pool, dataDir: dir, batchSize: 64})
+    const {metrics: ours, predictions} = await runTask({...task, size: items.length}, {model, pool, dataDir: dir, batchSize: 64})
     writeFileSync(join(dir, 'tokens.json'), JSON.stringify(Object.fromEntries(examples.map((e) => [winogavilPrompt(e.cue), [...model.tokenizer.tokenize([winogavilPrompt(e.cue)])].map(Number)]))))
     await runPython(reference, ['winogavil', join(root, 'model'), dir, join(dir, 'tokens.json'), join(dir, 'ref.json'), '--table', spec.table, '--zip', spec.images_zip, '--folder', spec.images_folder, '--candidate-image', spec.candidate_image])
     const ref = JSON.parse(readFileSync(join(dir, 'ref.json'), 'utf8')) as {metrics: Record<string, number>; predictions: boolean[][]}
@@ -90,5 +98,8 @@ describe('Flickr/MSCOCO and WinoGAViL from the nlphuji files agree with the PyTo
     expect(Object.keys(ours)).toEqual(['avg_jaccard_score', 'jaccard_score_5', 'jaccard_score_6', 'jaccard_score_10', 'jaccard_score_12', 'jaccard_score_5-6', 'jaccard_score_10-12'])
     expect(ours.avg_jaccard_score).toBeGreaterThan(0)
     expect(ours.avg_jaccard_score).toBeLessThan(1)
+    // the per-example choices (predictions.ts) are the reference's picks
+    if (predictions.kind !== 'association') throw new Error(`association predictions expected, got ${predictions.kind}`)
+    expect(predictions.results.map((r) => [...r.chosen].sort((x, y) => x - y))).toEqual(ref.predictions.map((p) => p.flatMap((picked, i) => (picked ? [i] : []))))
   })
 })

@@ -100,10 +100,15 @@ describe('CLIP eval agrees with the PyTorch reference (same weights, same images
   it('the suite runner reports acc1/acc5/mean_per_class_recall for a classification task', async () => {
     const task = loadSuite('datacomp-38').tasks.find((t) => t.key === 'cifar10')
     if (!task) throw new Error('cifar10 missing from suite')
-    const metrics = await runTask({...task, size: N_IMAGES}, {model, pool, dataDir: join(root, 'wds_cls_test'), batchSize: 100})
+    const {metrics, predictions} = await runTask({...task, size: N_IMAGES}, {model, pool, dataDir: join(root, 'wds_cls_test'), batchSize: 100})
     expect(Object.keys(metrics)).toEqual(['acc1', 'acc5', 'mean_per_class_recall'])
     expect(metrics.acc1).toBeGreaterThanOrEqual(0)
     expect(metrics.acc5 as number).toBeGreaterThanOrEqual(metrics.acc1 as number)
+    // per-example predictions (predictions.ts): acc1 is the share of top-1 classes equal to the label
+    if (predictions.kind !== 'classification') throw new Error(`classification predictions expected, got ${predictions.kind}`)
+    expect(predictions.results).toHaveLength(N_IMAGES)
+    expect(predictions.results.filter((r) => r.pred === r.label).length / N_IMAGES).toBeCloseTo(metrics.acc1 as number, 6)
+    for (const r of predictions.results) expect(r.margin).toBeGreaterThanOrEqual(0)
   })
 })
 
@@ -131,7 +136,7 @@ describe('retrieval agrees with the PyTorch reference', () => {
     try {
       const task = loadSuite('datacomp-38').tasks.find((t) => t.type === 'retrieval')
       if (!task) throw new Error('no retrieval task')
-      const ours = await runTask(task, {model, pool, dataDir: join(root, 'flickr_1k_test_image_text_retrieval'), batchSize: 64})
+      const {metrics: ours} = await runTask(task, {model, pool, dataDir: join(root, 'flickr_1k_test_image_text_retrieval'), batchSize: 64})
       const captions = Array.from({length: 300}, (_, i) => captionsOf(i)).flat()
       const imageOf = Array.from({length: 300}, (_, i) => captionsOf(i).map(() => i)).flat()
       writeFileSync(join(root, 'tokens.json'), JSON.stringify({captions: captions.map((c) => [...model.tokenizer.tokenize([c])].map(Number)), image_of_caption: imageOf}))
