@@ -93,10 +93,14 @@ export interface PoolIndexSummary {
 
 /** What participants' filters see (docs/filters.md). */
 export interface FilterSpec {
-  /** Every record of a pool, in pool order. */
-  records(pool: string): AsyncGenerator<PoolRecord>
+  /** Every record of a pool, in pool order; with `files` (some of `poolFiles`), the records of those files only. */
+  records(pool: string, files?: readonly string[]): AsyncGenerator<PoolRecord>
+  /** The pool's record files (DataComp shard tars, DCLM document files), in the order `records` reads them: what `bench filter --shard i/N` splits. */
+  poolFiles(pool: string): Promise<string[]>
   /** The `heuristic` baseline filter. */
   heuristic(context: FilterContext): DataFilter
+  /** Why the `heuristic` baseline needs the whole pool (a sample's decision depends on other samples), or false: each decision is the sample's own. */
+  heuristicWholePool: string | false
   /** The benchmark's published baseline filters, by the name `bench filter --filter` takes (docs/filters.md). */
   builtins?: Readonly<Record<string, BuiltinFilter>>
   /**

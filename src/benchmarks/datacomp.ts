@@ -15,6 +15,7 @@ import {dataCompEmbeddings} from './datacomp/baseline-pool.js'
 import {DATACOMP_BASELINES} from './datacomp/baselines.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {dataCompPoolDownloader} from './datacomp/pool-download.js'
+import {listDataCompShards} from './datacomp/pool-shards.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
 import {iterateImageTextRecords} from './datacomp/records.js'
@@ -78,7 +79,9 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   },
   filter: {
     records: iterateImageTextRecords,
+    poolFiles: async (pool) => (await listDataCompShards(pool)).map((shard) => shard.tar),
     heuristic: () => dataCompHeuristic(ID),
+    heuristicWholePool: 'it drops near-duplicates of images kept earlier in pool order',
     builtins: DATACOMP_BASELINES,
     embeddings: dataCompEmbeddings,
     // the features DataComp's image-based baseline clusters (datacomp spec §6)

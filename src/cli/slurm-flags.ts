@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {resolveSlurmSettings, type SlurmSettings} from '../runner/slurm/site.js'
 
 /**
  * The flags of `--executor slurm` (docs/slurm.md): the site's options, which override the same keys of
@@ -16,4 +17,9 @@ export const slurmFlags = {
   'sbatch-arg': Flags.string({description: 'Another #SBATCH option, --name=value (repeatable).', multiple: true, helpGroup: 'SLURM'}),
   requeue: Flags.boolean({description: 'sbatch --requeue: a preempted or timed-out job checkpoints on --signal, is requeued and resumes.', allowNo: true, helpGroup: 'SLURM'}),
   signal: Flags.string({description: 'sbatch --signal: what the job gets before its time limit (default B:USR1@120).', helpGroup: 'SLURM'}),
+}
+
+/** The site settings of `--executor slurm` from the parsed `slurmFlags` (src/runner/slurm/site.ts checks them). */
+export function slurmSettingsFrom(flags: {'slurm-config'?: string; partition?: string; account?: string; qos?: string; time?: string; constraint?: string; 'sbatch-arg'?: string[]; requeue?: boolean; signal?: string; runtime?: string; 'slurm-image'?: string}): SlurmSettings {
+  return resolveSlurmSettings({configFile: flags['slurm-config'], partition: flags.partition, account: flags.account, qos: flags.qos, time: flags.time, constraint: flags.constraint, sbatchArgs: flags['sbatch-arg'], requeue: flags.requeue, signal: flags.signal, runtime: flags.runtime, image: flags['slurm-image']})
 }

@@ -36,11 +36,7 @@ export interface LoadFilterOptions {
 export async function loadFilter(spec: string, context: FilterContext, options: LoadFilterOptions = {}): Promise<DataFilter<PoolRecord>> {
   const builtin = existsSync(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
   if (builtin) return builtin.create(context, options.builtin ?? {})
-  const file = resolve(spec)
-  if (!MODULE_EXTENSIONS.includes(extname(file))) {
-    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
-  }
-  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
+  const file = checkFilterModule(spec)
   if (!options.inProcess) return startSandboxedFilter({file, context: {...context, pool: resolve(context.pool)}, allowRead: options.allowRead, onOutput: options.onOutput})
   let exported: unknown
   try {
@@ -58,6 +54,23 @@ export async function loadFilter(spec: string, context: FilterContext, options: 
     throw new DcbError('DCB_FILTER_BAD', `filter module ${file}: its factory threw (${(error as Error).message.split('\n')[0]})`)
   }
   return checkFilterShape(filter, file)
+}
+
+/**
+ * Checks `spec` names a filter — a built-in for `benchmark`'s pools, or a module file — without
+ * loading it (`bench filter --executor slurm` checks before it submits); returns the module's path, or undefined for a built-in.
+ */
+export function checkFilterSpec(spec: string, benchmark: string): string | undefined {
+  return !existsSync(spec) && findBuiltinFilter(spec, benchmark) ? undefined : checkFilterModule(spec)
+}
+
+function checkFilterModule(spec: string): string {
+  const file = resolve(spec)
+  if (!MODULE_EXTENSIONS.includes(extname(file))) {
+    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
+  }
+  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
+  return file
 }
 
 /** Ends the process a sandboxed filter holds; nothing for any other filter. */

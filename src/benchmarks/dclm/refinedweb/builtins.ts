@@ -94,11 +94,13 @@ async function baselineFilter(_context: FilterContext, options: BuiltinFilterOpt
 export const DCLM_BASELINES: Readonly<Record<string, BuiltinFilter>> = {
   'dclm-refinedweb': {
     description: "DCLM's RefinedWeb heuristic chain (dclm_baseline_refinedweb.yaml: URL lists, language ID, Gopher rules, line modifiers); needs --upstream-mappers",
+    wholePool: false,
     create: refinedWebFilter,
   },
-  'dclm-fasttext': {description: "DCLM's fastText quality classifier: --model FILE; keeps score ≥ --threshold, or the best --size/--fraction", create: fastTextQualityFilter},
+  'dclm-fasttext': {description: "DCLM's fastText quality classifier: --model FILE; keeps score ≥ --threshold, or the best --size/--fraction", wholePool: false, create: fastTextQualityFilter},
   'dclm-baseline': {
     description: 'dclm-refinedweb, then exact-text dedup (not bff), then the fastText classifier at --threshold (default 0.018112) on the rewritten text',
+    wholePool: 'its exact-text dedup keeps the first copy of a text in pool order',
     create: baselineFilter,
   },
 }
