@@ -123,6 +123,7 @@ export const ERRORS = {
   // reshard
   DCB_RESHARD_OUT: e('reshard', Usage, "`bench reshard`'s --out folder holds something else: another subset's shards, an interrupted reshard of other inputs, or unrelated files.", 'Choose an empty --out folder, or run exactly the earlier command again to resume.'),
   DCB_RESHARD_SUBSET: e('reshard', Usage, '`bench reshard` found none of the subset\'s records in the pool, or records a complete pool (synthetic, DCLM) does not have: the training data would not be the subset, so none is written.', 'Check the subset against the pool\'s index with `bench subset validate` (`bench pool index` builds it), and pass the pool it was made from.'),
+  DCB_RESHARD_SHARD: e('reshard', Usage, 'A task of a sharded DataComp reshard (bench reshard --shard i/N) left no part when the shards are merged.', 'Run the shard the message names again with the same flags, then merge again (bench reshard --merge-shards N, or the same --executor slurm command).'),
   DCB_RESHARD_SCALE: e('reshard', Usage, "A DCLM reshard needs a scale (it picks the tokenizer and sequence length), and neither --scale nor the pool's pool.json gives one.", 'Pass --scale (`bench tracks list` lists the scales).'),
   DCB_TOKENIZER: e('reshard', Usage, 'The tokenizer a recipe needs does not ship with dcbench, or a tokenizer.json is unreadable or unsupported.', "Download the recipe's Hugging Face tokenizer.json and pass it with --tokenizer FILE."),
 
