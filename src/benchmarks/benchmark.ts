@@ -9,6 +9,7 @@ import type {EpochReport} from '../subset/epochs.js'
 import type {SubsetRecordLimit} from '../subset/record-limit.js'
 import type {InfraPlan, RecipeBase, ScaleRecipe} from '../tracks/recipe.js'
 import type {ProgressListener} from '../ui/progress.js'
+import type {Shard} from '../util/shards.js'
 import type {DownloadPlan} from './download-plan.js'
 import type {EmbedSpec} from './embed-spec.js'
 import type {PoolSpec} from './pool-spec.js'
@@ -97,10 +98,14 @@ export interface PoolIndexSummary {
 
 /** What participants' filters see (docs/filters.md). */
 export interface FilterSpec {
-  /** Every record of a pool, in pool order. */
-  records(pool: string): AsyncGenerator<PoolRecord>
+  /** Every record of a pool, in pool order; with `files` (some of `poolFiles`), the records of those files only. */
+  records(pool: string, files?: readonly string[]): AsyncGenerator<PoolRecord>
+  /** The pool's record files (DataComp shard tars, DCLM document files), in the order `records` reads them: what `bench filter --shard i/N` splits. */
+  poolFiles(pool: string): Promise<string[]>
   /** The `heuristic` baseline filter. */
   heuristic(context: FilterContext): DataFilter
+  /** Why the `heuristic` baseline needs the whole pool (a sample's decision depends on other samples), or false: each decision is the sample's own. */
+  heuristicWholePool: string | false
   /** The benchmark's published baseline filters, by the name `bench filter --filter` takes (docs/filters.md). */
   builtins?: Readonly<Record<string, BuiltinFilter>>
   /**
@@ -117,6 +122,17 @@ export interface FilterSpec {
 export interface ReshardSpec<R, D> {
   /** Writes the training data of a subset (docs/contracts.md, "Training data"). */
   run(options: ReshardRunOptions<R, D>): Promise<ReshardOutcome>
+  /**
+   * The same output written by many workers (`bench reshard --shard i/N`, `--merge-shards N`, a SLURM
+   * array), byte-identical to `run`: `plan` counts the output shards (and writes what the tasks read into
+   * OUT), `shard` writes task i's share, `merge` the closing files. Absent: only one worker can write it
+   * (DCLM: tokenize-shuffle shuffles every context of the subset at once).
+   */
+  sharded?: {
+    plan(options: ReshardRunOptions<R, D>): Promise<{outputShards: number; outputCount: number}>
+    shard(options: ReshardRunOptions<R, D> & {shard: Shard}): Promise<{outputShards: number[]; part: string}>
+    merge(options: ReshardRunOptions<R, D> & {count: number}): Promise<void>
+  }
 }
 
 export interface ReshardRunOptions<R, D> {

@@ -16,10 +16,12 @@ import {DATACOMP_BASELINES} from './datacomp/baselines.js'
 import {dataCompEmbed} from './datacomp/embed-inputs.js'
 import {dataCompHeuristic} from './datacomp/heuristic.js'
 import {dataCompPoolDownloader} from './datacomp/pool-download.js'
+import {listDataCompShards} from './datacomp/pool-shards.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
 import {iterateImageTextRecords} from './datacomp/records.js'
 import {DATACOMP_MANIFEST_FORMAT, reshardDataComp, type DataCompManifest} from './datacomp/reshard.js'
+import {mergeDataCompReshard, planDataCompReshard, reshardDataCompShard} from './datacomp/reshard-shards.js'
 import {dataCompScoring} from './datacomp/scoring.js'
 import {dataCompSmoke} from './datacomp/smoke.js'
 import {DATACOMP_QUALITY_MIX, SYNTHETIC_CLIP_SCORE, synthesizeDataComp} from './datacomp/synth-pool.js'
@@ -79,7 +81,9 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   },
   filter: {
     records: iterateImageTextRecords,
+    poolFiles: async (pool) => (await listDataCompShards(pool)).map((shard) => shard.tar),
     heuristic: () => dataCompHeuristic(ID),
+    heuristicWholePool: 'it drops near-duplicates of images kept earlier in pool order',
     builtins: DATACOMP_BASELINES,
     embeddings: dataCompEmbeddings,
     // the features DataComp's image-based baseline clusters (datacomp spec §6)
@@ -96,6 +100,19 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
         scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing, pool_duplicates: m.pool_duplicates,
         shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete, pool_complete: result.poolComplete,
       }
+    },
+    sharded: {
+      async plan(options) {
+        const {plan} = await planDataCompReshard({...options, scale: options.scale?.scale})
+        return {outputShards: plan.starts.length, outputCount: plan.output_count}
+      },
+      async shard(options) {
+        const done = await reshardDataCompShard({...options, scale: options.scale?.scale})
+        return {outputShards: done.output_shards, part: done.part}
+      },
+      async merge(options) {
+        await mergeDataCompReshard({...options, scale: options.scale?.scale})
+      },
     },
   },
   training: {

@@ -10,7 +10,7 @@ import {dclmPoolDownloader} from './dclm/pool-download.js'
 import type {Benchmark} from './benchmark.js'
 import {dclmContamination} from './dclm/contamination.js'
 import {dclmEpochs} from './dclm/epochs.js'
-import {isDclmDocumentFile, iterateDocumentFile} from './dclm/documents.js'
+import {isDclmDocumentFile, iterateDocumentFile, listDclmDocumentFiles} from './dclm/documents.js'
 import {selectTasks as selectLmTasks} from '../eval/lm/evaluate.js'
 import {mergeLmShards} from '../eval/lm/merge-shards.js'
 import {loadLmSuite} from '../eval/lm/suite.js'
@@ -90,7 +90,9 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
   },
   filter: {
     records: iterateDocumentRecords,
+    poolFiles: listDclmDocumentFiles,
     heuristic: () => dclmHeuristic(ID),
+    heuristicWholePool: false,
     builtins: DCLM_BASELINES,
     embeddings: dclmEmbeddings,
   },

@@ -9,6 +9,7 @@ import {writeAtomically} from '../util/atomic-write.js'
 import {sha256Hex} from '../util/canonical-json.js'
 import {asJsonObject, readJsonFile} from '../util/json-file.js'
 import {getBenchmark} from '../benchmarks/registry.js'
+import type {FilterSpec} from '../benchmarks/benchmark.js'
 import type {DataFilter, FilterDecision, PoolRecord} from './filter.js'
 import {isBatchDecider} from './sandbox.js'
 
@@ -47,31 +48,59 @@ export interface ApplyFilterResult {
  */
 export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFilterResult> {
   const started = performance.now()
+  const records = await checkFilterRun(options)
+  const decided = await collectDecisions(options.filter, records(options.pool), options.onProgress)
+  return {...(await writeFilterSubset({...options, filterName: options.filter.name}, decided)), seconds: (performance.now() - started) / 1000}
+}
+
+/**
+ * The checks before a filter run reads the pool (the filter's benchmarks, --size against pool.json,
+ * the output folder), and the benchmark's record reader.
+ */
+export async function checkFilterRun(options: Omit<ApplyFilterOptions, 'onProgress'>): Promise<FilterSpec['records']> {
   const {filter, benchmark} = options
   const records = getBenchmark(benchmark).filter?.records
   if (!records) throw new DcbError('DCB_FILTER_USAGE', `benchmark '${benchmark}' has no pool records to filter`)
   if (!filter.benchmarks.includes(benchmark)) {
     throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' works on ${filter.benchmarks.join(', ')} pools, not ${benchmark}`)
   }
-  const target = targetSize(options)
+  await checkSubsetTarget(options)
+  return records
+}
+
+/** --size/--fraction are sound, --size fits the pool pool.json declares, and the output folder exists — before any scan. */
+export async function checkSubsetTarget(options: {benchmark: string; pool: string; out: string; size?: number; fraction?: number}): Promise<void> {
+  targetSize(options)
   // a --size beyond what the pool's pool.json declares fails now, not after the scan
   const declared = await declaredPoolRecords(options.pool)
   if (declared !== undefined && options.size !== undefined && options.size > declared) {
-    throw new DcbError('DCB_FILTER_USAGE', `--size ${options.size} is larger than the pool (${declared} ${getBenchmark(benchmark).nouns.records}, as ${join(options.pool, 'pool.json')} says)`)
+    throw new DcbError('DCB_FILTER_USAGE', `--size ${options.size} is larger than the pool (${declared} ${getBenchmark(options.benchmark).nouns.records}, as ${join(options.pool, 'pool.json')} says)`)
   }
   // a missing output folder fails now, not after the whole pool has been filtered
   const folder = await stat(dirname(options.out)).catch((error: unknown) => {
     throw subsetOutputError(options.out, error)
   })
   if (!folder.isDirectory()) throw subsetOutputError(options.out, {code: 'ENOTDIR'})
+}
+
+/** What a filter decided over some records: keep decisions (uids with repeats) or scores, never both. */
+export interface FilterDecisions {
+  style: 'keep' | 'score' | undefined
+  poolRecords: number
+  kept: UidList
+  scored: {score: number; uid: string}[]
+}
+
+/** Each record's decision, gathered: the kept uids (with repeats) or the scores. */
+export async function collectDecisions(filter: DataFilter<PoolRecord>, records: AsyncIterable<PoolRecord>, onProgress?: ProgressListener): Promise<FilterDecisions> {
   const kept = new UidList()
   const scored: {score: number; uid: string}[] = []
   let style: 'keep' | 'score' | undefined
   let poolRecords = 0
-  for await (const [record, decision] of decisions(filter, records(options.pool))) {
+  for await (const [record, decision] of decisions(filter, records)) {
     poolRecords++
     const kind = typeof decision === 'number' ? 'score' : 'keep'
-    if (style && style !== kind) throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned both scores and keep decisions (at sample ${record.uid}); return one kind`)
+    if (style && style !== kind) throw mixedDecisions(filter.name, record.uid)
     style = kind
     if (kind === 'score') {
       if (!Number.isFinite(decision)) throw new DcbError('DCB_FILTER_BAD', `filter '${filter.name}' returned the score ${String(decision)} for ${record.uid}; scores must be finite numbers`)
@@ -79,18 +108,33 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
     } else {
       kept.add(record.uid, repeatOf(filter, record.uid, decision))
     }
-    if (poolRecords % 1000 === 0) options.onProgress?.({done: poolRecords, detail: filter.name})
+    if (poolRecords % 1000 === 0) onProgress?.({done: poolRecords, detail: filter.name})
   }
-  options.onProgress?.({done: poolRecords, total: poolRecords, detail: filter.name})
+  onProgress?.({done: poolRecords, total: poolRecords, detail: filter.name})
+  return {style, poolRecords, kept, scored}
+}
 
-  if (style === 'score') {
+/** A filter that returned scores for some records and keep decisions for others. */
+export function mixedDecisions(filter: string, uid: string): DcbError {
+  return new DcbError('DCB_FILTER_BAD', `filter '${filter}' returned both scores and keep decisions (at sample ${uid}); return one kind`)
+}
+
+/** The subset of what was decided — the best `--size`/`--fraction` of the scores, or the kept uids — written as the sorted `.npy`. */
+export async function writeFilterSubset(
+  options: {filterName: string; benchmark: string; out: string; size?: number; fraction?: number},
+  decided: FilterDecisions,
+): Promise<Omit<ApplyFilterResult, 'seconds'>> {
+  const name = options.filterName
+  const {poolRecords, kept, scored} = decided
+  const target = targetSize(options)
+  if (decided.style === 'score') {
     const n = target?.(poolRecords)
-    if (n === undefined) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' scores samples: say how many to keep with --size or --fraction`)
+    if (n === undefined) throw new DcbError('DCB_FILTER_USAGE', `filter '${name}' scores samples: say how many to keep with --size or --fraction`)
     scored.sort((a, b) => b.score - a.score || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0))
     for (const {uid} of scored.slice(0, n)) kept.add(uid, 1)
   } else if (target) {
     const n = target(poolRecords)
-    if (kept.distinct !== n) throw new DcbError('DCB_FILTER_USAGE', `filter '${filter.name}' keeps ${kept.distinct} samples, not the ${n} asked for; --size/--fraction only apply to scoring filters`)
+    if (kept.distinct !== n) throw new DcbError('DCB_FILTER_USAGE', `filter '${name}' keeps ${kept.distinct} samples, not the ${n} asked for; --size/--fraction only apply to scoring filters`)
   }
   const {words, count} = kept.sorted()
   const data = new Uint8Array(words.buffer, words.byteOffset, count * UID_RECORD_WORDS * 4)
@@ -105,16 +149,7 @@ export async function applyFilter(options: ApplyFilterOptions): Promise<ApplyFil
       await handle.close()
     }
   })
-  return {
-    filter: filter.name,
-    benchmark,
-    out: options.out,
-    poolRecords,
-    kept: kept.distinct,
-    subsetSize: count,
-    fingerprint: sha256Hex(data),
-    seconds: (performance.now() - started) / 1000,
-  }
+  return {filter: name, benchmark: options.benchmark, out: options.out, poolRecords, kept: kept.distinct, subsetSize: count, fingerprint: sha256Hex(data)}
 }
 
 /** The record count a synthetic pool's `pool.json` states (a few hundred bytes); undefined without one. */
@@ -124,7 +159,7 @@ async function declaredPoolRecords(pool: string): Promise<number | undefined> {
   return typeof meta?.count === 'number' && Number.isSafeInteger(meta.count) ? meta.count : undefined
 }
 
-function targetSize(options: ApplyFilterOptions): ((poolRecords: number) => number) | undefined {
+function targetSize(options: {size?: number; fraction?: number}): ((poolRecords: number) => number) | undefined {
   if (options.size !== undefined && options.fraction !== undefined) throw new DcbError('DCB_FILTER_USAGE', 'give --size or --fraction, not both')
   if (options.size !== undefined) {
     if (!Number.isInteger(options.size) || options.size < 0) throw new DcbError('DCB_FILTER_USAGE', `--size must be a whole number ≥ 0, got ${options.size}`)
@@ -200,7 +235,7 @@ function repeatOf(filter: DataFilter<PoolRecord>, uid: string, decision: FilterD
 }
 
 /** A growable list of uid records; a uid used k times is stored k times, as the resharder reads it. */
-class UidList {
+export class UidList {
   private words = new Uint32Array(UID_RECORD_WORDS * 1024)
   private count = 0
   distinct = 0
@@ -209,14 +244,33 @@ class UidList {
     if (repeat === 0) return
     this.distinct++
     for (let i = 0; i < repeat; i++) {
-      if ((this.count + 1) * UID_RECORD_WORDS > this.words.length) {
-        const bigger = new Uint32Array(this.words.length * 2)
-        bigger.set(this.words)
-        this.words = bigger
-      }
+      this.reserve(1)
       if (!writeUidHex(uid, this.words, this.count)) throw new DcbError('DCB_FILTER_POOL', `not a hex uid in the pool: ${JSON.stringify(uid)}`)
       this.count++
     }
+  }
+
+  /** Appends `records` uid records (UID_RECORD_WORDS words each) that hold `distinct` kept samples. */
+  addRecords(words: Uint32Array, distinct: number): void {
+    const records = words.length / UID_RECORD_WORDS
+    this.reserve(records)
+    this.words.set(words, this.count * UID_RECORD_WORDS)
+    this.count += records
+    this.distinct += distinct
+  }
+
+  /** The records so far, unsorted (a view, valid until the next add). */
+  records(): Uint32Array {
+    return this.words.subarray(0, this.count * UID_RECORD_WORDS)
+  }
+
+  private reserve(records: number): void {
+    let size = this.words.length
+    while ((this.count + records) * UID_RECORD_WORDS > size) size *= 2
+    if (size === this.words.length) return
+    const bigger = new Uint32Array(size)
+    bigger.set(this.words)
+    this.words = bigger
   }
 
   sorted(): {words: Uint32Array; count: number} {

@@ -70,5 +70,12 @@ export interface BuiltinFilter {
    * baselines do), so `bench filter` hands the fraction to it instead of keeping the N best scores.
    */
   ownsFraction?: boolean
+  /**
+   * Why this run of the filter needs the whole pool — a sample's decision depends on other samples (a
+   * pool-wide threshold, clusters, deduplication) — or false: each sample's decision is its own, so
+   * `bench filter --shard i/N` (and `--executor slurm`) may decide a share of the pool's files alone.
+   * A score is a sample's own decision: the merge keeps the best of every shard's scores.
+   */
+  wholePool: string | false | ((context: FilterContext, options: BuiltinFilterOptions) => string | false)
   create(context: FilterContext, options: BuiltinFilterOptions): DataFilter<PoolRecord> | Promise<DataFilter<PoolRecord>>
 }

@@ -12,13 +12,15 @@ import type {DataFilter, FilterContext, PoolRecord} from './filter.js'
  * a benchmark's own published baselines come from its adapter (`filter.builtins`).
  */
 export const BUILTIN_FILTERS: Readonly<Record<string, BuiltinFilter>> = {
-  none: {description: 'every sample of the pool (DataComp no_filter)', create: noFilter},
-  random: {description: 'a uniformly random subset; needs --size or --fraction', create: randomFilter},
+  none: {description: 'every sample of the pool (DataComp no_filter)', wholePool: false, create: noFilter},
+  // a score per sample from (seed, uid) alone: the merge of sharded runs keeps the best of all of them
+  random: {description: 'a uniformly random subset; needs --size or --fraction', wholePool: false, create: randomFilter},
   heuristic: {
     description: 'DataComp: basic_filter caption/size rules + blank images + near-duplicates; DCLM: C4/Gopher/RefinedWeb-style page rules',
+    wholePool: (context) => getBenchmark(context.benchmark).filter?.heuristicWholePool ?? false,
     create: heuristicFilter,
   },
-  oracle: {description: "the pool's ground-truth `quality` label: keeps only clean samples (tiny pools only; cheating by design)", create: oracleFilter},
+  oracle: {description: "the pool's ground-truth `quality` label: keeps only clean samples (tiny pools only; cheating by design)", wholePool: false, create: oracleFilter},
   ...EMBEDDING_FILTERS,
 }
 

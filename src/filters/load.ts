@@ -34,13 +34,9 @@ export interface LoadFilterOptions {
  * filter returned then holds that process — release it with `closeFilter`.
  */
 export async function loadFilter(spec: string, context: FilterContext, options: LoadFilterOptions = {}): Promise<DataFilter<PoolRecord>> {
-  const builtin = looksLikePath(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
+  const builtin = isFilterModuleSpec(spec) ? undefined : findBuiltinFilter(spec, context.benchmark)
   if (builtin) return builtin.create(context, options.builtin ?? {})
-  const file = resolve(spec)
-  if (!MODULE_EXTENSIONS.includes(extname(file))) {
-    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
-  }
-  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
+  const file = checkFilterModule(spec)
   if (!options.inProcess) return startSandboxedFilter({file, context: {...context, pool: resolve(context.pool)}, allowRead: options.allowRead, onOutput: options.onOutput})
   let exported: unknown
   try {
@@ -65,8 +61,25 @@ export async function loadFilter(spec: string, context: FilterContext, options: 
  * looked up among the built-ins first, so a folder called `semdedup` in the working directory (a
  * quickstart leaves such folders) does not hide the built-in filter of that name.
  */
-function looksLikePath(spec: string): boolean {
+export function isFilterModuleSpec(spec: string): boolean {
   return MODULE_EXTENSIONS.includes(extname(spec)) || /[\\/]/.test(spec)
+}
+
+/**
+ * Checks `spec` names a filter — a built-in for `benchmark`'s pools, or a module file — without
+ * loading it (`bench filter --executor slurm` checks before it submits); returns the module's path, or undefined for a built-in.
+ */
+export function checkFilterSpec(spec: string, benchmark: string): string | undefined {
+  return !isFilterModuleSpec(spec) && findBuiltinFilter(spec, benchmark) ? undefined : checkFilterModule(spec)
+}
+
+function checkFilterModule(spec: string): string {
+  const file = resolve(spec)
+  if (!MODULE_EXTENSIONS.includes(extname(file))) {
+    throw new DcbError('DCB_FILTER_USAGE', `filter '${spec}': not a built-in filter (${builtinFilterNames().join(', ')}) nor a module file (${MODULE_EXTENSIONS.join(' ')})`)
+  }
+  if (!existsSync(file)) throw new DcbError('DCB_FILTER_USAGE', `filter module ${file}: no such file`)
+  return file
 }
 
 /** Ends the process a sandboxed filter holds; nothing for any other filter. */

@@ -228,23 +228,32 @@ async function imageBased(context: FilterContext, options: BuiltinFilterOptions,
   return keepSet(name, `DataComp ${withScore ? 'image_based_intersect_clip_score' : 'image_based'}`, keep)
 }
 
+/** --fraction's threshold is a pool-wide order statistic; --threshold decides each sample alone. */
+function fractionNeedsWholePool(_context: FilterContext, options: BuiltinFilterOptions): string | false {
+  return options.fraction === undefined ? false : "--fraction sets the threshold from the whole pool's sorted scores (give --threshold instead)"
+}
+
 /** DataComp's baselines by their `bench filter --filter` names. */
 export const DATACOMP_BASELINES: Readonly<Record<string, BuiltinFilter>> = {
-  basic: {description: 'DataComp basic_filter, as upstream: fastText lid.176 English, > 2 words, > 5 characters, min side ≥ 200 px, aspect ≤ 3', create: basic},
+  basic: {description: 'DataComp basic_filter, as upstream: fastText lid.176 English, > 2 words, > 5 characters, min side ≥ 200 px, aspect ≤ 3', wholePool: false, create: basic},
   'clip-score': {
     description: 'DataComp clip_score: --arch b32|l14 with --threshold t, or --fraction f (threshold at index ⌊N·f⌋ of the pool\'s sorted scores, ties kept)',
     ownsFraction: true,
+    wholePool: fractionNeedsWholePool,
     create: clipScore,
   },
-  'text-based': {description: 'DataComp text_based: fastText English and a word whose first WordNet synset is an ImageNet-21k class', create: textBased},
-  laion2b: {description: 'DataComp laion2b reproduction: B/32 score ≥ 0.28 and CLD3 (gcld3) English', create: laion2b},
+  'text-based': {description: 'DataComp text_based: fastText English and a word whose first WordNet synset is an ImageNet-21k class', wholePool: false, create: textBased},
+  laion2b: {description: 'DataComp laion2b reproduction: B/32 score ≥ 0.28 and CLD3 (gcld3) English', wholePool: false, create: laion2b},
   'image-based': {
     description: 'DataComp image_based: caption filter, then keep samples in pool k-means clusters nearest to ImageNet-1k images (--centroids, --target-embeddings)',
+    // the centroids and targets are given files: a sample's nearest centroid is its own
+    wholePool: false,
     create: (context, options) => imageBased(context, options, false),
   },
   'image-based-clip-score': {
     description: 'DataComp image_based_intersect_clip_score: the clip-score threshold (--arch with --threshold or --fraction), then image-based',
     ownsFraction: true,
+    wholePool: fractionNeedsWholePool,
     create: (context, options) => imageBased(context, options, true),
   },
 }

@@ -20,10 +20,10 @@ export interface ImageTextRecord {
 /** Image members webdataset (and open_clip's loader) accept, in preference order. */
 const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp'] as const
 
-/** Every sample of a DataComp pool, in shard order, joined with its metadata row. */
-export async function* iterateImageTextRecords(pool: string): AsyncGenerator<ImageTextRecord> {
+/** Every sample of a DataComp pool (or of some of its shard tars), in shard order, joined with its metadata row. */
+export async function* iterateImageTextRecords(pool: string, tars?: readonly string[]): AsyncGenerator<ImageTextRecord> {
   const metadata = await readPoolMetadata(pool)
-  for await (const sample of iterateDataCompSamples(pool)) {
+  for await (const sample of iterateDataCompSamples(tars ?? pool)) {
     const ext = IMAGE_EXTENSIONS.find((e) => sample.members[e])
     const txt = sample.members.txt
     if (!ext || !txt) throw new DcbError('DCB_FILTER_POOL', `pool shard ${sample.shard}: sample ${sample.key} has no ${ext ? 'txt' : 'image'} member`)

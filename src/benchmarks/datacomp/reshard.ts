@@ -225,6 +225,24 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
   }
   report()
 
+  const manifest = await finishDataCompReshard(options, subset, poolShards.length, {processed, output, duplicates, missing: subset.missing(), shards: state.shards})
+  await rm(join(outDir, STATE_FILE), {force: true})
+  await rm(join(outDir, FOUND_FILE), {force: true})
+  return {manifest, resumedShards, alreadyComplete: false, poolComplete}
+}
+
+/**
+ * The files a reshard writes after its last shard — sample_ids.npy, meta.json, then manifest.json —
+ * from the totals of the pass over the pool (one local pass, or the plan of a sharded run) and the shards written.
+ */
+export async function finishDataCompReshard(
+  options: {subsetFile: string; poolDir: string; outDir: string; scale?: string; shardSize?: number},
+  subset: SubsetLookup,
+  poolShards: number,
+  done: {processed: number; output: number; duplicates: number; missing: number; shards: ShardRecord[]},
+): Promise<DataCompManifest> {
+  const outDir = resolve(options.outDir)
+  const shardSize = options.shardSize ?? DATACOMP_SHARD_SIZE
   await writeSampleIds(subset, join(outDir, 'sample_ids.npy'))
   const meta = {
     input_dir: resolve(options.poolDir),
@@ -232,11 +250,11 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
     subset_file: resolve(options.subsetFile),
     shard_size: shardSize,
     output_shard_format: '{:08d}.tar',
-    processed_count: processed,
-    output_count: output,
+    processed_count: done.processed,
+    output_count: done.output,
     blur_count: 0,
     blur_time: 0,
-    output_shard_count: state.shards.length,
+    output_shard_count: done.shards.length,
     worker_success: 1,
     cwd: process.cwd(),
   }
@@ -246,22 +264,20 @@ export async function reshardDataComp(options: ReshardDataCompOptions): Promise<
     benchmark: 'datacomp',
     scale: options.scale ?? null,
     subset: {file: resolve(options.subsetFile), format: subset.format, fingerprint: subset.fingerprint, size: subset.size, unique: subset.unique},
-    pool: {dir: resolve(options.poolDir), shards: poolShards.length, processed_count: processed, index_sha256: await poolIndexSha256(options.poolDir)},
-    output_count: output,
-    missing: subset.missing(),
-    pool_duplicates: duplicates,
+    pool: {dir: resolve(options.poolDir), shards: poolShards, processed_count: done.processed, index_sha256: await poolIndexSha256(options.poolDir)},
+    output_count: done.output,
+    missing: done.missing,
+    pool_duplicates: done.duplicates,
     shard_size: shardSize,
-    shards: state.shards,
+    shards: done.shards,
     harness_version: harnessVersion(),
   }
   await writeFileAtomic(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  await rm(join(outDir, STATE_FILE), {force: true})
-  await rm(join(outDir, FOUND_FILE), {force: true})
-  return {manifest, resumedShards, alreadyComplete: false, poolComplete}
+  return manifest
 }
 
 /** A name `tempPathFor` or the resharder's own bookkeeping gives: what a killed run leaves besides finished shards. */
-function isTemporary(name: string): boolean {
+export function isTemporary(name: string): boolean {
   return (name.startsWith('.') && name.endsWith('.partial')) || name === FOUND_FILE
 }
 
@@ -293,7 +309,7 @@ async function readFoundLog(file: string, bytes: number, size: number): Promise<
 }
 
 /** The uid as the resharder keys it: `int(uid, 16)` written as 32 lowercase hex digits. */
-function canonicalUid(uid: string, shard: string, key: string): string {
+export function canonicalUid(uid: string, shard: string, key: string): string {
   try {
     return readUidHex(uidRecord(uid), 0)
   } catch {

@@ -11,9 +11,9 @@ export interface DocumentRecord {
   metadata: Readonly<Record<string, unknown>>
 }
 
-/** Every document of a DCLM pool, in file order. */
-export async function* iterateDocumentRecords(pool: string): AsyncGenerator<DocumentRecord> {
-  for await (const doc of iterateDclmDocuments(pool)) {
+/** Every document of a DCLM pool (or of some of its document files), in file order. */
+export async function* iterateDocumentRecords(pool: string, files?: readonly string[]): AsyncGenerator<DocumentRecord> {
+  for await (const doc of iterateDclmDocuments(files ?? pool)) {
     const {text: _text, url, ...rest} = doc.record
     yield {benchmark: 'dclm', uid: doc.id, text: doc.text, url: typeof url === 'string' ? url : '', metadata: rest}
   }

@@ -120,10 +120,13 @@ async function d4Filter(context: FilterContext, options: BuiltinFilterOptions): 
   return keepMask('d4', `D4 (SemDeDup ε=${eps}, then prototypes)`, reassigned, sslPrototypes(reassigned, keepCount, deduped))
 }
 
+/** Why none of them can decide a share of the pool alone. */
+const WHOLE_POOL = 'it clusters the whole pool\'s embeddings (k-means, then a selection within and across clusters)'
+
 /** The embedding-based pruning filters by their `bench filter --filter` names. */
 export const EMBEDDING_FILTERS: Readonly<Record<string, BuiltinFilter>> = {
-  semdedup: {description: 'SemDeDup: drop semantic near-duplicates within k-means clusters (--eps)', create: semdedupFilter},
-  'ssl-prototypes': {description: 'SSL prototypes: keep the samples farthest from their cluster centroid (--fraction)', ownsFraction: true, create: prototypesFilter},
-  'density-pruning': {description: 'density-based pruning: per-cluster shares from cluster complexity (--fraction, --temperature)', ownsFraction: true, create: densityFilter},
-  d4: {description: 'D4: SemDeDup, re-cluster, then SSL prototypes (--eps, --fraction)', ownsFraction: true, create: d4Filter},
+  semdedup: {description: 'SemDeDup: drop semantic near-duplicates within k-means clusters (--eps)', wholePool: WHOLE_POOL, create: semdedupFilter},
+  'ssl-prototypes': {description: 'SSL prototypes: keep the samples farthest from their cluster centroid (--fraction)', ownsFraction: true, wholePool: WHOLE_POOL, create: prototypesFilter},
+  'density-pruning': {description: 'density-based pruning: per-cluster shares from cluster complexity (--fraction, --temperature)', ownsFraction: true, wholePool: WHOLE_POOL, create: densityFilter},
+  d4: {description: 'D4: SemDeDup, re-cluster, then SSL prototypes (--eps, --fraction)', ownsFraction: true, wholePool: WHOLE_POOL, create: d4Filter},
 }

@@ -29,18 +29,10 @@ export interface ReshardResult extends ReshardOutcome {
  */
 export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
   const started = Date.now()
-  const benchmark = getBenchmark(options.benchmark)
-  if (!benchmark.reshard) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark.id}' has no resharder`)
-  const scale = options.scale ?? (await poolScale(options.poolDir))
-  const recipe = scale === undefined ? undefined : getRecipe({benchmark: benchmark.id, scale, tracksDir: options.tracksDir})
+  const {benchmark, resharder, run} = await reshardRun(options)
   const outDir = resolve(options.outDir)
   const outExisted = (await stat(outDir).catch(() => undefined)) !== undefined
-  const outcome = await benchmark.reshard.run({
-    scale: recipe, subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir,
-    tokenizerFile: options.tokenizerFile, shardSize: options.shardSize, onProgress: options.onProgress,
-    // the scale's budget caps the subset; without a scale, the largest of the benchmark's scales
-    recordLimit: recipe ? recordLimitOf(recipe) : largestRecordLimit({benchmark: benchmark.id, tracksDir: options.tracksDir}),
-  })
+  const outcome = await resharder.run(run)
   const refusal = refuseOutcome(outcome, benchmark, options)
   if (refusal) {
     // training data made from a refused subset must not stay behind for `bench train` to pick up
@@ -49,6 +41,21 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
   }
   const {scale: resultScale, ...facts} = outcome
   return {benchmark: benchmark.id, scale: resultScale, out: options.outDir, ...facts, seconds: (Date.now() - started) / 1000}
+}
+
+/** The benchmark, its resharder and the options its resharder takes (the recipe of the scale, the subset's record limit). */
+export async function reshardRun(options: ReshardOptions): Promise<{benchmark: Benchmark; resharder: NonNullable<Benchmark['reshard']>; run: Parameters<NonNullable<Benchmark['reshard']>["run"]>[0]}> {
+  const benchmark = getBenchmark(options.benchmark)
+  if (!benchmark.reshard) throw new DcbError('DCB_NOT_AVAILABLE', `benchmark '${benchmark.id}' has no resharder`)
+  const scale = options.scale ?? (await poolScale(options.poolDir))
+  const recipe = scale === undefined ? undefined : getRecipe({benchmark: benchmark.id, scale, tracksDir: options.tracksDir})
+  const run = {
+    scale: recipe, subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir,
+    tokenizerFile: options.tokenizerFile, shardSize: options.shardSize, onProgress: options.onProgress,
+    // the scale's budget caps the subset; without a scale, the largest of the benchmark's scales
+    recordLimit: recipe ? recordLimitOf(recipe) : largestRecordLimit({benchmark: benchmark.id, tracksDir: options.tracksDir}),
+  }
+  return {benchmark, resharder: benchmark.reshard, run}
 }
 
 /**
@@ -72,7 +79,7 @@ function refuseOutcome(outcome: ReshardOutcome, benchmark: Benchmark, options: R
 }
 
 /** Removes what this run wrote: the folder it created, or the contents of the empty folder it was given. */
-async function discardOutput(outDir: string, existed: boolean): Promise<void> {
+export async function discardOutput(outDir: string, existed: boolean): Promise<void> {
   if (!existed) return rm(outDir, {recursive: true, force: true})
   for (const name of await readdir(outDir).catch(() => [])) await rm(join(outDir, name), {recursive: true, force: true})
 }

@@ -99,15 +99,18 @@ async function baselineFilter(context: FilterContext, options: BuiltinFilterOpti
 export const DCLM_BASELINES: Readonly<Record<string, BuiltinFilter>> = {
   'dclm-refinedweb': {
     description: "DCLM's RefinedWeb heuristic chain (dclm_baseline_refinedweb.yaml: URL lists, language ID, Gopher rules, line modifiers); needs --upstream-mappers",
+    wholePool: false,
     create: refinedWebFilter,
   },
   'dclm-bff': {
     description: "DCLM's bff near-duplicate removal (bloom filter over 13-grams, --remove-type old-both: paragraphs and documents with > 80 % seen n-grams); --expected-ngram-count, --fp-rate, --bff-max-bytes",
+    wholePool: 'its bloom filter holds the n-grams of every earlier document in pool order',
     create: bffFilter,
   },
-  'dclm-fasttext': {description: "DCLM's fastText quality classifier: --model FILE; keeps score ≥ --threshold, or the best --size/--fraction", create: fastTextQualityFilter},
+  'dclm-fasttext': {description: "DCLM's fastText quality classifier: --model FILE; keeps score ≥ --threshold, or the best --size/--fraction", wholePool: false, create: fastTextQualityFilter},
   'dclm-baseline': {
     description: 'dclm-refinedweb, then dclm-bff, then the fastText classifier at --threshold (default 0.018112) on the rewritten text',
+    wholePool: 'its bff dedup holds the n-grams of every earlier document in pool order',
     create: baselineFilter,
   },
 }

@@ -1,0 +1,106 @@
+import {mkdirSync} from 'node:fs'
+import {basename, join} from 'node:path'
+
+import {DcbError} from '../../errors.js'
+import {packageRoot} from '../../util/paths.js'
+import {getBenchmark} from '../../benchmarks/registry.js'
+import {reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
+import {canShardReshard, mergeReshardShards, planReshardShards} from '../reshard/shards.js'
+import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {slurmArrayScript} from './array-script.js'
+
+/**
+ * `bench reshard --executor slurm`. Where the benchmark's resharder has a sharded form (DataComp): the
+ * plan here (which pool sample starts each output shard), a job array whose task i writes its range
+ * of output shards (`bench reshard --shard i/N`), and the merge here; otherwise (DCLM) the same
+ * `bench reshard` as one job on one node (an array of one task). Either way bench then reads the
+ * finished folder back as a local reshard reports it.
+ *
+ * DCLM runs as one task: tokenize-shuffle shuffles every context of the subset with one seeded
+ * permutation before any shard is written, so no shard can be written from a part of the pool
+ * (docs/slurm.md). The job runs in bench's working directory (`--chdir`), which DataComp's meta.json
+ * records as `cwd`, so the folder is byte-identical to a local reshard started there.
+ */
+
+export interface ReshardOnSlurmOptions extends ArrayCommandOptions {
+  reshard: ReshardOptions
+  /** The `bench reshard` arguments the job runs (absolute paths), without `--shard`. */
+  taskArgs: string[]
+  /** Array tasks where the resharder shards (default one per pool file, at most 100); 1 otherwise. */
+  shards?: number
+}
+
+export interface ReshardSlurmPlan {
+  executor: 'slurm'
+  /** Array tasks; above 1, each writes a range of output shards (`--shard i/N`). */
+  tasks: number
+  script_file: string
+  sbatch_script: string
+}
+
+const DEFAULT_MAX_SHARDS = 100
+
+const LOG = 'reshard-%A_%a.out'
+const SCRIPT = 'reshard.sbatch'
+
+/** The script and the logs live beside OUT, not in it: OUT must be new or empty for the reshard. */
+function slurmDir(out: string): string {
+  return `${out}.slurm`
+}
+
+/** The job's script (submits nothing). */
+export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardSlurmPlan> {
+  if (options.settings.runtime !== 'host') throw new DcbError('DCB_NOT_AVAILABLE', `bench reshard --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build`)
+  const out = options.reshard.outDir
+  const sharded = await canShardReshard(options.reshard)
+  // more than one task for a resharder without a sharded form: refused (DCB_NOT_AVAILABLE) before anything is written
+  if (!sharded && options.shards !== undefined && options.shards > 1) await planReshardShards(options.reshard)
+  const count = sharded ? (options.shards ?? Math.min(DEFAULT_MAX_SHARDS, (await listPoolFiles(options.reshard)).length)) : 1
+  const script = slurmArrayScript({
+    jobName: `dcbench-reshard-${basename(out)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    workDir: process.cwd(),
+    outputFile: join(slurmDir(out), LOG),
+    count,
+    cpusPerTask: 1,
+    site: options.settings.site,
+    node: process.execPath,
+    checkout: packageRoot(),
+    benchArgs: ['reshard', ...options.taskArgs, ...(sharded ? ['--shard', `{task}/${count}`] : [])],
+  })
+  return {executor: 'slurm', tasks: count, script_file: join(slurmDir(out), SCRIPT), sbatch_script: script}
+}
+
+/** Plans (sharded), submits the job, follows it, merges (sharded) and reports the finished folder. */
+export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardResult & {plan: ReshardSlurmPlan; jobId: string}> {
+  const started = Date.now()
+  const plan = await planReshardOnSlurm(options)
+  const sharded = await canShardReshard(options.reshard)
+  // the tasks read the plan from OUT: it is written before the array is submitted
+  if (sharded) await planReshardShards({...options.reshard, onProgress: undefined})
+  const dir = slurmDir(options.reshard.outDir)
+  mkdirSync(dir, {recursive: true})
+  let submitted: string | undefined
+  const {jobId} = await runArrayJob({
+    dir,
+    scriptName: SCRIPT,
+    script: plan.sbatch_script,
+    count: plan.tasks,
+    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
+    describeTask: (task) => `bench reshard --benchmark ${options.reshard.benchmark}${sharded ? ` --shard ${task}/${plan.tasks}` : ''}`,
+    onSubmitted: (id) => {
+      submitted = id
+      options.onArray?.({jobId: id, done: 0, total: plan.tasks, running: 0})
+    },
+    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
+    signal: options.signal,
+    pollMs: options.pollMs,
+  })
+  // sharded: the merge writes the closing files and reads the folder back; one task: the job wrote it all
+  const result = sharded ? await mergeReshardShards({...options.reshard, onProgress: undefined, count: plan.tasks}) : await reshard({...options.reshard, onProgress: undefined})
+  return {...result, already_complete: false, seconds: (Date.now() - started) / 1000, plan, jobId}
+}
+
+async function listPoolFiles(options: ReshardOptions): Promise<string[]> {
+  const spec = getBenchmark(options.benchmark).filter
+  return spec ? spec.poolFiles(options.poolDir) : []
+}
