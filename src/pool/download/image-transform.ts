@@ -3,7 +3,7 @@ import sharp, {type SharpOptions} from 'sharp'
 import {readJpegFrame} from '../../eval/clip/jpeg-header.js'
 import {longestMaxSize, resizeArea, type RawImage} from './area-resize.js'
 import {blurFaces, outlyingFaceBox, type FaceBox} from './face-blur.js'
-import {giveScratch, takeScratch} from './scratch-buffers.js'
+import {giveScratch, MAX_POOLED_BYTES, takeScratch} from './scratch-buffers.js'
 
 /**
  * img2dataset 1.40's Resizer (resizer.py) under the parameters DataComp's download_upstream.py fixes
@@ -130,8 +130,10 @@ export async function transformPixels(bytes: Uint8Array, imageSize: number, face
   if (outlying) return {ok: false, error: `face box ${JSON.stringify(outlying)} lies far outside the image (coordinates are fractions of its sides)`}
   let scratch: Uint8Array | undefined
   if (shrink) {
-    // At most imageSize × imageSize pixels of at most 3 channels (alpha is gone by now).
-    scratch = takeScratch(imageSize * imageSize * 3)
+    // At most imageSize × imageSize pixels of at most 3 channels (alpha is gone by now); a size too
+    // large to keep buffers of gets an array of just the image's bytes, as before the pool.
+    const capacity = imageSize * imageSize * 3
+    scratch = capacity <= MAX_POOLED_BYTES ? takeScratch(capacity) : undefined
     img = resizeArea(img, shrink.width, shrink.height, scratch)
   }
   if (faces) img = blurFaces(img, faces, img.data)

@@ -1,5 +1,7 @@
+import sharp from 'sharp'
 import {describe, expect, it} from 'vitest'
 
+import {transformPixels} from '../../../src/pool/download/image-transform.js'
 import {giveScratch, MAX_POOLED_BYTES, MAX_SPARE, takeScratch} from '../../../src/pool/download/scratch-buffers.js'
 
 // Buffers are compared by identity as booleans: vitest's toBe diffs typed arrays element by element
@@ -27,5 +29,14 @@ describe('scratch buffers (download pixel pool)', () => {
     const huge = takeScratch(MAX_POOLED_BYTES + 1)
     giveScratch(huge)
     expect(takeScratch(MAX_POOLED_BYTES + 1) === huge).toBe(false)
+  })
+
+  it('the download transform shrinks into a scratch buffer only where the pool keeps that size', async () => {
+    const jpeg = await sharp({create: {width: 3001, height: 8, channels: 3, background: '#808080'}}).jpeg().toBuffer()
+    // 3000² × 3 bytes is over MAX_POOLED_BYTES: an array of the image's own size, as before the pool.
+    const big = await transformPixels(jpeg, 3000, null)
+    expect(big.ok && [big.img.width, big.img.data.length, big.scratch === undefined]).toEqual([3000, 3000 * 8 * 3, true])
+    const small = await transformPixels(jpeg, 512, null)
+    expect(small.ok && [small.img.width, small.img.height, small.scratch?.length]).toEqual([512, 1, 512 * 512 * 3])
   })
 })
