@@ -77,23 +77,27 @@ function areaTab(ssize: number, dsize: number, scale: number, dStep: number, sSt
 /**
  * Shrinks `src` to `width × height` with INTER_AREA. Both sides must be no larger than the source's.
  * Integer factors take OpenCV's fast path (plain averages; 2×2 blocks round half up as its SIMD
- * code does), other factors the weighted path (float32 sums, ties to even).
+ * code does), other factors the weighted path (float32 sums, ties to even). The pixels go into
+ * `into` when given (at least width × height × channels bytes, not `src`'s; a caller's reused
+ * buffer, so a download does not allocate an image per sample), else into a new array.
  */
-export function resizeArea(src: RawImage, width: number, height: number): RawImage {
+export function resizeArea(src: RawImage, width: number, height: number, into?: Uint8Array): RawImage {
   if (width > src.width || height > src.height || width < 1 || height < 1) throw new RangeError(`resizeArea shrinks only: ${src.width}×${src.height} → ${width}×${height}`)
   if (width === src.width && height === src.height) return src
+  const bytes = width * height * src.channels
+  if (into && into.length < bytes) throw new RangeError(`resizeArea: an output of ${into.length} bytes for ${bytes}`)
+  const out = into ? into.subarray(0, bytes) : new Uint8Array(bytes)
   // OpenCV takes the factors as 1 / (dsize / ssize), not ssize / dsize; they can differ in the last bit.
   const scaleX = 1 / (width / src.width)
   const scaleY = 1 / (height / src.height)
   const iscaleX = Math.round(scaleX)
   const iscaleY = Math.round(scaleY)
-  if (Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON) return resizeAreaFast(src, width, height, iscaleX, iscaleY)
-  return resizeAreaWeighted(src, width, height, scaleX, scaleY)
+  if (Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON) return resizeAreaFast(src, width, height, iscaleX, iscaleY, out)
+  return resizeAreaWeighted(src, width, height, scaleX, scaleY, out)
 }
 
-function resizeAreaFast(src: RawImage, width: number, height: number, sx: number, sy: number): RawImage {
+function resizeAreaFast(src: RawImage, width: number, height: number, sx: number, sy: number, out: Uint8Array): RawImage {
   const cn = src.channels
-  const out = new Uint8Array(width * height * cn)
   const rowBytes = src.width * cn
   const pairs = sx === 2 && sy === 2 && (cn === 1 || cn === 3 || cn === 4)
   const scale = Math.fround(1 / (sx * sy))
@@ -122,7 +126,7 @@ const COPY_BLOCK = 1 << 20
  * each destination row, rounded ties to even and saturated. The source enters the kernels' memory
  * in blocks of rows of about COPY_BLOCK bytes, so that memory stays small whatever the image.
  */
-function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX: number, scaleY: number): RawImage {
+function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX: number, scaleY: number, out: Uint8Array): RawImage {
   const cn = src.channels
   if (cn < 1 || cn > 4) throw new RangeError(`resizeArea: ${cn} channels; expected 1 to 4`)
   const xtab = areaTab(src.width, width, scaleX, 16, cn)
@@ -139,7 +143,6 @@ function resizeAreaWeighted(src: RawImage, width: number, height: number, scaleX
   put(si, xtab.si)
   put(di, xtab.di)
   put(alpha, xtab.alpha)
-  const out = new Uint8Array(width * height * cn)
   const emit = (dy: number): void => {
     k.areaEmit(sum, width, cn, dst)
     out.set(heap.subarray(dst, dst + outRowBytes), dy * outRowBytes)

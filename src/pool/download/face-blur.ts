@@ -69,15 +69,27 @@ export function outlyingFaceBox(boxes: readonly FaceBox[]): FaceBox | undefined 
   return boxes.find((box) => !box.every((v) => v >= -0.5 && v <= 1.5))
 }
 
-/** Blurs the face boxes of `img` (uint8, 1/3 channels) as img2dataset does; returns a new image (or `img` when there is no box). */
-export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
+/** Copies `img`'s pixels into `into` (at least as long; may be `img.data` itself), or into a new array. */
+function copyOf(img: RawImage, into: Uint8Array | undefined): Uint8Array {
+  if (into && into.length < img.data.length) throw new RangeError(`blurFaces: an output of ${into.length} bytes for ${img.data.length}`)
+  const out = into ? into.subarray(0, img.data.length) : new Uint8Array(img.data.length)
+  if (out.buffer !== img.data.buffer || out.byteOffset !== img.data.byteOffset) out.set(img.data)
+  return out
+}
+
+/**
+ * Blurs the face boxes of `img` (uint8, 1/3 channels) as img2dataset does; returns `img` when there
+ * is no box, else the result in `into` when given (which may be `img.data` itself: the blur then
+ * works in place, as the download path does with pixels it owns) or in a new array.
+ */
+export function blurFaces(img: RawImage, boxes: readonly FaceBox[], into?: Uint8Array): RawImage {
   if (boxes.length === 0) return img
   const {width: w, height: h, channels: cn} = img
   if (cn !== 1 && cn !== 3) throw new RangeError(`blurFaces: ${cn} channels; expected 1 or 3`)
   const {rects, sigma, ksize} = blurBoxes(boxes, w, h)
   const filled = rects.filter((r) => r.x1 > r.x0 && r.y1 > r.y0)
   // No pixel masked: the blurred mask is 0 everywhere and the result is img, truncated back unchanged.
-  if (filled.length === 0) return {...img, data: new Uint8Array(img.data)}
+  if (filled.length === 0) return {...img, data: copyOf(img, into)}
   const mx0 = Math.min(...filled.map((r) => r.x0))
   const my0 = Math.min(...filled.map((r) => r.y0))
   const mx1 = Math.max(...filled.map((r) => r.x1 - 1))
@@ -116,7 +128,7 @@ export function blurFaces(img: RawImage, boxes: readonly FaceBox[]): RawImage {
   // The mix, in place on the region's rows of the copy, which then replace those of the result.
   const regionRow = bytes + (region.y0 - rowLo) * stride
   k.blurMix(regionRow + region.x0 * cn, stride, rw, rh, cn, blurred, rowOutWidth * 16)
-  const out = new Uint8Array(img.data)
+  const out = copyOf(img, into)
   out.set(heap.subarray(regionRow, regionRow + rh * stride), region.y0 * stride)
   return {...img, data: out}
 }

@@ -111,14 +111,20 @@ function getOnce(url: string, options: FetchImageOptions, redirects = 0): Promis
       }
       const declared = Number(response.headers['content-length'])
       if (Number.isFinite(declared) && declared > maxBytes) return finish({ok: false, error: `response of ${declared} bytes is over the ${maxBytes}-byte limit`})
+      // With a declared length the body is read straight into one buffer of that size (no list of
+      // chunks joined at the end: one copy and one allocation less per image); a body longer than it
+      // declared fails as one over a limit would.
+      const limit = Number.isFinite(declared) && declared >= 0 ? declared : maxBytes
+      const body = Number.isFinite(declared) && declared >= 0 ? Buffer.allocUnsafeSlow(declared) : undefined
       const chunks: Buffer[] = []
       let size = 0
       response.on('data', (chunk: Buffer) => {
+        if (size + chunk.length > limit) return finish({ok: false, error: body ? `response longer than its Content-Length (${declared})` : `response over the ${maxBytes}-byte limit`})
+        if (body) chunk.copy(body, size)
+        else chunks.push(chunk)
         size += chunk.length
-        if (size > maxBytes) return finish({ok: false, error: `response over the ${maxBytes}-byte limit`})
-        chunks.push(chunk)
       })
-      response.on('end', () => finish(response.complete ? {ok: true, bytes: Buffer.concat(chunks)} : {ok: false, error: 'IncompleteRead'}))
+      response.on('end', () => finish(response.complete ? {ok: true, bytes: body ? body.subarray(0, size) : Buffer.concat(chunks)} : {ok: false, error: 'IncompleteRead'}))
       response.on('error', (error) => finish({ok: false, error: urlopenError(error)}))
     })
     // urllib's timeout is per socket operation: no progress for that long fails the try.

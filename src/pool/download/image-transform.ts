@@ -1,7 +1,9 @@
-import sharp from 'sharp'
+import sharp, {type SharpOptions} from 'sharp'
 
+import {readJpegFrame} from '../../eval/clip/jpeg-header.js'
 import {longestMaxSize, resizeArea, type RawImage} from './area-resize.js'
 import {blurFaces, outlyingFaceBox, type FaceBox} from './face-blur.js'
+import {giveScratch, MAX_POOLED_BYTES, takeScratch} from './scratch-buffers.js'
 
 /**
  * img2dataset 1.40's Resizer (resizer.py) under the parameters DataComp's download_upstream.py fixes
@@ -45,13 +47,24 @@ function decodable(bytes: Uint8Array): boolean {
   )
 }
 
+/**
+ * Whether libvips decodes these bytes to one band. For a JPEG, its frame header says (one component
+ * is grey, as libjpeg decodes it), which saves a second sharp call per image; other formats, and a
+ * JPEG whose frame header cannot be found, ask sharp.
+ */
+async function decodesToGrey(bytes: Uint8Array, options: SharpOptions): Promise<boolean> {
+  const frame = readJpegFrame(bytes)
+  if (frame) return frame.components.length === 1
+  return (await sharp(bytes, options).metadata()).channels === 1
+}
+
 /** Decodes to 8-bit pixels with OpenCV's channel counts: 1 (grey), 3, or 4 (with alpha). */
 async function decode(bytes: Uint8Array): Promise<RawImage | undefined> {
   if (!decodable(bytes)) return undefined
   try {
     // failOn 'none': libjpeg in OpenCV decodes a truncated JPEG (grey fill) rather than failing.
     const options = {failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: false} as const
-    const grey = (await sharp(bytes, options).metadata()).channels === 1
+    const grey = await decodesToGrey(bytes, options)
     // libvips would hand out a grey image as sRGB; OpenCV keeps its one channel (and encodes a grey JPEG)
     const pipeline = sharp(bytes, options)
     const {data, info} = await (grey ? pipeline.toColourspace('b-w') : pipeline).raw({depth: 'uchar'}).toBuffer({resolveWithObject: true})
@@ -95,25 +108,36 @@ export async function encodeJpeg(img: RawImage): Promise<Buffer> {
   return (img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg({quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'}).toBuffer()
 }
 
-/** The pixels img2dataset would encode: decoded, on white, shrunk, faces blurred; or its error text. */
-export async function transformPixels(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<{ok: true; img: RawImage; originalWidth: number; originalHeight: number} | {ok: false; error: string}> {
+/** transformPixels' result: the pixels, and the scratch buffer (scratch-buffers.ts) holding them, if any. */
+export type PixelsResult = {ok: true; img: RawImage; originalWidth: number; originalHeight: number; scratch?: Uint8Array} | {ok: false; error: string}
+
+/**
+ * The pixels img2dataset would encode: decoded, on white, shrunk, faces blurred; or its error text.
+ * The decoded pixels are this call's own, so the blur works on them in place; a shrunk image goes
+ * into a reused scratch buffer (returned as `scratch`: hand it back with giveScratch once the pixels
+ * are no longer needed, or leave it to the collector).
+ */
+export async function transformPixels(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<PixelsResult> {
   let img = await decode(bytes)
   if (!img) return {ok: false, error: 'Image decoding error'}
   if (img.channels === 4) img = onWhite(img)
   const originalWidth = img.width
   const originalHeight = img.height
-  if (Math.max(originalWidth, originalHeight) > imageSize) {
-    const size = longestMaxSize(originalWidth, originalHeight, imageSize)
-    // OpenCV asserts on an empty size; the wording of this error is dcbench's.
-    if (size.width < 1 || size.height < 1) return {ok: false, error: `resize to an empty size (${size.width}x${size.height})`}
-    img = resizeArea(img, size.width, size.height)
+  const shrink = Math.max(originalWidth, originalHeight) > imageSize ? longestMaxSize(originalWidth, originalHeight, imageSize) : undefined
+  // OpenCV asserts on an empty size; the wording of this error is dcbench's.
+  if (shrink && (shrink.width < 1 || shrink.height < 1)) return {ok: false, error: `resize to an empty size (${shrink.width}x${shrink.height})`}
+  const outlying = faces ? outlyingFaceBox(faces) : undefined
+  if (outlying) return {ok: false, error: `face box ${JSON.stringify(outlying)} lies far outside the image (coordinates are fractions of its sides)`}
+  let scratch: Uint8Array | undefined
+  if (shrink) {
+    // At most imageSize × imageSize pixels of at most 3 channels (alpha is gone by now); a size too
+    // large to keep buffers of gets an array of just the image's bytes, as before the pool.
+    const capacity = imageSize * imageSize * 3
+    scratch = capacity <= MAX_POOLED_BYTES ? takeScratch(capacity) : undefined
+    img = resizeArea(img, shrink.width, shrink.height, scratch)
   }
-  if (faces) {
-    const outlying = outlyingFaceBox(faces)
-    if (outlying) return {ok: false, error: `face box ${JSON.stringify(outlying)} lies far outside the image (coordinates are fractions of its sides)`}
-    img = blurFaces(img, faces)
-  }
-  return {ok: true, img, originalWidth, originalHeight}
+  if (faces) img = blurFaces(img, faces, img.data)
+  return {ok: true, img, originalWidth, originalHeight, ...(scratch ? {scratch} : {})}
 }
 
 /** Resizer.__call__ under DataComp's parameters: the JPEG and sizes, or img2dataset's error text. */
@@ -125,5 +149,8 @@ export async function transformImage(bytes: Uint8Array, imageSize: number, faces
     return {ok: true, jpeg, width: result.img.width, height: result.img.height, originalWidth: result.originalWidth, originalHeight: result.originalHeight}
   } catch (error) {
     return {ok: false, error: (error as Error).message.split('\n')[0] ?? 'encoding error'}
+  } finally {
+    // sharp has read the pixels by now (its promise settled), so the buffer can serve the next image.
+    if (result.scratch) giveScratch(result.scratch)
   }
 }

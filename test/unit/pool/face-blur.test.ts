@@ -47,6 +47,32 @@ describe('face blur (pixel-kernels.wat)', () => {
     expect([grey.channels, grey.data.length]).toEqual([1, 64 * 48])
   })
 
+  it('gives the same bytes into a caller\'s buffer and in place as into a new one (the download path reuses its buffers)', () => {
+    const fresh = blurFaces(img, boxes)
+    const into = new Uint8Array(img.data.length + 100).fill(7)
+    expect(blurFaces(img, boxes, into).data).toEqual(fresh.data)
+    const own = {...img, data: Uint8Array.from(img.data)}
+    const inPlace = blurFaces(own, boxes, own.data)
+    expect(inPlace.data).toEqual(fresh.data)
+    expect(inPlace.data.buffer === own.data.buffer).toBe(true)
+    // No box covers a pixel (a zero-area box): the pixels come back unchanged, in place too.
+    const flat = {...img, data: Uint8Array.from(img.data)}
+    expect(blurFaces(flat, [[0.5, 0.5, 0.5, 0.5]], flat.data).data).toEqual(img.data)
+    expect(() => blurFaces(img, boxes, new Uint8Array(10))).toThrow(RangeError)
+  })
+
+  it('INTER_AREA gives the same bytes into a caller\'s larger buffer as into a new one', () => {
+    const big = noise(6, 640, 500, 3)
+    const into = new Uint8Array(512 * 512 * 3).fill(9)
+    // a weighted factor and an integer one (OpenCV's fast path)
+    for (const [w, h] of [[512, 400], [320, 250]] as const) {
+      const out = resizeArea(big, w, h, into)
+      expect(out.data).toEqual(resizeArea(big, w, h).data)
+      expect(out.data.buffer === into.buffer).toBe(true)
+    }
+    expect(() => resizeArea(big, 512, 400, new Uint8Array(100))).toThrow(RangeError)
+  })
+
   it('returns the image as it is without boxes, and refuses 4 channels', () => {
     expect(blurFaces(img, [])).toBe(img)
     expect(() => blurFaces(noise(5, 8, 8, 4), boxes)).toThrow(RangeError)
