@@ -5,14 +5,12 @@ import {z} from 'zod'
 
 import {DcbError} from '../../errors.js'
 import {loadSubset, type SubsetLookup} from '../../subset/lookup.js'
-import type {SubsetRecordLimit} from '../../subset/record-limit.js'
-import type {ProgressListener} from '../../ui/progress.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import type {Shard} from '../../util/shards.js'
 import {TarShardWriter} from '../../runner/reshard/tar-shard.js'
 import {pad8, prepareDir, readJsonIfExists, removePartials} from '../../runner/reshard/out-dir.js'
 import {iterateShardSamples, listDataCompShards} from './pool-shards.js'
-import {canonicalUid, DATACOMP_SHARD_SIZE, finishDataCompReshard, isTemporary, type DataCompManifest, type ShardRecord} from './reshard.js'
+import {canonicalUid, DATACOMP_SHARD_SIZE, finishDataCompReshard, isTemporary, type DataCompManifest, type ReshardDataCompOptions, type ShardRecord} from './reshard.js'
 
 /**
  * DataComp resharding split over many workers (`bench reshard --shard i/N`, `--merge-shards N`, the
@@ -50,15 +48,8 @@ export type DataCompReshardPlan = z.infer<typeof PlanSchema>
 const ShardRecordSchema = z.object({name: z.string(), samples: z.number().int(), bytes: z.number().int(), sha256: z.string()}).strict()
 const PartSchema = z.object({shard: z.string(), plan_fingerprint: z.string(), shards: z.array(z.tuple([z.number().int().nonnegative(), ShardRecordSchema]))}).strict()
 
-export interface ShardedReshardOptions {
-  subsetFile: string
-  poolDir: string
-  outDir: string
-  scale?: string
-  shardSize?: number
-  recordLimit: SubsetRecordLimit
-  onProgress?: ProgressListener
-}
+/** The options of a sharded reshard step: those of a local one. */
+export type ShardedReshardOptions = ReshardDataCompOptions
 
 function damaged(file: string, problem: string): DcbError {
   return new DcbError('DCB_RESHARD_OUT', `${file}: ${problem}`, {suggestions: ['run the sharded reshard again into an empty --out folder']})

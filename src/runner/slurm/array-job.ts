@@ -100,6 +100,34 @@ export async function runArrayJob(run: ArrayJobRun): Promise<{jobId: string}> {
   }
 }
 
+/** A command's array (`bench eval`, `pool index`, `filter`, `reshard`, `pool download`): what `runArrayJob` needs but the wiring. */
+export interface CommandArray {
+  dir: string
+  scriptName: string
+  script: string
+  count: number
+  /** Each task's log under `dir`, with SLURM's `%A` (the array's job id) and `%a` (the task id). */
+  logPattern: string
+  describeTask: (task: number) => string
+}
+
+/** Runs a command's array: `runArrayJob` with the command's signal and poll interval, progress through `onArray` with the job id. */
+export async function runCommandArray(array: CommandArray, options: ArrayCommandOptions): Promise<{jobId: string}> {
+  const {logPattern, ...run} = array
+  let submitted: string | undefined
+  return runArrayJob({
+    ...run,
+    logOf: (id, task) => logPattern.replace('%A', id).replace('%a', String(task)),
+    onSubmitted: (id) => {
+      submitted = id
+      options.onArray?.({jobId: id, done: 0, total: array.count, running: 0})
+    },
+    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
+    signal: options.signal,
+    pollMs: options.pollMs,
+  })
+}
+
 function taskFailure(run: ArrayJobRun, jobId: string, failed: ArrayTaskState[]): DcbError {
   const first = failed[0] as ArrayTaskState
   const log = run.logOf(jobId, first.task)

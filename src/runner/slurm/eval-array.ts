@@ -8,7 +8,7 @@ import {DcbError} from '../../errors.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {ensureDirInside} from '../../util/no-follow.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
 
 /**
@@ -84,22 +84,17 @@ export async function evalOnSlurm(options: EvalOnSlurmOptions): Promise<EvalRunO
   const dir = join(options.eval.outDir, EVAL_SLURM_DIR)
   mkdirSync(options.eval.outDir, {recursive: true})
   ensureDirInside(options.eval.outDir, EVAL_SLURM_DIR)
-  let submitted: string | undefined
-  const {jobId} = await runArrayJob({
-    dir,
-    scriptName: 'eval.sbatch',
-    script: plan.sbatch_script,
-    count,
-    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
-    describeTask: (task) => `bench eval --shard ${task}/${count}: ${plan.shards[task - 1]?.tasks.join(', ') ?? ''}`,
-    onSubmitted: (id) => {
-      submitted = id
-      options.onArray?.({jobId: id, done: 0, total: count, running: 0})
+  const {jobId} = await runCommandArray(
+    {
+      dir,
+      scriptName: 'eval.sbatch',
+      script: plan.sbatch_script,
+      count,
+      logPattern: LOG,
+      describeTask: (task) => `bench eval --shard ${task}/${count}: ${plan.shards[task - 1]?.tasks.join(', ') ?? ''}`,
     },
-    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
-    signal: options.signal,
-    pollMs: options.pollMs,
-  })
+    options,
+  )
   const merged = await mergeEvalShards(options.benchmark, options.eval, count)
   return {...merged, plan, jobId}
 }

@@ -7,7 +7,7 @@ import {mergeFilterShards, type MergeFilterShardsOptions} from '../../filters/sh
 import type {ApplyFilterResult} from '../../filters/apply.js'
 import {shardItems} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
 
 /**
@@ -73,22 +73,17 @@ export async function filterOnSlurm(options: FilterOnSlurmOptions): Promise<Appl
   const count = plan.shards.length
   const dir = slurmDir(options.merge.out)
   mkdirSync(dir, {recursive: true})
-  let submitted: string | undefined
-  const {jobId} = await runArrayJob({
-    dir,
-    scriptName: SCRIPT,
-    script: plan.sbatch_script,
-    count,
-    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
-    describeTask: (task) => `bench filter --shard ${task}/${count}: ${plan.shards[task - 1]?.files.length ?? 0} file(s)`,
-    onSubmitted: (id) => {
-      submitted = id
-      options.onArray?.({jobId: id, done: 0, total: count, running: 0})
+  const {jobId} = await runCommandArray(
+    {
+      dir,
+      scriptName: SCRIPT,
+      script: plan.sbatch_script,
+      count,
+      logPattern: LOG,
+      describeTask: (task) => `bench filter --shard ${task}/${count}: ${plan.shards[task - 1]?.files.length ?? 0} file(s)`,
     },
-    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
-    signal: options.signal,
-    pollMs: options.pollMs,
-  })
+    options,
+  )
   const merged = await mergeFilterShards({...options.merge, count})
   return {...merged, plan, jobId}
 }

@@ -5,7 +5,7 @@ import type {ImageShardWork} from '../../benchmarks/benchmark.js'
 import {DcbError} from '../../errors.js'
 import {MAX_SHARDS} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
 
 /**
@@ -83,22 +83,17 @@ export function slurmShardRunner(options: PoolDownloadOnSlurmOptions): (work: Im
     if (work.todo === 0) return true
     const dir = join(options.out, POOL_DOWNLOAD_SLURM_DIR)
     mkdirSync(dir, {recursive: true})
-    let submitted: string | undefined
-    await runArrayJob({
-      dir,
-      scriptName: SCRIPT,
-      script: plan.sbatch_script,
-      count: plan.tasks,
-      logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
-      describeTask: (task) => `bench pool download --shards ${work.first}-${work.last} --shard ${task}/${plan.tasks}`,
-      onSubmitted: (id) => {
-        submitted = id
-        options.onArray?.({jobId: id, done: 0, total: plan.tasks, running: 0})
+    await runCommandArray(
+      {
+        dir,
+        scriptName: SCRIPT,
+        script: plan.sbatch_script,
+        count: plan.tasks,
+        logPattern: LOG,
+        describeTask: (task) => `bench pool download --shards ${work.first}-${work.last} --shard ${task}/${plan.tasks}`,
       },
-      onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
-      signal: options.signal,
-      pollMs: options.pollMs,
-    })
+      options,
+    )
     return true
   }
 }

@@ -6,7 +6,7 @@ import {mergePoolIndexShards} from '../../pool/index-shards.js'
 import {resolvePoolSources, type IndexPoolOptions, type IndexPoolResult} from '../../pool/index-pool.js'
 import {shardItems} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
-import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
 
 /**
@@ -67,22 +67,17 @@ export async function poolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promis
   const count = plan.shards.length
   const dir = slurmDir(options.index.out)
   mkdirSync(dir, {recursive: true})
-  let submitted: string | undefined
-  const {jobId} = await runArrayJob({
-    dir,
-    scriptName: 'pool-index.sbatch',
-    script: plan.sbatch_script,
-    count,
-    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
-    describeTask: (task) => `bench pool index --shard ${task}/${count}: ${plan.shards[task - 1]?.files.length ?? 0} file(s)`,
-    onSubmitted: (id) => {
-      submitted = id
-      options.onArray?.({jobId: id, done: 0, total: count, running: 0})
+  const {jobId} = await runCommandArray(
+    {
+      dir,
+      scriptName: 'pool-index.sbatch',
+      script: plan.sbatch_script,
+      count,
+      logPattern: LOG,
+      describeTask: (task) => `bench pool index --shard ${task}/${count}: ${plan.shards[task - 1]?.files.length ?? 0} file(s)`,
     },
-    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
-    signal: options.signal,
-    pollMs: options.pollMs,
-  })
+    options,
+  )
   const merged = await mergePoolIndexShards({...options.index, count})
   return {...merged, plan, jobId}
 }

@@ -6,7 +6,7 @@ import {packageRoot} from '../../util/paths.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
 import {canShardReshard, mergeReshardShards, planReshardShards} from '../reshard/shards.js'
-import {runArrayJob, type ArrayCommandOptions} from './array-job.js'
+import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {slurmArrayScript} from './array-script.js'
 
 /**
@@ -79,22 +79,17 @@ export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<Re
   if (sharded) await planReshardShards({...options.reshard, onProgress: undefined})
   const dir = slurmDir(options.reshard.outDir)
   mkdirSync(dir, {recursive: true})
-  let submitted: string | undefined
-  const {jobId} = await runArrayJob({
-    dir,
-    scriptName: SCRIPT,
-    script: plan.sbatch_script,
-    count: plan.tasks,
-    logOf: (id, task) => LOG.replace('%A', id).replace('%a', String(task)),
-    describeTask: (task) => `bench reshard --benchmark ${options.reshard.benchmark}${sharded ? ` --shard ${task}/${plan.tasks}` : ''}`,
-    onSubmitted: (id) => {
-      submitted = id
-      options.onArray?.({jobId: id, done: 0, total: plan.tasks, running: 0})
+  const {jobId} = await runCommandArray(
+    {
+      dir,
+      scriptName: SCRIPT,
+      script: plan.sbatch_script,
+      count: plan.tasks,
+      logPattern: LOG,
+      describeTask: (task) => `bench reshard --benchmark ${options.reshard.benchmark}${sharded ? ` --shard ${task}/${plan.tasks}` : ''}`,
     },
-    onProgress: (event) => options.onArray?.({jobId: submitted, ...event}),
-    signal: options.signal,
-    pollMs: options.pollMs,
-  })
+    options,
+  )
   // sharded: the merge writes the closing files and reads the folder back; one task: the job wrote it all
   const result = sharded ? await mergeReshardShards({...options.reshard, onProgress: undefined, count: plan.tasks}) : await reshard({...options.reshard, onProgress: undefined})
   return {...result, already_complete: false, seconds: (Date.now() - started) / 1000, plan, jobId}
