@@ -9,10 +9,10 @@ export function readmeScores(readme: string): Map<string, [number, number]> {
   return scores
 }
 
-/** README's DataComp-only quickstart rows (embedding-based pruning; DCLM pools carry no embeddings: `–`): filter → DataComp headline. */
-export function readmeEmbeddingScores(readme: string): Map<string, number> {
+/** README's DataComp-only quickstart rows (DataComp's official baselines and embedding-based pruning; DCLM: `–`): filter → DataComp headline. */
+export function readmeDataCompOnlyScores(readme: string): Map<string, number> {
   const scores = new Map<string, number>()
-  for (const match of readme.matchAll(/^\| (semdedup|ssl-prototypes|density-pruning|d4) \(.*?\) \| (\d\.\d{3}) \| – \|$/gm)) {
+  for (const match of readme.matchAll(/^\| (clip-score|basic|text-based|laion2b|semdedup|ssl-prototypes|density-pruning|d4) \(.*?\) \| (\d\.\d{3}) \| – \|$/gm)) {
     scores.set(match[1]!, Number(match[2]))
   }
   return scores
