@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {DcbError} from '../../errors.js'
 import {writeFileAtomic} from '../../util/atomic-write.js'
 import {describeZodError} from '../../util/zod-issue.js'
+import {parseStrictJsonBytes} from '../../util/strict-json.js'
 import {parseResultsJsonl, type DataCompResultRow} from './results-file.js'
 
 /**
@@ -157,7 +158,8 @@ const REDO = 'delete the file (and the task\'s eval_results.jsonl line, if any) 
 export function readPredictions(file: string): PredictionsFile {
   let value: unknown
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'))
+    // strict: no duplicate keys and no __proto__, as every file bench reads back
+    value = parseStrictJsonBytes(readFileSync(file))
   } catch (error) {
     throw new DcbError('DCB_RESULTS_FILE', `${file}: not a JSON document (${(error as Error).message}); expected a ${PREDICTIONS_FORMAT} predictions file`, {suggestions: [REDO]})
   }
