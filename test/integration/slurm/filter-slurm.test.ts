@@ -124,7 +124,7 @@ describe('bench filter --executor slurm --dry-run --json', () => {
     expect(existsSync(`${out}.slurm`)).toBe(false)
     const refused = await runBench([...filterArgs('dclm', lmPool, ['--filter', 'dclm-baseline', '--model', moduleFile], out), '--executor', 'slurm', '--dry-run'])
     expect(refused.exitCode).toBe(2)
-    expect(refused.stderr).toContain("error [DCB_FILTER_WHOLE_POOL]: filter 'dclm-baseline' on a dclm pool cannot run sharded (--shard, --executor slurm): its exact-text dedup keeps the first copy of a text in pool order")
+    expect(refused.stderr).toContain("error [DCB_FILTER_WHOLE_POOL]: filter 'dclm-baseline' on a dclm pool cannot run sharded (--shard, --executor slurm): its bff dedup holds the n-grams of every earlier document in pool order")
   })
 })
 
