@@ -1,9 +1,21 @@
-import {join} from 'node:path'
+import {statSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
 import {repoRoot, runBench, runBenchJson} from '../../helpers/cli.js'
+
+/** Why the test as nobody cannot run here, or undefined: it needs root (to drop to nobody) and a checkout others may read. */
+function nobodySkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the tests do not run as root, so they cannot drop to nobody'
+  let path = join(repoRoot, 'bin/run.js')
+  if ((statSync(path).mode & 0o004) === 0) return `${path} is not readable by other users`
+  for (path = dirname(path); ; path = dirname(path)) {
+    if ((statSync(path).mode & 0o001) === 0) return `${path} may not be entered by other users (mode ${(statSync(path).mode & 0o777).toString(8)}), so nobody cannot run the checkout`
+    if (path === dirname(path)) return undefined
+  }
+}
 
 interface Check {
   name: string
@@ -59,9 +71,10 @@ describe('bench doctor --fix (real processes)', () => {
     expect(result.stderr).toMatch(/hint: .*doctor --fix --executor docker --yes/)
   })
 
-  it('as a user without root and without sudo refuses in one line (DCB_FIX_NO_ROOT, exit 3)', async () => {
-    // setpriv drops to nobody; PATH has no sudo in it. Skipped where the tests do not run as root.
-    if (process.getuid?.() !== 0) return
+  // setpriv drops to nobody (uid 65534), who must be able to reach bin/run.js: a checkout under a
+  // folder only its owner may enter (mktemp -d makes them 0700) cannot be run as nobody
+  it.skipIf(nobodySkipReason())('as a user without root and without sudo refuses in one line (DCB_FIX_NO_ROOT, exit 3)', async () => {
+    // PATH has no sudo in it
     const asNobody = await execa('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'bin/run.js'), 'doctor', '--fix', '--executor', 'docker', '--yes'], {
       reject: false,
       cwd: '/tmp',

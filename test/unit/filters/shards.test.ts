@@ -82,6 +82,7 @@ describe('filterShardRefusal', () => {
     expect(refusal('heuristic', 'datacomp')).toMatch(/near-duplicates of images kept earlier/)
     expect(refusal('clip-score', 'datacomp', {fraction: 0.3})).toMatch(/--fraction sets the threshold from the whole pool/)
     expect(refusal('semdedup', 'datacomp')).toMatch(/clusters the whole pool/)
-    expect(refusal('dclm-baseline', 'dclm')).toMatch(/exact-text dedup/)
+    expect(refusal('dclm-baseline', 'dclm')).toMatch(/bff dedup holds the n-grams of every earlier document/)
+    expect(refusal('dclm-bff', 'dclm')).toMatch(/bloom filter holds the n-grams of every earlier document/)
   })
 })
