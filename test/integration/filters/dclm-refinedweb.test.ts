@@ -77,7 +77,9 @@ function counted(steps: ChainStep[]): {steps: ChainStep[]; stats: Map<string, {d
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'dcbench-dclm-refinedweb-'))
+  // upstream's factories.py turns every '.' of its own path into '/' (_get_package_modules), so its tree
+  // must sit where the path has no dots, and TMPDIR may have them (mktemp -d makes /tmp/tmp.XXXXXXXXXX)
+  root = mkdtempSync(join(tmpdir().includes('.') ? '/tmp' : tmpdir(), 'dcbench-dclm-refinedweb-'))
   const upstream = join(root, 'dclm')
   mkdirSync(upstream)
   await execa('tar', ['-xzf', join(sharedDir(), 'vendor/reference/dclm-baselines-361714b.tar.gz'), '-C', upstream, '--strip-components=1'])
