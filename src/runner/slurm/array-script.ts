@@ -1,5 +1,6 @@
 import {DcbError} from '../../errors.js'
 import {shellQuote, siteQueueLines} from './script.js'
+import type {SlurmSettings} from './site.js'
 import type {SlurmSite} from './types.js'
 
 /**
@@ -12,6 +13,12 @@ import type {SlurmSite} from './types.js'
  * share with the login node). A node without them ends the task at once with one line,
  * `# dcbench: node check failed on NODE: …`, which bench reads back from the task's log.
  */
+
+/** The array tasks run `bench` itself on the nodes, which only the host runtime can: refuses any other, naming the command. */
+export function requireHostRuntime(command: string, settings: SlurmSettings): void {
+  if (settings.runtime === 'host') return
+  throw new DcbError('DCB_NOT_AVAILABLE', `bench ${command} --executor slurm --runtime ${settings.runtime}: only --runtime host runs bench on the nodes in this build (no image holds Node.js and dcbench yet)`)
+}
 
 /** The line a failed node check prints (bench looks for it in a failed task's log). */
 export const NODE_CHECK_FAILED = '# dcbench: node check failed'

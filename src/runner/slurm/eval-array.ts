@@ -4,12 +4,12 @@ import {basename, join} from 'node:path'
 import type {Benchmark, EvalRunOutcome} from '../../benchmarks/benchmark.js'
 import {mergeEvalShards, evalTaskKeys, type ShardableEvalOptions} from '../../eval/sharded-eval.js'
 import {shardTasks} from '../../eval/shards.js'
-import {DcbError} from '../../errors.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {ensureDirInside} from '../../util/no-follow.js'
 import {packageRoot} from '../../util/paths.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
-import {slurmArrayScript} from './array-script.js'
+import {requireHostRuntime, slurmArrayScript} from './array-script.js'
+import {slurmJobName} from './script.js'
 
 /**
  * `bench eval --executor slurm`: a job array with one task per shard of the eval's tasks (each runs
@@ -56,15 +56,13 @@ function shardArgs(options: EvalOnSlurmOptions, count: number): string[] {
 
 /** The plan and the script of the array. */
 export function planEvalOnSlurm(options: EvalOnSlurmOptions): EvalSlurmPlan {
-  if (options.settings.runtime !== 'host') {
-    throw new DcbError('DCB_NOT_AVAILABLE', `bench eval --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build (no image holds Node.js and dcbench yet)`)
-  }
+  requireHostRuntime('eval', options.settings)
   const keys = evalTaskKeys(options.benchmark, options.eval)
   const count = options.shards ?? keys.length
   const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, tasks: shardTasks(keys, {index: i + 1, count})}))
   const dir = join(options.eval.outDir, EVAL_SLURM_DIR)
   const script = slurmArrayScript({
-    jobName: `dcbench-eval-${options.benchmark.id}-${basename(options.eval.outDir)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: slurmJobName(`dcbench-eval-${options.benchmark.id}-${basename(options.eval.outDir)}`),
     workDir: options.eval.outDir,
     outputFile: join(dir, LOG),
     count,

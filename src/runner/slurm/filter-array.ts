@@ -8,7 +8,8 @@ import type {ApplyFilterResult} from '../../filters/apply.js'
 import {shardItems} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
-import {slurmArrayScript} from './array-script.js'
+import {requireHostRuntime, slurmArrayScript} from './array-script.js'
+import {slurmJobName} from './script.js'
 
 /**
  * `bench filter --executor slurm`: a job array with one task per shard of the pool's files (each runs
@@ -46,7 +47,7 @@ function slurmDir(out: string): string {
 
 /** The plan and the script of the array (lists the pool's files; submits nothing). */
 export async function planFilterOnSlurm(options: FilterOnSlurmOptions): Promise<FilterSlurmPlan> {
-  if (options.settings.runtime !== 'host') throw new DcbError('DCB_NOT_AVAILABLE', `bench filter --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build`)
+  requireHostRuntime('filter', options.settings)
   const {benchmark, pool, out} = options.merge
   const spec = getBenchmark(benchmark).filter
   if (!spec) throw new DcbError('DCB_FILTER_USAGE', `benchmark '${benchmark}' has no pool records to filter`)
@@ -54,7 +55,7 @@ export async function planFilterOnSlurm(options: FilterOnSlurmOptions): Promise<
   const count = options.shards ?? Math.min(files.length, DEFAULT_MAX_SHARDS)
   const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, files: shardItems(files, {index: i + 1, count}, 'pool file')}))
   const script = slurmArrayScript({
-    jobName: `dcbench-filter-${basename(out)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: slurmJobName(`dcbench-filter-${basename(out)}`),
     workDir: dirname(out),
     outputFile: join(slurmDir(out), LOG),
     count,

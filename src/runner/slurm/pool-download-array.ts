@@ -6,7 +6,8 @@ import {DcbError} from '../../errors.js'
 import {MAX_SHARDS} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
-import {slurmArrayScript} from './array-script.js'
+import {requireHostRuntime, slurmArrayScript} from './array-script.js'
+import {slurmJobName} from './script.js'
 
 /**
  * `bench pool download --executor slurm` (DataComp's images): the metadata and the sizes are done on
@@ -50,14 +51,14 @@ const DEFAULT_CPUS_PER_TASK = 2
 
 /** The plan and the script of the array for a range of shards. */
 export function planPoolDownloadOnSlurm(work: ImageShardWork, options: PoolDownloadOnSlurmOptions): PoolDownloadSlurmPlan {
-  if (options.settings.runtime !== 'host') throw new DcbError('DCB_NOT_AVAILABLE', `bench pool download --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build`)
+  requireHostRuntime('pool download', options.settings)
   const shards = work.last - work.first + 1
   const tasks = options.tasks ?? Math.min(shards, DEFAULT_MAX_TASKS)
   if (tasks > shards || tasks > MAX_SHARDS) {
     throw new DcbError('DCB_USAGE', `--tasks ${tasks}: the download covers ${shards} image shard(s) (${work.first}-${work.last}); use at most ${Math.min(shards, MAX_SHARDS)} array tasks`)
   }
   const script = slurmArrayScript({
-    jobName: `dcbench-pool-download-${basename(options.out)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: slurmJobName(`dcbench-pool-download-${basename(options.out)}`),
     workDir: options.out,
     outputFile: join(options.out, POOL_DOWNLOAD_SLURM_DIR, LOG),
     count: tasks,

@@ -1,13 +1,13 @@
 import {mkdirSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
-import {DcbError} from '../../errors.js'
 import {mergePoolIndexShards} from '../../pool/index-shards.js'
 import {resolvePoolSources, type IndexPoolOptions, type IndexPoolResult} from '../../pool/index-pool.js'
 import {shardItems} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
-import {slurmArrayScript} from './array-script.js'
+import {requireHostRuntime, slurmArrayScript} from './array-script.js'
+import {slurmJobName} from './script.js'
 
 /**
  * `bench pool index --executor slurm`: a job array with one task per shard of the pool's files (each
@@ -38,13 +38,13 @@ function slurmDir(out: string): string {
 
 /** The plan and the script of the array (resolves the pool's files; submits nothing). */
 export async function planPoolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promise<PoolIndexSlurmPlan> {
-  if (options.settings.runtime !== 'host') throw new DcbError('DCB_NOT_AVAILABLE', `bench pool index --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build`)
+  requireHostRuntime('pool index', options.settings)
   const sources = await resolvePoolSources(options.index.inputs)
   const count = options.shards ?? Math.min(sources.length, DEFAULT_MAX_SHARDS)
   const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, files: shardItems(sources, {index: i + 1, count}, 'pool file').map((s) => s.file)}))
   const o = options.index
   const script = slurmArrayScript({
-    jobName: `dcbench-pool-index-${basename(o.out)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: slurmJobName(`dcbench-pool-index-${basename(o.out)}`),
     workDir: dirname(o.out),
     outputFile: join(slurmDir(o.out), LOG),
     count,

@@ -1,13 +1,13 @@
 import {mkdirSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
-import {DcbError} from '../../errors.js'
 import {packageRoot} from '../../util/paths.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
 import {reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
 import {canShardReshard, mergeReshardShards, planReshardShards} from '../reshard/shards.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
-import {slurmArrayScript} from './array-script.js'
+import {requireHostRuntime, slurmArrayScript} from './array-script.js'
+import {slurmJobName} from './script.js'
 
 /**
  * `bench reshard --executor slurm`. Where the benchmark's resharder has a sharded form (DataComp): the
@@ -50,14 +50,14 @@ function slurmDir(out: string): string {
 
 /** The job's script (submits nothing). */
 export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardSlurmPlan> {
-  if (options.settings.runtime !== 'host') throw new DcbError('DCB_NOT_AVAILABLE', `bench reshard --executor slurm --runtime ${options.settings.runtime}: only --runtime host runs bench on the nodes in this build`)
+  requireHostRuntime('reshard', options.settings)
   const out = options.reshard.outDir
   const sharded = await canShardReshard(options.reshard)
   // more than one task for a resharder without a sharded form: refused (DCB_NOT_AVAILABLE) before anything is written
   if (!sharded && options.shards !== undefined && options.shards > 1) await planReshardShards(options.reshard)
   const count = sharded ? (options.shards ?? Math.min(DEFAULT_MAX_SHARDS, (await listPoolFiles(options.reshard)).length)) : 1
   const script = slurmArrayScript({
-    jobName: `dcbench-reshard-${basename(out)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100),
+    jobName: slurmJobName(`dcbench-reshard-${basename(out)}`),
     workDir: process.cwd(),
     outputFile: join(slurmDir(out), LOG),
     count,

@@ -1,6 +1,11 @@
 import {DcbError} from '../../errors.js'
 import type {SlurmRuntime, SlurmSite} from './types.js'
 
+/** A `--job-name` as squeue shows it plainly: anything but [A-Za-z0-9_.-] becomes `_`, at most 100 characters. */
+export function slurmJobName(name: string): string {
+  return name.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
+}
+
 export {SLURM_RUNTIMES, type SlurmRuntime} from './types.js'
 
 /**

@@ -3,7 +3,7 @@ import {basename, join} from 'node:path'
 import type {InfraPlan} from '../../tracks/infra.js'
 import {CONTAINER_DATA, CONTAINER_OUT} from '../executors/types.js'
 import type {SlurmSettings} from './site.js'
-import {slurmTrainScript, type SlurmTrainJob} from './script.js'
+import {slurmJobName, slurmTrainScript, type SlurmTrainJob} from './script.js'
 
 /**
  * The SLURM job of one `bench train` attempt: the run's split and the contract's environment
@@ -33,7 +33,7 @@ export function outputFileOf(jobId: string): string {
 
 /** The job's name in squeue: `dcbench-<scale>-<run folder name>`, in the characters SLURM shows plainly. */
 export function jobNameOf(scale: string, runDir: string): string {
-  return `dcbench-${scale}-${basename(runDir)}`.replaceAll(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
+  return slurmJobName(`dcbench-${scale}-${basename(runDir)}`)
 }
 
 export function trainJob(inputs: TrainJobInputs): SlurmTrainJob {
