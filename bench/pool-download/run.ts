@@ -3,7 +3,10 @@
 // a Python + OpenCV loop doing the same work as img2dataset 1.40 does it (baseline.py), on the same
 // images served by the same loopback host (serve.mjs, its own process, so its CPU is neither side's).
 //
-//   npx tsx bench/pool-download/run.ts [--images 400] [--threads 64] [--faces 0.25] [--repeats 1] [--cpu-prof FILE]
+//   npx tsx bench/pool-download/run.ts [--images 400] [--photos DIR] [--threads 64] [--faces 0.25] [--repeats 1] [--cpu-prof FILE]
+//
+// --photos DIR serves the JPEGs of DIR (at most --images of them, in name order) instead of the
+// synthetic images: real photographs decode and resize at other costs than the synthetic pixels.
 //
 // --cpu-prof writes a V8 CPU profile (.cpuprofile, main thread only: sharp's libvips threads do not
 // show) of dcbench's first repeat, for where the remaining time goes.
@@ -13,7 +16,7 @@
 // process's own (user + system, all threads: Node's process.cpuUsage, Python's getrusage), so the
 // ratio is per core whatever the load of a shared machine; wall times are printed too.
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Session} from 'node:inspector/promises'
@@ -34,6 +37,9 @@ const threads = Number(arg('threads', '64'))
 const faceShare = Number(arg('faces', '0.25'))
 const repeats = Number(arg('repeats', '1'))
 const profileFile = arg('cpu-prof', '')
+const photosDir = arg('photos', '')
+const photos = photosDir ? readdirSync(photosDir).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, count).map((f) => join(photosDir, f)) : []
+if (photosDir && photos.length === 0) throw new Error(`--photos ${photosDir}: no .jpg files`)
 
 let seed = 12345
 const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
@@ -55,10 +61,13 @@ try {
   mkdirSync(join(root, 'images'))
   mkdirSync(join(root, 'metadata'))
   const rows: {uid: string; url: string; text: string; faces: number[][]}[] = []
-  for (let i = 0; i < count; i++) {
-    const w = 200 + Math.floor(random() * 1400)
-    const h = 200 + Math.floor(random() * 1400)
-    writeFileSync(join(root, 'images', `${i}.jpg`), await sharp(pixels(w, h), {raw: {width: w, height: h, channels: 3}}).jpeg({quality: 90}).toBuffer())
+  for (let i = 0; i < (photosDir ? photos.length : count); i++) {
+    if (photosDir) copyFileSync(photos[i] as string, join(root, 'images', `${i}.jpg`))
+    else {
+      const w = 200 + Math.floor(random() * 1400)
+      const h = 200 + Math.floor(random() * 1400)
+      writeFileSync(join(root, 'images', `${i}.jpg`), await sharp(pixels(w, h), {raw: {width: w, height: h, channels: 3}}).jpeg({quality: 90}).toBuffer())
+    }
     const faces = random() < faceShare ? Array.from({length: 1 + Math.floor(random() * 2)}, () => {
       const x = random() * 0.7
       const y = random() * 0.7
@@ -98,7 +107,7 @@ try {
     const py = JSON.parse(execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'baseline.py'), join(root, 'rows.json'), join(root, `py-${r}.tar`), String(threads), join(import.meta.dirname, '../../test/fixtures/python')], {encoding: 'utf8'})) as {successes: number; cpu_seconds: number; wall_seconds: number; decode_cpu_seconds: number}
     results.push({name: 'python+opencv', cpu: py.cpu_seconds, wall: py.wall_seconds, ok: py.successes, decode: py.decode_cpu_seconds})
   }
-  console.log(`${count} images (${rows.filter((r) => r.faces.length > 0).length} with faces), ${threads} downloads in flight; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')} (at the start: ${loadStart})`)
+  console.log(`${rows.length}${photosDir ? ` photos from ${photosDir}` : ' synthetic'} images (${rows.filter((r) => r.faces.length > 0).length} with faces), ${threads} downloads in flight; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')} (at the start: ${loadStart})`)
   console.log('| | images | CPU s | CPU ms per image | of which decode | wall s | images/s per core |')
   console.log('|---|---:|---:|---:|---:|---:|---:|')
   for (const r of results) console.log(`| ${r.name} | ${r.ok} | ${r.cpu.toFixed(2)} | ${((1000 * r.cpu) / r.ok).toFixed(2)} | ${r.decode === undefined ? '' : `${((1000 * r.decode) / r.ok).toFixed(2)} (${((100 * r.decode) / r.cpu).toFixed(0)} %)`} | ${r.wall.toFixed(2)} | ${(r.ok / r.cpu).toFixed(1)} |`)

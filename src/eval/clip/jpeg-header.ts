@@ -2,6 +2,9 @@
 export interface JpegFrame {
   /** The SOF marker's second byte: 0xC0 baseline, 0xC1 extended, 0xC2 progressive (Huffman); others are arithmetic or lossless. */
   marker: number
+  /** The frame's sides as the header states them (a height of 0 means a DNL marker gives it later). */
+  width: number
+  height: number
   components: {h: number; v: number}[]
 }
 
@@ -31,7 +34,9 @@ export function readJpegFrame(bytes: Uint8Array): JpegFrame | undefined {
         const hv = bytes[i + 11 + 3 * k] as number
         return {h: hv >> 4, v: hv & 15}
       })
-      return {marker, components}
+      const height = ((bytes[i + 5] as number) << 8) | (bytes[i + 6] as number)
+      const width = ((bytes[i + 7] as number) << 8) | (bytes[i + 8] as number)
+      return {marker, width, height, components}
     }
     i += 2 + length
   }

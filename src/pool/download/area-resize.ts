@@ -98,8 +98,8 @@ export function resizeArea(src: RawImage, width: number, height: number, into?: 
 
 function resizeAreaFast(src: RawImage, width: number, height: number, sx: number, sy: number, out: Uint8Array): RawImage {
   const cn = src.channels
+  if (sx === 2 && sy === 2 && (cn === 1 || cn === 3 || cn === 4)) return resizeAreaHalf(src, width, height, out)
   const rowBytes = src.width * cn
-  const pairs = sx === 2 && sy === 2 && (cn === 1 || cn === 3 || cn === 4)
   const scale = Math.fround(1 / (sx * sy))
   for (let dy = 0; dy < height; dy++) {
     const row0 = dy * sy * rowBytes
@@ -110,8 +110,33 @@ function resizeAreaFast(src: RawImage, width: number, height: number, sx: number
           const base = row0 + y * rowBytes + dx * sx * cn + c
           for (let x = 0; x < sx; x++) sum += src.data[base + x * cn] as number
         }
-        out[(dy * width + dx) * cn + c] = pairs ? (sum + 2) >> 2 : saturateU8(Math.fround(sum * scale))
+        out[(dy * width + dx) * cn + c] = saturateU8(Math.fround(sum * scale))
       }
+    }
+  }
+  return {data: out, width, height, channels: cn}
+}
+
+/**
+ * The 2×2 case of the fast path (an image of exactly twice 512 px, common on the web): each output
+ * byte is its four source bytes' sum plus 2, shifted right by 2, as OpenCV's SIMD code rounds; one
+ * flat loop over each output row, as the generic loop above costs ~4× OpenCV's time here.
+ */
+function resizeAreaHalf(src: RawImage, width: number, height: number, out: Uint8Array): RawImage {
+  const cn = src.channels
+  const s = src.data
+  const rowBytes = src.width * cn
+  const outRowBytes = width * cn
+  for (let dy = 0; dy < height; dy++) {
+    let top = 2 * dy * rowBytes
+    let o = dy * outRowBytes
+    const end = o + outRowBytes
+    while (o < end) {
+      for (let c = 0; c < cn; c++, top++) {
+        const bottom = top + rowBytes
+        out[o++] = ((s[top] as number) + (s[top + cn] as number) + (s[bottom] as number) + (s[bottom + cn] as number) + 2) >> 2
+      }
+      top += cn
     }
   }
   return {data: out, width, height, channels: cn}

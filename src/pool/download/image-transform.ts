@@ -35,6 +35,12 @@ export type TransformResult =
   | {ok: true; jpeg: Buffer; width: number; height: number; originalWidth: number; originalHeight: number}
   | {ok: false; error: string}
 
+/** failOn 'none': libjpeg in OpenCV decodes a truncated JPEG (grey fill) rather than failing. */
+const DECODE_OPTIONS = {failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: false} as const
+
+/** `cv2.imencode('.jpg', …, [IMWRITE_JPEG_QUALITY, 95])`'s settings: libjpeg's defaults at quality 95. */
+const JPEG_OPTIONS = {quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'} as const
+
 /** Formats OpenCV 4.6 and sharp both decode, by their first bytes. */
 function decodable(bytes: Uint8Array): boolean {
   const at = (i: number, ...values: number[]): boolean => values.every((v, j) => bytes[i + j] === v)
@@ -62,11 +68,9 @@ async function decodesToGrey(bytes: Uint8Array, options: SharpOptions): Promise<
 async function decode(bytes: Uint8Array): Promise<RawImage | undefined> {
   if (!decodable(bytes)) return undefined
   try {
-    // failOn 'none': libjpeg in OpenCV decodes a truncated JPEG (grey fill) rather than failing.
-    const options = {failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: false} as const
-    const grey = await decodesToGrey(bytes, options)
+    const grey = await decodesToGrey(bytes, DECODE_OPTIONS)
     // libvips would hand out a grey image as sRGB; OpenCV keeps its one channel (and encodes a grey JPEG)
-    const pipeline = sharp(bytes, options)
+    const pipeline = sharp(bytes, DECODE_OPTIONS)
     const {data, info} = await (grey ? pipeline.toColourspace('b-w') : pipeline).raw({depth: 'uchar'}).toBuffer({resolveWithObject: true})
     const image: RawImage = {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels}
     if (info.channels !== 2) return image
@@ -105,7 +109,7 @@ function roundTiesEven(x: number): number {
 export async function encodeJpeg(img: RawImage): Promise<Buffer> {
   const pipeline = sharp(img.data, {raw: {width: img.width, height: img.height, channels: img.channels as 1 | 3}})
   // OpenCV writes a one-channel image as a greyscale JPEG; libvips would write it as sRGB.
-  return (img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg({quality: JPEG_QUALITY, optimiseCoding: false, chromaSubsampling: '4:2:0'}).toBuffer()
+  return (img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg(JPEG_OPTIONS).toBuffer()
 }
 
 /** transformPixels' result: the pixels, and the scratch buffer (scratch-buffers.ts) holding them, if any. */
@@ -140,8 +144,31 @@ export async function transformPixels(bytes: Uint8Array, imageSize: number, face
   return {ok: true, img, originalWidth, originalHeight, ...(scratch ? {scratch} : {})}
 }
 
+/**
+ * A grey or colour JPEG that needs neither a shrink nor a blur: img2dataset decodes and re-encodes it,
+ * and so does this, in one sharp pipeline instead of decoding into JavaScript and encoding from there
+ * (the same libvips decode and encode, so the same bytes: test/unit/pool/image-transform.test.ts
+ * compares both paths). Saves a sharp call and a decoded copy of the pixels per image, which small web
+ * images are most of. Undefined where the path does not apply.
+ */
+export async function reencodeUnchangedJpeg(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<TransformResult | undefined> {
+  if (faces && faces.length > 0) return undefined
+  const frame = readJpegFrame(bytes)
+  const channels = frame?.components.length
+  if (!frame || (channels !== 1 && channels !== 3) || frame.width < 1 || frame.height < 1 || Math.max(frame.width, frame.height) > imageSize) return undefined
+  const pipeline = sharp(bytes, DECODE_OPTIONS)
+  try {
+    const {data, info} = await (channels === 1 ? pipeline.toColourspace('b-w') : pipeline).jpeg(JPEG_OPTIONS).toBuffer({resolveWithObject: true})
+    return {ok: true, jpeg: data, width: info.width, height: info.height, originalWidth: info.width, originalHeight: info.height}
+  } catch {
+    return {ok: false, error: 'Image decoding error'}
+  }
+}
+
 /** Resizer.__call__ under DataComp's parameters: the JPEG and sizes, or img2dataset's error text. */
 export async function transformImage(bytes: Uint8Array, imageSize: number, faces: readonly FaceBox[] | null): Promise<TransformResult> {
+  const unchanged = await reencodeUnchangedJpeg(bytes, imageSize, faces)
+  if (unchanged) return unchanged
   const result = await transformPixels(bytes, imageSize, faces)
   if (!result.ok) return result
   try {

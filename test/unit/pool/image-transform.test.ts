@@ -6,7 +6,7 @@ import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {FaceBox} from '../../../src/pool/download/face-blur.js'
-import {encodeJpeg, transformImage, transformPixels} from '../../../src/pool/download/image-transform.js'
+import {encodeJpeg, reencodeUnchangedJpeg, transformImage, transformPixels} from '../../../src/pool/download/image-transform.js'
 import {runPython} from '../../helpers/python.js'
 import {syntheticPixels} from '../../helpers/synthetic-images.js'
 
@@ -108,5 +108,28 @@ describe("image transform = img2dataset 1.40's Resizer + blurrer under DataComp'
     const jpeg = await raw(64, 48, 3).jpeg().toBuffer()
     expect(await transformImage(jpeg, 512, [[0.1, 0.1, 0.2, 0.2], [0, 0, 1e6, 1]])).toEqual({ok: false, error: 'face box [0,0,1000000,1] lies far outside the image (coordinates are fractions of its sides)'})
     expect((await transformImage(jpeg, 512, [[-0.2, 0, 1.2, 1]])).ok).toBe(true)
+  })
+  it('re-encodes a JPEG that needs no shrink nor blur in one sharp pipeline, to the bytes that decoding to pixels and encoding them gives', async () => {
+    const full = await raw(300, 211, 21).jpeg({quality: 90}).toBuffer()
+    const jpegs = [
+      full,
+      await raw(512, 77, 22).withMetadata({density: 300}).jpeg({quality: 70, chromaSubsampling: '4:4:4'}).toBuffer(),
+      await raw(200, 300, 23).grayscale().jpeg().toBuffer(),
+      await raw(120, 90, 24).withIccProfile('p3').jpeg().toBuffer(),
+      await raw(90, 120, 25).withMetadata({orientation: 6}).jpeg({progressive: true}).toBuffer(),
+      full.subarray(0, Math.floor(full.length * 0.6)),
+    ]
+    for (const bytes of jpegs) {
+      const one = await reencodeUnchangedJpeg(bytes, 512, [])
+      const pixels = await transformPixels(bytes, 512, [])
+      if (!one?.ok || !pixels.ok) throw new Error('both paths should take this JPEG')
+      expect(one.jpeg.equals(await encodeJpeg(pixels.img))).toBe(true)
+      expect([one.width, one.height]).toEqual([pixels.img.width, pixels.img.height])
+    }
+    // anything to shrink or blur, and what is not a grey or colour JPEG, goes through the pixels
+    expect(await reencodeUnchangedJpeg(await raw(513, 10, 26).jpeg().toBuffer(), 512, null)).toBeUndefined()
+    expect(await reencodeUnchangedJpeg(full, 512, [[0.1, 0.1, 0.2, 0.2]])).toBeUndefined()
+    expect(await reencodeUnchangedJpeg(await raw(30, 20, 27).png().toBuffer(), 512, null)).toBeUndefined()
+    expect(await reencodeUnchangedJpeg(await raw(30, 20, 28).toColourspace('cmyk').jpeg().toBuffer(), 512, null)).toBeUndefined()
   })
 })

@@ -18,9 +18,9 @@ function withLumaSampling(bytes: Buffer, h: number, v: number): Buffer {
 }
 
 describe('readJpegFrame', () => {
-  it('reads the coding process and the sampling factors past the APP and DQT segments', async () => {
-    expect(readJpegFrame(await jpeg({chromaSubsampling: '4:2:0'}))).toEqual({marker: 0xc0, components: [{h: 2, v: 2}, {h: 1, v: 1}, {h: 1, v: 1}]})
-    expect(readJpegFrame(await jpeg({chromaSubsampling: '4:4:4'}))).toEqual({marker: 0xc0, components: [{h: 1, v: 1}, {h: 1, v: 1}, {h: 1, v: 1}]})
+  it('reads the coding process, the sides and the sampling factors past the APP and DQT segments', async () => {
+    expect(readJpegFrame(await jpeg({chromaSubsampling: '4:2:0'}))).toEqual({marker: 0xc0, width: 37, height: 29, components: [{h: 2, v: 2}, {h: 1, v: 1}, {h: 1, v: 1}]})
+    expect(readJpegFrame(await jpeg({chromaSubsampling: '4:4:4'}))).toEqual({marker: 0xc0, width: 37, height: 29, components: [{h: 1, v: 1}, {h: 1, v: 1}, {h: 1, v: 1}]})
     expect(readJpegFrame(await jpeg({progressive: true}))?.marker).toBe(0xc2)
     const grey = await sharp(syntheticPixels(1, 8, 8), {raw: {width: 8, height: 8, channels: 3}}).toColourspace('b-w').jpeg().toBuffer()
     expect(readJpegFrame(grey)?.components).toHaveLength(1)
