@@ -175,6 +175,8 @@ export const ERRORS = {
 
   // hub
   DCB_S3_AUTH: e('pools', Environment, 'S3 (or the S3-compatible store) refused the credentials, or none were found.', 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials that can read the bucket; --s3-endpoint for another store.'),
+  DCB_DISK_WRITE: e('pools', Environment, 'A file of a download could not be written: a folder or file is in the way, a parent is not a folder, no permission, or a read-only file system.', 'Make the path writable, then run the same command again: it resumes after the finished shards.'),
+  DCB_DOWNLOAD_PROCESS: e('pools', Environment, 'A download process of `bench pool download --processes` stopped without a result of its own (killed, out of memory, or crashed).', 'Run the same command again: finished shards are kept; if a process is killed again, lower --processes or --threads.'),
   DCB_S3_DOWNLOAD: e('pools', Environment, 'A request to S3 failed or a download was cut short.', 'Run the same command again: finished files are kept and a partial one resumes.'),
   DCB_S3_CHECKSUM: e('pools', CheckFailed, "A file downloaded from S3 has another size than HeadObject said, or its MD5 differs from the ETag; it was removed.", 'Run the same command again to download it afresh.'),
   DCB_POOL_INCOMPLETE: e('pools', CheckFailed, 'Files of the pool list are not in the bucket (NoSuchKey); the others were downloaded.', 'Check the list and --prefix-from/--prefix-to (the pool may have moved), or report it upstream; a subset is validated against the pool you hold.'),

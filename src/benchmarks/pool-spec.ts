@@ -46,11 +46,14 @@ export interface PoolDownloadOptions<R, D> {
   /** Only shard i of N of that range (round-robin over its shard ids): one array task's share. */
   part?: Shard
   /**
-   * Downloads the image shards somewhere else — a SLURM job array (`--executor slurm`) — instead of in
-   * this process, after the metadata step and the sizes; this process then sums up the stats files.
+   * Downloads the image shards somewhere else — a SLURM job array (`--executor slurm`) or child
+   * processes (`--processes N`) — instead of in this process, after the metadata step and the sizes;
+   * this process then sums up the stats files.
    * Returns false when it only planned (a dry run): then nothing is summed up.
    */
   shardRunner?: (shards: ImageShardWork) => Promise<boolean>
+  /** The flag that asked for the shard runner (`--executor slurm`, `--processes 4`), for messages. */
+  shardRunnerFlag?: string
   /** Face blurring of the images (off only by request: then the pool is not the official one). */
   blur: boolean
   /** Downloads in flight, and per host. */

@@ -32,7 +32,7 @@ export const dclmPoolDownloader: PoolDownloader<DclmRecipe, DclmDerived> = {
     const scale = options.scale.scale
     if (options.shards || options.part || options.shardRunner) {
       // one process fetches the files, 8 in flight: S3's bandwidth, not a node's CPU, is the limit
-      throw new DcbError('DCB_USAGE', `${options.shardRunner ? '--executor slurm' : options.shards ? '--shards' : '--shard'} splits DataComp's image shards; DCLM's pool files are fetched from S3 by one process`, {suggestions: ['run bench pool download --benchmark dclm without it (it resumes file by file)']})
+      throw new DcbError('DCB_USAGE', `${options.shardRunner ? (options.shardRunnerFlag ?? '--executor slurm') : options.shards ? '--shards' : '--shard'} splits DataComp's image shards; DCLM's pool files are fetched from S3 by one process`, {suggestions: ['run bench pool download --benchmark dclm without it (it resumes file by file)']})
     }
     const list = options.listFile
       ? {text: await readUserList(options.listFile), source: {scale, url: options.listFile, origin: 'user' as const}}

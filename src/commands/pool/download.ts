@@ -8,6 +8,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {parseShardRange} from '../../pool/download/download-images.js'
 import {slurmFlags, slurmSettingsFromFlags} from '../../cli/slurm-flags.js'
+import {processShardRunner, PROGRESS_IPC_ENV} from '../../runner/pool-download-processes.js'
 import {slurmShardRunner, type PoolDownloadSlurmPlan} from '../../runner/slurm/pool-download-array.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {downloadInteraction, hubOfflineFromEnv} from '../../ui/download-interaction.js'
@@ -18,13 +19,14 @@ export default class PoolDownload extends BenchCommand {
   static override summary = "Download a scale's official candidate pool: metadata, features, and the images from their URLs."
   static override description =
     'Before downloading it prints the sizes (the images as an estimate) and the free disk; more than 10 GB needs --yes (or a yes at the prompt on a terminal).\n\n' +
-    "datacomp: the scale's metadata parquet files (with --npz also the CLIP feature .npz files) from the hub's mlfoundations/datacomp_<scale> into OUT/metadata, through the hub cache (resume, size and sha256 checks), then the images from their URLs into OUT/shards as img2dataset 1.40 writes them with DataComp's parameters: 512 px longest side (shrunk only if bigger, INTER_AREA), JPEG quality 95, face boxes blurred, 10,000 samples per shard, 2 retries, X-Robots-Tag noai/noimageai/noindex/noimageindex honoured, {key}.jpg/.json/.txt members and {shard}_stats.json. A shard whose stats file exists is done: run the same command again to resume. --shards a-b downloads a range of shards only, --shard i/N every N-th shard of it (a unit of work for one cluster task); every run writes OUT/download_summary.json from all the stats files there. --executor slurm downloads the metadata here, then the image shards as a SLURM job array (one task per --tasks share, each running this command with --shard i/N on a node; the nodes need Node.js >= 20 and this checkout at the same paths, docs/slurm.md), then sums up their stats; --dry-run --json prints the array's sbatch script from the metadata already in OUT. docs/pools.md says what each scale costs and why copies differ.\n\n" +
+    "datacomp: the scale's metadata parquet files (with --npz also the CLIP feature .npz files) from the hub's mlfoundations/datacomp_<scale> into OUT/metadata, through the hub cache (resume, size and sha256 checks), then the images from their URLs into OUT/shards as img2dataset 1.40 writes them with DataComp's parameters: 512 px longest side (shrunk only if bigger, INTER_AREA), JPEG quality 95, face boxes blurred, 10,000 samples per shard, 2 retries, X-Robots-Tag noai/noimageai/noindex/noimageindex honoured, {key}.jpg/.json/.txt members and {shard}_stats.json. A shard whose stats file exists is done: run the same command again to resume. --shards a-b downloads a range of shards only, --shard i/N every N-th shard of it (a unit of work for one cluster task); every run writes OUT/download_summary.json from all the stats files there. --processes N downloads the image shards in N processes on this machine (one process runs its JavaScript and pixel kernels on one thread, which caps it at about three cores; --threads and --per-host count per process). --executor slurm downloads the metadata here, then the image shards as a SLURM job array (one task per --tasks share, each running this command with --shard i/N on a node; the nodes need Node.js >= 20 and this checkout at the same paths, docs/slurm.md), then sums up their stats; --dry-run --json prints the array's sbatch script from the metadata already in OUT. docs/pools.md says what each scale costs and why copies differ.\n\n" +
     "dclm: the scale's DCLM-Pool files — the list DCLM ships in its repository (recorded with its commit in evaluators/dclm/pools.yaml; --list FILE for your own) — from S3 with your credentials (the AWS SDK's chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE…; --s3-endpoint or $AWS_ENDPOINT_URL_S3 for an S3-compatible store) into OUT/documents/ (one flat folder, each file named by its key from crawl=… on with / as __). Every file is sized first (--list-only prints them and stops), resumes where it stopped, and is checked against its size and, for single-part uploads, the ETag's MD5.\n\n" +
     'The hub is $HF_ENDPOINT (default https://huggingface.co); $HF_TOKEN is sent when set. --offline (or HF_HUB_OFFLINE=1) uses the metadata already in OUT.'
   static override examples = [
     '<%= config.bin %> pool download --benchmark datacomp --scale small --out pools/datacomp-small --metadata-only',
     '<%= config.bin %> pool download --benchmark datacomp --scale small --out pools/datacomp-small --yes',
     '<%= config.bin %> pool download --benchmark datacomp --scale medium --out pools/medium --shards 0-99 --yes --json',
+    '<%= config.bin %> pool download --benchmark datacomp --scale small --out pools/datacomp-small --processes 16 --yes',
     '<%= config.bin %> pool download --benchmark datacomp --scale medium --out /shared/pools/medium --executor slurm --tasks 64 --partition cpu --yes',
     '<%= config.bin %> pool download --benchmark dclm --scale 400m-1x --out pools/dclm-400m --list-only',
     '<%= config.bin %> pool download --benchmark dclm --scale 400m-1x --out pools/dclm-400m --yes',
@@ -39,6 +41,7 @@ export default class PoolDownload extends BenchCommand {
     'skip-metadata': Flags.boolean({description: 'Do not ask the hub: use the metadata already in OUT/metadata.'}),
     shards: Flags.string({description: 'Only these image shards: an id or an inclusive range a-b (ids count from 0 over the metadata files in name order).', helpValue: 'A-B'}),
     shard: Flags.string({description: "Only shard i of N of those image shards (i/N; the range's k-th shard goes to shard k mod N + 1): one cluster task's share.", helpGroup: 'SHARDS'}),
+    processes: Flags.integer({description: 'Image download processes on this machine, each downloading its share of the shards (as --shard i/N does); one process uses at most about three cores. --threads and --per-host count per process.', default: 1, min: 1, max: 256}),
     executor: Flags.string({description: 'local (this process) or slurm (the image shards as a job array, then the summary here; docs/slurm.md).', options: ['local', 'slurm'], default: 'local'}),
     tasks: Flags.integer({description: '--executor slurm: array tasks; default one per image shard, at most 100.', min: 1, helpGroup: 'SLURM'}),
     'cpus-per-task': Flags.integer({description: '--executor slurm: CPUs of each array task (default 2).', min: 1, max: 1024, helpGroup: 'SLURM'}),
@@ -68,6 +71,8 @@ export default class PoolDownload extends BenchCommand {
     const part = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const slurm = flags.executor === 'slurm'
     if (slurm && part) throw new DcbError('DCB_USAGE', '--shard is what each task of an --executor slurm download runs; give one of them')
+    const processes = flags.processes
+    if (processes > 1 && (slurm || part)) throw new DcbError('DCB_USAGE', `--processes splits the download over local processes; ${slurm ? '--executor slurm splits it over array tasks' : '--shard is what each of them runs'}: give one of them`)
     const slurmOnly = (['dry-run', 'tasks', 'cpus-per-task'] as const).find((flag) => flags[flag] !== undefined && flags[flag] !== false)
     if (!slurm && slurmOnly) throw new DcbError('DCB_USAGE', `--${slurmOnly} describes an --executor slurm download; add --executor slurm`)
     const settings = slurm ? slurmSettingsFromFlags(flags) : undefined
@@ -77,9 +82,11 @@ export default class PoolDownload extends BenchCommand {
     const quiet = this.jsonEnabled()
     const offline = flags.offline || flags['skip-metadata'] || hubOfflineFromEnv() || dryRun
     const metadataOnly = flags['metadata-only'] || flags['skip-images']
+    if (processes > 1 && metadataOnly) throw new DcbError('DCB_USAGE', '--processes runs the image download in several processes; with --metadata-only there is nothing to run there')
     if (slurm && metadataOnly) throw new DcbError('DCB_USAGE', '--executor slurm runs the image download as a job array; with --metadata-only there is nothing to run there')
     const ui = downloadInteraction({yes: flags.yes, quiet, unitOf: (task) => (task === 'images' ? 'samples' : task === 'sizes' ? 'files' : task === 'slurm array' ? 'tasks' : 'bytes')})
     let plan: PoolDownloadSlurmPlan | undefined
+    let processesRun: number | undefined
     let jobId: string | undefined
     const interrupt = settings ? onInterrupt(() => {}) : undefined
     const shardRunner = settings
@@ -97,7 +104,9 @@ export default class PoolDownload extends BenchCommand {
             ui.onProgress({task: 'slurm array', done: e.done, total: e.total, detail: e.jobId ? `job ${e.jobId}, ${e.running} running` : undefined})
           },
         })
-      : undefined
+      : processes > 1
+        ? processShardRunner({processes, taskArgs: this.taskArgs(benchmark.id, scale.scale, out, flags), onPlan: (n) => (processesRun = n), onProgress: ui.onProgress})
+        : undefined
     let outcome
     try {
       outcome = await benchmark.pool.download.run({
@@ -114,6 +123,7 @@ export default class PoolDownload extends BenchCommand {
         shards,
         part,
         shardRunner,
+        shardRunnerFlag: settings ? '--executor slurm' : `--processes ${processes}`,
         blur: !flags['skip-bbox-blurring'],
         threads: flags.threads,
         perHost: flags['per-host'],
@@ -123,7 +133,7 @@ export default class PoolDownload extends BenchCommand {
         rewrite: flags['prefix-from'] !== undefined && flags['prefix-to'] !== undefined ? {from: flags['prefix-from'], to: flags['prefix-to']} : undefined,
         s3Endpoint: flags['s3-endpoint'] ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined),
         confirm: dryRun ? undefined : ui.confirm,
-        onProgress: ui.onProgress,
+        onProgress: progressToParent(ui.onProgress),
       })
     } finally {
       interrupt?.dispose()
@@ -135,15 +145,27 @@ export default class PoolDownload extends BenchCommand {
       else this.log(outcome.text)
       if (plan && !dryRun) this.log(jobId ? `slurm: array job ${jobId}, ${plan.tasks} task(s); script and logs in ${dirname(plan.script_file)}` : 'slurm: every shard was done already; nothing submitted')
     }
-    return {benchmark: benchmark.id, ...outcome.json, ...slurmJson}
+    return {benchmark: benchmark.id, ...outcome.json, ...slurmJson, ...(processesRun === undefined ? {} : {processes: processesRun})}
   }
 
-  /** What each array task runs: this download of the image shards alone, from the metadata in OUT. */
+  /** What each array task or download process runs: this download of the image shards alone, from the metadata in OUT. */
   private taskArgs(benchmark: string, scale: string, out: string, flags: {threads: number; 'per-host': number; timeout: number; 'skip-bbox-blurring'?: boolean}): string[] {
     return [
       'pool', 'download', '--benchmark', benchmark, '--scale', scale, '--out', out, '--skip-metadata', '--yes',
       '--threads', String(flags.threads), '--per-host', String(flags['per-host']), '--timeout', String(flags.timeout),
       ...(flags['skip-bbox-blurring'] ? ['--skip-bbox-blurring'] : []),
     ]
+  }
+}
+
+/**
+ * A download process of `--processes` (PROGRESS_IPC_ENV set, an IPC channel to its parent) also sends
+ * its progress events to the parent, which sums them up; anything else shows them only.
+ */
+function progressToParent<E extends object>(show: (event: E) => void): (event: E) => void {
+  if (process.env[PROGRESS_IPC_ENV] !== '1' || !process.send) return show
+  return (event) => {
+    show(event)
+    if (process.connected) process.send?.(event)
   }
 }

@@ -159,9 +159,17 @@ export async function downloadImages(options: DownloadImagesOptions): Promise<Do
   return {shards_total: shardsTotal, shards_in_range: inRange.length, shards_downloaded: todo.length, shards_skipped: inRange.length - todo.length, summary: await summarizeShards(options.shardsDir)}
 }
 
-/** A full disk (or quota) as one line; undefined for other errors. */
+/** What the file system says when a path cannot be written for a reason the user can fix. */
+const UNWRITABLE = new Set(['EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'])
+
+/** A full disk (or quota), or a path that cannot be written, as one line; undefined for other errors. */
 export function diskError(error: unknown, dir: string, shard?: number): DcbError | undefined {
   const code = (error as NodeJS.ErrnoException).code
+  if (code !== undefined && UNWRITABLE.has(code)) {
+    return new DcbError('DCB_DISK_WRITE', `${dir}: cannot write${shard === undefined ? '' : ` shard ${shard}`}: ${(error as Error).message.split('\n')[0]}; what was finished is kept`, {
+      suggestions: ['make the path writable (a folder or file in the way, permissions, a read-only mount), then run the same command again: it resumes'],
+    })
+  }
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined
   return new DcbError('DCB_DISK_FULL', `${dir}: no space left on the device${shard === undefined ? '' : ` while writing shard ${shard}`} (${code}); the unfinished file was removed, finished shards are kept`, {
     suggestions: ['free space (or pass another --out), then run the same command again: it resumes after the finished shards'],

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -13,8 +13,8 @@ import {slurmEnv, slurmSkipReason, startSlurmCluster} from '../../helpers/slurm-
 import {syntheticImage} from '../../helpers/synthetic-images.js'
 
 /**
- * Issue 20 item 4 / issue 19: DataComp's image download split over shards — `--shard i/N` by hand, and
- * `--executor slurm` as a job array on the real two-node cluster of .ci/slurm-up.sh — gives the shards
+ * Issue 20 item 4 / issue 19: DataComp's image download split over shards — `--shard i/N` by hand,
+ * `--processes N` on this machine, and `--executor slurm` as a job array on the real two-node cluster of .ci/slurm-up.sh — gives the shards
  * a local download gives (the same members, byte for byte; tar mtimes and the stats' times are the
  * download's own clock, as img2dataset's are) and the same summary. A local hub imitation serves the
  * metadata and a loopback web the images; no network.
@@ -108,11 +108,52 @@ describe('bench pool download, split over image shards', () => {
     expect(tooMany.stderr).toMatch(/error \[DCB_USAGE\]: --shard 3\/3: the work has 2 image shard\(s\), fewer than 3 shards/)
   }, 120_000)
 
-  it('DCLM refuses --shard and --executor slurm in one line: its files come from S3 in one process', async () => {
-    for (const args of [['--shard', '1/2'], ['--executor', 'slurm']]) {
+  it('--processes N downloads the shards in N local processes: the same members and counts, each image fetched once, progress summed', async () => {
+    const out = join(root, 'processes')
+    const hitsBefore = web.requests.length
+    const result = await download(out, ['--processes', '2'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({processes: 2, images: {shards_total: FILES, shards_downloaded: FILES, shards_skipped: 0, summary: {shards_done: FILES, count: FILES * ROWS, successes: FILES * (ROWS - 1)}}})
+    expect(web.requests.length - hitsBefore).toBe(FILES * (ROWS - 1) + FILES * 3)
+    expect(await members(out)).toEqual(await members(local))
+    expect(statusCounts(out)).toEqual(statusCounts(local))
+    expect(JSON.parse(readFileSync(join(out, 'download_summary.json'), 'utf8')).summary).toEqual(JSON.parse(readFileSync(join(local, 'download_summary.json'), 'utf8')).summary)
+    // more processes than shards: one per shard; a finished download starts none
+    const again = await download(out, ['--processes', '8'])
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(again.json).toMatchObject({processes: FILES, images: {shards_downloaded: 0, shards_skipped: FILES}})
+    // the progress a terminal sees is the children's, summed
+    const shown = await runBench(['pool', 'download', '--benchmark', 'datacomp', '--scale', 'small', '--out', join(root, 'processes-shown'), '--timeout', '2', '--yes', '--processes', '2'], {env})
+    expect(shown.exitCode, shown.stderr).toBe(0)
+    expect(shown.stderr).toMatch(/images.*of 2 processes running/)
+  }, 180_000)
+
+  it('--processes: a process that fails is one line with its own code and message; a rerun resumes', async () => {
+    const out = join(root, 'processes-fail')
+    expect((await download(out, ['--metadata-only'])).exitCode).toBe(0)
+    // shard 1 (process 2 of 2, round-robin) cannot be written: a folder holds its tar's name
+    mkdirSync(join(out, 'shards', '00000001.tar'), {recursive: true})
+    const failed = await download(out, ['--skip-metadata', '--processes', '2'])
+    expect(failed.exitCode).toBe(3)
+    expect(failed.json.error.code).toBe('DCB_DISK_WRITE')
+    expect(failed.json.error.message).toMatch(/^download process 2\/2 \(--shards 0-2 --shard 2\/2\): .*shards: cannot write shard 1: EISDIR: .*00000001\.tar'; what was finished is kept$/)
+    rmSync(join(out, 'shards', '00000001.tar'), {recursive: true})
+    const rerun = await download(out, ['--skip-metadata', '--processes', '2'])
+    expect(rerun.exitCode, rerun.stderr).toBe(0)
+    expect(await members(out)).toEqual(await members(local))
+
+    for (const args of [['--executor', 'slurm'], ['--shard', '1/2'], ['--metadata-only']]) {
+      const refused = await runBench(['pool', 'download', '--benchmark', 'datacomp', '--scale', 'small', '--out', out, '--skip-metadata', '--yes', '--processes', '2', ...args], {env: {...env, SLURM_CONF: '/nonexistent/slurm.conf'}})
+      expect(refused.exitCode).toBe(2)
+      expect(refused.stderr.trim().split('\n')[0]).toMatch(/^error \[DCB_USAGE\]: --processes /)
+    }
+  }, 180_000)
+
+  it('DCLM refuses --shard, --executor slurm and --processes in one line: its files come from S3 in one process', async () => {
+    for (const args of [['--shard', '1/2'], ['--executor', 'slurm'], ['--processes', '2']]) {
       const result = await runBench(['pool', 'download', '--benchmark', 'dclm', '--scale', '400m-1x', '--out', join(root, 'dclm'), '--list-only', ...args], {env: {SLURM_CONF: '/nonexistent/slurm.conf'}})
       expect(result.exitCode).toBe(2)
-      expect(result.stderr.trim().split('\n')[0]).toMatch(/^error \[DCB_USAGE\]: --(shard|executor slurm) splits DataComp's image shards; DCLM's pool files are fetched from S3 by one process$/)
+      expect(result.stderr.trim().split('\n')[0]).toMatch(/^error \[DCB_USAGE\]: --(shard|executor slurm|processes 2) splits DataComp's image shards; DCLM's pool files are fetched from S3 by one process$/)
     }
   })
 
