@@ -2,7 +2,7 @@ import {basename, join} from 'node:path'
 
 import {packageRoot} from '../../util/paths.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
-import {reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
+import {completeReshard, reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
 import {canShardReshard, mergeReshardShards, planReshardShards} from '../reshard/shards.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {requireHostRuntime, slurmArrayScript} from './array-script.js'
@@ -63,10 +63,16 @@ export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promis
   return {executor: 'slurm', tasks: count, script_file: join(slurmDirBeside(out), SCRIPT), sbatch_script: script}
 }
 
-/** Plans (sharded), submits the job, follows it, merges (sharded) and reports the finished folder. */
-export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardResult & {plan: ReshardSlurmPlan; jobId: string}> {
+/**
+ * Plans (sharded), submits the job, follows it, merges (sharded) and reports the finished folder. An
+ * OUT that already holds this subset's finished training data — found by the local reshard's own check
+ * — is reported as a local reshard reports it, and nothing is submitted or written (`jobId` null).
+ */
+export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardResult & {plan: ReshardSlurmPlan; jobId: string | null}> {
   const started = Date.now()
   const plan = await planReshardOnSlurm(options)
+  const complete = await completeReshard(options.reshard)
+  if (complete) return {...complete, plan, jobId: null}
   const sharded = await canShardReshard(options.reshard)
   // the tasks read the plan from OUT: it is written before the array is submitted
   if (sharded) await planReshardShards({...options.reshard, onProgress: undefined})
