@@ -123,6 +123,12 @@ export interface ReshardSpec<R, D> {
   /** Writes the training data of a subset (docs/contracts.md, "Training data"). */
   run(options: ReshardRunOptions<R, D>): Promise<ReshardOutcome>
   /**
+   * `run`'s own check of OUT, writing nothing: the outcome `run` gives where OUT already holds this
+   * subset's finished training data (`already_complete`), undefined where it does not; refuses what
+   * `run` refuses before that check. `bench reshard --executor slurm` asks it before submitting.
+   */
+  complete(options: ReshardRunOptions<R, D>): Promise<ReshardOutcome | undefined>
+  /**
    * The same output written by many workers (`bench reshard --shard i/N`, `--merge-shards N`, a SLURM
    * array), byte-identical to `run`: `plan` counts the output shards (and writes what the tasks read into
    * OUT), `shard` writes task i's share, `merge` the closing files. Absent: only one worker can write it

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {checkClipModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
-import type {SuiteScoring} from './benchmark.js'
+import type {ReshardOutcome, ReshardRunOptions, SuiteScoring} from './benchmark.js'
 import {packageRoot} from '../util/paths.js'
 import {IMAGE_SIZE} from '../world/index.js'
 import type {Benchmark} from './benchmark.js'
@@ -20,7 +20,7 @@ import {listDataCompShards} from './datacomp/pool-shards.js'
 import {DATACOMP_POOL_SOURCES} from './datacomp/pool-sources.js'
 import {dataCompComputeSummary, dataCompModelSummary, DataCompRecipe, deriveDataComp, type DataCompDerived} from './datacomp/recipe.js'
 import {iterateImageTextRecords} from './datacomp/records.js'
-import {DATACOMP_MANIFEST_FORMAT, reshardDataComp, type DataCompManifest} from './datacomp/reshard.js'
+import {completeDataCompReshard, DATACOMP_MANIFEST_FORMAT, reshardDataComp, type DataCompManifest, type ReshardDataCompOptions, type ReshardDataCompResult} from './datacomp/reshard.js'
 import {mergeDataCompReshard, planDataCompReshard, reshardDataCompShard} from './datacomp/reshard-shards.js'
 import {dataCompScoring} from './datacomp/scoring.js'
 import {dataCompSmoke} from './datacomp/smoke.js'
@@ -30,6 +30,20 @@ import {clipTrainArgs, webdatasetPattern} from './datacomp/train-args.js'
 const ID = 'datacomp'
 const SUITES = ['datacomp-38', 'tiny-clip'] as const
 const scorings = new Map<string, SuiteScoring>()
+
+/** The resharder's options for the adapter's `reshard.run` and `reshard.complete`. */
+function reshardOptions(options: ReshardRunOptions<DataCompRecipe, DataCompDerived>): ReshardDataCompOptions {
+  return {subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, scale: options.scale?.scale, shardSize: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress}
+}
+
+/** The facts of a reshard's manifest, as `bench reshard` reports them. */
+function reshardOutcome(result: ReshardDataCompResult): ReshardOutcome {
+  const m = result.manifest
+  return {
+    scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing, pool_duplicates: m.pool_duplicates,
+    shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete, pool_complete: result.poolComplete,
+  }
+}
 
 /**
  * DataComp (image–text pairs, CLIP training with open_clip 2.16.1, 38 eval tasks): the rules of
@@ -91,15 +105,10 @@ export const dataComp: Benchmark<DataCompRecipe, DataCompDerived> = {
   },
   embed: dataCompEmbed,
   reshard: {
-    async run(options) {
-      const result = await reshardDataComp({
-        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, scale: options.scale?.scale, shardSize: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
-      })
-      const m = result.manifest
-      return {
-        scale: m.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.output_count, missing: m.missing, pool_duplicates: m.pool_duplicates,
-        shards: m.shards.length, resumed_shards: result.resumedShards, already_complete: result.alreadyComplete, pool_complete: result.poolComplete,
-      }
+    run: async (options) => reshardOutcome(await reshardDataComp(reshardOptions(options))),
+    async complete(options) {
+      const result = await completeDataCompReshard(reshardOptions(options))
+      return result && reshardOutcome(result)
     },
     sharded: {
       async plan(options) {

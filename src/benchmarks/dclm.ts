@@ -2,7 +2,7 @@ import {dclmEmbed, dclmEmbeddings} from './dclm/embeddings.js'
 import {join} from 'node:path'
 
 import {DcbError} from '../errors.js'
-import type {SuiteScoring} from './benchmark.js'
+import type {ReshardOutcome, ReshardRunOptions, SuiteScoring} from './benchmark.js'
 import {checkLmModel} from '../runner/model-checks.js'
 import {readTrainingManifest, trainingDataFacts} from '../runner/training-data.js'
 import {packageRoot} from '../util/paths.js'
@@ -20,7 +20,7 @@ import {DCLM_BASELINES} from './dclm/refinedweb/builtins.js'
 import {dclmComputeSummary, dclmModelSummary, DclmRecipe, deriveDclm, type DclmDerived} from './dclm/recipe.js'
 import {iterateDocumentRecords} from './dclm/records.js'
 import {dclmScaling} from './dclm/scaling.js'
-import {reshardDclm, TOKENIZED_FORMAT, type TokenizedManifest} from './dclm/reshard.js'
+import {completeDclmReshard, reshardDclm, TOKENIZED_FORMAT, type ReshardDclmOptions, type ReshardDclmResult, type TokenizedManifest} from './dclm/reshard.js'
 import {dclmScoring} from './dclm/scoring.js'
 import {dclmSmoke} from './dclm/smoke.js'
 import {DCLM_POOL_WORDS_PER_TOKEN, DCLM_QUALITY_MIX, synthesizeDclm} from './dclm/synth-pool.js'
@@ -29,6 +29,30 @@ import {lmTrainArgs} from './dclm/train-args.js'
 const ID = 'dclm'
 const SUITES = ['dclm-53', 'dclm-tiny'] as const
 const scorings = new Map<string, SuiteScoring>()
+
+/** The resharder's options for the adapter's `reshard.run` and `reshard.complete`; DCLM needs a scale. */
+function reshardOptions(options: ReshardRunOptions<DclmRecipe, DclmDerived>): ReshardDclmOptions {
+  if (!options.scale) {
+    throw new DcbError('DCB_RESHARD_SCALE', `DCLM pool ${options.poolDir}: no --scale given and no pool.json naming one; the scale picks the tokenizer and sequence length`, {
+      suggestions: ['pass --scale (see bench tracks list)'],
+    })
+  }
+  return {
+    subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
+    sequencesPerShard: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
+  }
+}
+
+/** The facts of tokenized.json, as `bench reshard` reports them (with the scale asked for). */
+function reshardOutcome(result: ReshardDclmResult, scale: string): ReshardOutcome {
+  const m = result.manifest
+  return {
+    scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing, pool_duplicates: m.pool_duplicates,
+    shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
+    // a document's id is a hash of the document itself: a pool cannot have lost one, so an id not found is not in it
+    pool_complete: true,
+  }
+}
 
 /**
  * DCLM (web text, open_lm training, 53 ICL tasks scored as CORE/EXTENDED): the rules of
@@ -99,22 +123,13 @@ export const dclm: Benchmark<DclmRecipe, DclmDerived> = {
   embed: dclmEmbed,
   reshard: {
     async run(options) {
-      if (!options.scale) {
-        throw new DcbError('DCB_RESHARD_SCALE', `DCLM pool ${options.poolDir}: no --scale given and no pool.json naming one; the scale picks the tokenizer and sequence length`, {
-          suggestions: ['pass --scale (see bench tracks list)'],
-        })
-      }
-      const result = await reshardDclm({
-        subsetFile: options.subsetFile, poolDir: options.poolDir, outDir: options.outDir, recipe: options.scale, tokenizerFile: options.tokenizerFile,
-        sequencesPerShard: options.shardSize, recordLimit: options.recordLimit, onProgress: options.onProgress,
-      })
-      const m = result.manifest
-      return {
-        scale: options.scale.scale, subset_fingerprint: m.subset.fingerprint, subset_size: m.subset.size, output_count: m.documents, missing: m.missing, pool_duplicates: m.pool_duplicates,
-        shards: m.shards.length, sequences: m.sequences, tokens: m.tokens, resumed_shards: 0, already_complete: result.alreadyComplete,
-        // a document's id is a hash of the document itself: a pool cannot have lost one, so an id not found is not in it
-        pool_complete: true,
-      }
+      const o = reshardOptions(options)
+      return reshardOutcome(await reshardDclm(o), o.recipe.scale)
+    },
+    async complete(options) {
+      const o = reshardOptions(options)
+      const result = await completeDclmReshard(o)
+      return result && reshardOutcome(result, o.recipe.scale)
     },
   },
   training: {

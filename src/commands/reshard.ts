@@ -67,7 +67,8 @@ export default class Reshard extends BenchCommand {
       try {
         const {plan, jobId, ...done} = await reshardOnSlurm({...job, signal: interrupt.signal, onArray: (e) => progress.update({done: e.done, total: e.total, detail: e.jobId ? `job ${e.jobId}, ${e.running} running` : undefined})})
         result = done
-        extra = {executor: 'slurm', slurm_job_id: jobId, script_file: plan.script_file}
+        // null: OUT already held this subset's training data, and nothing was submitted
+        extra = {executor: 'slurm', slurm_job_id: jobId, script_file: jobId === null ? null : plan.script_file}
       } finally {
         progress.stop()
         interrupt.dispose()

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {shardItems, type Shard} from '../util/shards.js'
+import {everyShard, shardItems, type Shard} from '../util/shards.js'
 
 /**
  * `bench eval --shard i/N`: the tasks of one evaluation split over N shards, deterministically, so
@@ -29,8 +29,5 @@ export function shardDir(outDir: string, shard: EvalShard): string {
 
 /** Every shard of N with its folder and tasks, for the merge. */
 export function allShards(outDir: string, keys: readonly string[], count: number): {shard: EvalShard; dir: string; tasks: string[]}[] {
-  return Array.from({length: count}, (_, i) => {
-    const shard = {index: i + 1, count}
-    return {shard, dir: shardDir(outDir, shard), tasks: shardTasks(keys, shard)}
-  })
+  return everyShard(count).map((shard) => ({shard, dir: shardDir(outDir, shard), tasks: shardTasks(keys, shard)}))
 }

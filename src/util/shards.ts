@@ -33,3 +33,19 @@ export function shardItems<T>(items: readonly T[], shard: Shard, noun = 'task'):
   }
   return items.filter((_, k) => k % shard.count === shard.index - 1)
 }
+
+/** Every shard of `count` (1/count … count/count), in order. */
+export function everyShard(count: number): Shard[] {
+  return Array.from({length: count}, (_, i) => ({index: i + 1, count}))
+}
+
+/** One shard of a plan: its `i/N` and its items under `key` (`files`, `tasks`). */
+export type PlannedShard<K extends string, T> = {shard: string} & {[key in K]: T[]}
+
+/**
+ * The plan of `count` shards of `items` — for each shard `{shard: 'i/N', [key]: its items}`, as a SLURM
+ * array's `--dry-run --json` lists them. Refuses more shards than items, as `shardItems` does.
+ */
+export function shardPlan<T, K extends string>(items: readonly T[], count: number, noun: string, key: K): PlannedShard<K, T>[] {
+  return everyShard(count).map((shard) => ({shard: `${shard.index}/${count}`, [key]: shardItems(items, shard, noun)}) as PlannedShard<K, T>)
+}

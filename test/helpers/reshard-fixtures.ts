@@ -55,3 +55,22 @@ export async function makeDclmPool(dir: string, targetWords = 20_000): Promise<{
   }
   return {ids, texts, files: result.files.length}
 }
+
+/**
+ * A DCLM pool of two document files, for what splits a pool by file (`--shard i/N`, the SLURM arrays):
+ * the synthesizer writes one file per 10,000s of documents, so two seeds' files (7, 8) go side by side
+ * as documents/00000007.jsonl.zst and 00000008.jsonl.zst. Returns the two files in pool order.
+ */
+export async function makeTwoFileDclmPool(dir: string): Promise<{files: string[]}> {
+  await mkdir(join(dir, 'documents'), {recursive: true})
+  const files: string[] = []
+  for (const seed of [7, 8]) {
+    const part = await mkdtemp(join(tmpdir(), 'dcbench-pool-part-'))
+    await synthesizeDclm({dir: part, targetWords: 15_000, seed})
+    const file = join(dir, 'documents', `0000000${seed}.jsonl.zst`)
+    await copyFile(join(part, 'documents', '00000000.jsonl.zst'), file)
+    await rm(part, {recursive: true, force: true})
+    files.push(file)
+  }
+  return {files}
+}

@@ -1,4 +1,4 @@
-import {copyFile, open, readFile, rm, writeFile} from 'node:fs/promises'
+import {copyFile, open, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
 import {DcbError} from '../../errors.js'
@@ -110,24 +110,45 @@ export interface ReshardDataCompResult {
   poolComplete: boolean
 }
 
-export async function reshardDataComp(options: ReshardDataCompOptions): Promise<ReshardDataCompResult> {
-  const shardSize = options.shardSize ?? DATACOMP_SHARD_SIZE
-  const outDir = resolve(options.outDir)
+/** What a reshard and its completeness check both read first: the subset, the pool's shards. */
+async function dataCompInputs(options: ReshardDataCompOptions): Promise<{outDir: string; subset: SubsetLookup; poolShards: Awaited<ReturnType<typeof listDataCompShards>>; poolComplete: boolean}> {
   const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const poolShards = await listDataCompShards(options.poolDir)
+  return {outDir: resolve(options.outDir), subset, poolShards, poolComplete: poolShards.every((s) => s.failed === 0)}
+}
+
+/** The result where OUT's manifest.json records this subset (finished: nothing to do); undefined where OUT has none; refuses another subset's. */
+async function finishedReshard({outDir, subset, poolComplete}: Awaited<ReturnType<typeof dataCompInputs>>): Promise<ReshardDataCompResult | undefined> {
+  const existing = await readJsonIfExists<DataCompManifest>(join(outDir, 'manifest.json'))
+  if (!existing) return undefined
+  if (existing.subset?.fingerprint !== subset.fingerprint) {
+    throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: already holds training shards of another subset (fingerprint ${String(existing.subset?.fingerprint).slice(0, 12)}…, this one ${subset.fingerprint.slice(0, 12)}…)`, {
+      suggestions: ['choose an empty --out folder'],
+    })
+  }
+  return {manifest: existing, resumedShards: existing.shards.length, alreadyComplete: true, poolComplete}
+}
+
+/**
+ * `reshardDataComp`'s own check of OUT, writing nothing: its result where OUT already holds this
+ * subset's finished reshard (a local or a sharded one), undefined where it does not — a folder that is
+ * not there, or not a folder, is left to the reshard to create or refuse (`bench reshard --executor
+ * slurm` asks before submitting).
+ */
+export async function completeDataCompReshard(options: ReshardDataCompOptions): Promise<ReshardDataCompResult | undefined> {
+  if (!(await stat(resolve(options.outDir)).catch(() => undefined))?.isDirectory()) return undefined
+  return finishedReshard(await dataCompInputs(options))
+}
+
+export async function reshardDataComp(options: ReshardDataCompOptions): Promise<ReshardDataCompResult> {
+  const shardSize = options.shardSize ?? DATACOMP_SHARD_SIZE
+  const inputs = await dataCompInputs(options)
+  const {outDir, subset, poolShards, poolComplete} = inputs
   const poolNames = poolShards.map((s) => s.tar)
-  const poolComplete = poolShards.every((s) => s.failed === 0)
 
   const names = await prepareDir(outDir)
-  const existing = await readJsonIfExists<DataCompManifest>(join(outDir, 'manifest.json'))
-  if (existing) {
-    if (existing.subset?.fingerprint !== subset.fingerprint) {
-      throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: already holds training shards of another subset (fingerprint ${String(existing.subset?.fingerprint).slice(0, 12)}…, this one ${subset.fingerprint.slice(0, 12)}…)`, {
-        suggestions: ['choose an empty --out folder'],
-      })
-    }
-    return {manifest: existing, resumedShards: existing.shards.length, alreadyComplete: true, poolComplete}
-  }
+  const already = await finishedReshard(inputs)
+  if (already) return already
   let state = await readJsonIfExists<State>(join(outDir, STATE_FILE))
   if (state) {
     if (state.format !== STATE_FORMAT) {

@@ -86,12 +86,9 @@ export interface ReshardDclmResult {
   alreadyComplete: boolean
 }
 
-export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardDclmResult> {
+/** What a reshard and its completeness check both read first: the recipe's tokenizer, the subset, the pool's files. */
+async function dclmInputs(options: ReshardDclmOptions) {
   const {recipe} = options
-  const outDir = resolve(options.outDir)
-  const seqLen = recipe.recipe.model_config.seq_len
-  const context = seqLen + 1
-  const perShard = options.sequencesPerShard ?? DCLM_SEQUENCES_PER_SHARD
   const tokenizerName = recipe.recipe.tokenizer
   const tokenizerFile = options.tokenizerFile ?? shippedTokenizerFile(tokenizerName)
   if (!tokenizerFile) {
@@ -100,20 +97,40 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
     })
   }
   const tokenizer = loadTokenizer(tokenizerFile)
-  const eot = recipe.recipe.eot_token_id
-  const pad = tokenizer.tokenToId('<|padding|>') ?? eot
-  const seed = recipe.recipe.seed
-
   const subset = await loadSubset(options.subsetFile, {recordLimit: options.recordLimit})
   const files = await listDclmDocumentFiles(options.poolDir)
+  return {outDir: resolve(options.outDir), seqLen: recipe.recipe.model_config.seq_len, seed: recipe.recipe.seed, tokenizerName, tokenizerFile, tokenizer, subset, files}
+}
 
+/** OUT's tokenized.json when it records this subset, tokenizer, sequence length and seed; undefined when OUT has none; refuses another's. */
+async function finishedTokenized(inputs: Awaited<ReturnType<typeof dclmInputs>>): Promise<ReshardDclmResult | undefined> {
+  const {outDir, subset, tokenizerName, seqLen, seed} = inputs
   const existing = await readJsonIfExists<TokenizedManifest>(join(outDir, 'tokenized.json'))
-  if (existing) {
-    if (existing.subset?.fingerprint === subset.fingerprint && existing.tokenizer === tokenizerName && existing.seq_len === seqLen && existing.seed === seed) {
-      return {manifest: existing, alreadyComplete: true}
-    }
-    throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: already holds tokenized data of another subset or recipe`, {suggestions: ['choose an empty --out folder']})
+  if (!existing) return undefined
+  if (existing.subset?.fingerprint === subset.fingerprint && existing.tokenizer === tokenizerName && existing.seq_len === seqLen && existing.seed === seed) {
+    return {manifest: existing, alreadyComplete: true}
   }
+  throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: already holds tokenized data of another subset or recipe`, {suggestions: ['choose an empty --out folder']})
+}
+
+/**
+ * `reshardDclm`'s own check of OUT, writing nothing: its result where OUT already holds this subset's
+ * tokenized data, undefined where it does not (`bench reshard --executor slurm` asks before submitting).
+ */
+export async function completeDclmReshard(options: ReshardDclmOptions): Promise<ReshardDclmResult | undefined> {
+  return finishedTokenized(await dclmInputs(options))
+}
+
+export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardDclmResult> {
+  const inputs = await dclmInputs(options)
+  const {outDir, seqLen, seed, tokenizerName, tokenizerFile, tokenizer, subset, files} = inputs
+  const context = seqLen + 1
+  const perShard = options.sequencesPerShard ?? DCLM_SEQUENCES_PER_SHARD
+  const eot = options.recipe.recipe.eot_token_id
+  const pad = tokenizer.tokenToId('<|padding|>') ?? eot
+
+  const already = await finishedTokenized(inputs)
+  if (already) return already
   const outInfo = await stat(outDir).catch(() => undefined)
   if (outInfo && (!outInfo.isDirectory() || (await readdir(outDir)).length > 0)) {
     throw new DcbError('DCB_RESHARD_OUT', `output ${outDir}: exists and is not an empty folder`, {suggestions: ['choose an empty or new --out folder']})
@@ -230,7 +247,7 @@ export async function reshardDclm(options: ReshardDclmOptions): Promise<ReshardD
     const manifest: TokenizedManifest = {
       format: TOKENIZED_FORMAT,
       benchmark: 'dclm',
-      scale: recipe.scale,
+      scale: options.recipe.scale,
       tokenizer: tokenizerName,
       seq_len: seqLen,
       eot_token_id: eot,

@@ -39,8 +39,28 @@ export async function reshard(options: ReshardOptions): Promise<ReshardResult> {
     if (!outcome.already_complete) await discardOutput(outDir, outExisted)
     throw refusal
   }
-  const {scale: resultScale, ...facts} = outcome
-  return {benchmark: benchmark.id, scale: resultScale, out: options.outDir, ...facts, seconds: (Date.now() - started) / 1000}
+  return result(benchmark, options, outcome, started)
+}
+
+/**
+ * What `reshard` reports where OUT already holds this subset's finished training data — the
+ * resharder's own check (its adapter's `reshard.complete`), writing nothing — or undefined where OUT
+ * does not. `bench reshard --executor slurm` asks it first: a finished folder is then a no-op that
+ * submits nothing, as a local reshard of it is.
+ */
+export async function completeReshard(options: ReshardOptions): Promise<ReshardResult | undefined> {
+  const started = Date.now()
+  const {benchmark, resharder, run} = await reshardRun(options)
+  const outcome = await resharder.complete(run)
+  if (!outcome) return undefined
+  const refusal = refuseOutcome(outcome, benchmark, options)
+  if (refusal) throw refusal
+  return result(benchmark, options, outcome, started)
+}
+
+function result(benchmark: Benchmark, options: ReshardOptions, outcome: ReshardOutcome, started: number): ReshardResult {
+  const {scale, ...facts} = outcome
+  return {benchmark: benchmark.id, scale, out: options.outDir, ...facts, seconds: (Date.now() - started) / 1000}
 }
 
 /** The benchmark, its resharder and the options its resharder takes (the recipe of the scale, the subset's record limit). */

@@ -1,4 +1,4 @@
-import {closeSync, constants, fstatSync, readSync} from 'node:fs'
+import {closeSync, constants, fstatSync, mkdirSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -102,6 +102,7 @@ export async function runArrayJob(run: ArrayJobRun): Promise<{jobId: string}> {
 
 /** A command's array (`bench eval`, `pool index`, `filter`, `reshard`, `pool download`): what `runArrayJob` needs but the wiring. */
 export interface CommandArray {
+  /** The folder of the script and the logs (created when missing; a file system the nodes share). */
   dir: string
   scriptName: string
   script: string
@@ -114,6 +115,7 @@ export interface CommandArray {
 /** Runs a command's array: `runArrayJob` with the command's signal and poll interval, progress through `onArray` with the job id. */
 export async function runCommandArray(array: CommandArray, options: ArrayCommandOptions): Promise<{jobId: string}> {
   const {logPattern, ...run} = array
+  mkdirSync(array.dir, {recursive: true})
   let submitted: string | undefined
   return runArrayJob({
     ...run,

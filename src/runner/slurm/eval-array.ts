@@ -3,13 +3,14 @@ import {basename, join} from 'node:path'
 
 import type {Benchmark, EvalRunOutcome} from '../../benchmarks/benchmark.js'
 import {mergeEvalShards, evalTaskKeys, type ShardableEvalOptions} from '../../eval/sharded-eval.js'
-import {shardTasks} from '../../eval/shards.js'
 import {defaultDataDir} from '../../hub/cache.js'
 import {ensureDirInside} from '../../util/no-follow.js'
 import {packageRoot} from '../../util/paths.js'
+import {shardPlan, type PlannedShard} from '../../util/shards.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {requireHostRuntime, slurmArrayScript} from './array-script.js'
 import {slurmJobName} from './script.js'
+import type {ShardArrayPlan} from './shard-plan.js'
 
 /**
  * `bench eval --executor slurm`: a job array with one task per shard of the eval's tasks (each runs
@@ -28,12 +29,7 @@ export interface EvalOnSlurmOptions extends ArrayCommandOptions {
 }
 
 /** What a dry run prints, and a real run returns beside the merged eval. */
-export interface EvalSlurmPlan {
-  executor: 'slurm'
-  shards: {shard: string; tasks: string[]}[]
-  script_file: string
-  sbatch_script: string
-}
+export type EvalSlurmPlan = ShardArrayPlan<PlannedShard<'tasks', string>>
 
 /** The folder of the array's script and logs, under the eval's --out. */
 export const EVAL_SLURM_DIR = 'slurm'
@@ -59,7 +55,7 @@ export function planEvalOnSlurm(options: EvalOnSlurmOptions): EvalSlurmPlan {
   requireHostRuntime('eval', options.settings)
   const keys = evalTaskKeys(options.benchmark, options.eval)
   const count = options.shards ?? keys.length
-  const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, tasks: shardTasks(keys, {index: i + 1, count})}))
+  const shards = shardPlan(keys, count, 'task', 'tasks')
   const dir = join(options.eval.outDir, EVAL_SLURM_DIR)
   const script = slurmArrayScript({
     jobName: slurmJobName(`dcbench-eval-${options.benchmark.id}-${basename(options.eval.outDir)}`),

@@ -1,4 +1,3 @@
-import {mkdirSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
 import type {ImageShardWork} from '../../benchmarks/benchmark.js'
@@ -8,6 +7,7 @@ import {packageRoot} from '../../util/paths.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {requireHostRuntime, slurmArrayScript} from './array-script.js'
 import {slurmJobName} from './script.js'
+import {arrayTasks} from './shard-plan.js'
 
 /**
  * `bench pool download --executor slurm` (DataComp's images): the metadata and the sizes are done on
@@ -46,14 +46,13 @@ export interface PoolDownloadSlurmPlan {
 export const POOL_DOWNLOAD_SLURM_DIR = 'slurm'
 const LOG = 'pool-download-%A_%a.out'
 const SCRIPT = 'pool-download.sbatch'
-const DEFAULT_MAX_TASKS = 100
 const DEFAULT_CPUS_PER_TASK = 2
 
 /** The plan and the script of the array for a range of shards. */
 export function planPoolDownloadOnSlurm(work: ImageShardWork, options: PoolDownloadOnSlurmOptions): PoolDownloadSlurmPlan {
   requireHostRuntime('pool download', options.settings)
   const shards = work.last - work.first + 1
-  const tasks = options.tasks ?? Math.min(shards, DEFAULT_MAX_TASKS)
+  const tasks = arrayTasks(shards, options.tasks)
   if (tasks > shards || tasks > MAX_SHARDS) {
     throw new DcbError('DCB_USAGE', `--tasks ${tasks}: the download covers ${shards} image shard(s) (${work.first}-${work.last}); use at most ${Math.min(shards, MAX_SHARDS)} array tasks`)
   }
@@ -82,11 +81,9 @@ export function slurmShardRunner(options: PoolDownloadOnSlurmOptions): (work: Im
     options.onPlan?.(plan)
     if (options.dryRun) return false
     if (work.todo === 0) return true
-    const dir = join(options.out, POOL_DOWNLOAD_SLURM_DIR)
-    mkdirSync(dir, {recursive: true})
     await runCommandArray(
       {
-        dir,
+        dir: join(options.out, POOL_DOWNLOAD_SLURM_DIR),
         scriptName: SCRIPT,
         script: plan.sbatch_script,
         count: plan.tasks,

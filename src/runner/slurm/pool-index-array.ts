@@ -1,13 +1,13 @@
-import {mkdirSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 import {mergePoolIndexShards} from '../../pool/index-shards.js'
 import {resolvePoolSources, type IndexPoolOptions, type IndexPoolResult} from '../../pool/index-pool.js'
-import {shardItems} from '../../util/shards.js'
+import {shardPlan} from '../../util/shards.js'
 import {packageRoot} from '../../util/paths.js'
-import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
+import type {ArrayCommandOptions} from './array-job.js'
 import {requireHostRuntime, slurmArrayScript} from './array-script.js'
 import {slurmJobName} from './script.js'
+import {arrayTasks, runFileShardsArray, slurmDirBeside, type FileShardsPlan} from './shard-plan.js'
 
 /**
  * `bench pool index --executor slurm`: a job array with one task per shard of the pool's files (each
@@ -22,31 +22,20 @@ export interface PoolIndexOnSlurmOptions extends ArrayCommandOptions {
   shards?: number
 }
 
-export interface PoolIndexSlurmPlan {
-  executor: 'slurm'
-  shards: {shard: string; files: string[]}[]
-  script_file: string
-  sbatch_script: string
-}
-
 const LOG = 'pool-index-%A_%a.out'
-const DEFAULT_MAX_SHARDS = 100
-
-function slurmDir(out: string): string {
-  return `${out}.slurm`
-}
+const SCRIPT = 'pool-index.sbatch'
 
 /** The plan and the script of the array (resolves the pool's files; submits nothing). */
-export async function planPoolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promise<PoolIndexSlurmPlan> {
+export async function planPoolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promise<FileShardsPlan> {
   requireHostRuntime('pool index', options.settings)
-  const sources = await resolvePoolSources(options.index.inputs)
-  const count = options.shards ?? Math.min(sources.length, DEFAULT_MAX_SHARDS)
-  const shards = Array.from({length: count}, (_, i) => ({shard: `${i + 1}/${count}`, files: shardItems(sources, {index: i + 1, count}, 'pool file').map((s) => s.file)}))
+  const files = (await resolvePoolSources(options.index.inputs)).map((s) => s.file)
+  const count = arrayTasks(files.length, options.shards)
+  const shards = shardPlan(files, count, 'pool file', 'files')
   const o = options.index
   const script = slurmArrayScript({
     jobName: slurmJobName(`dcbench-pool-index-${basename(o.out)}`),
     workDir: dirname(o.out),
-    outputFile: join(slurmDir(o.out), LOG),
+    outputFile: join(slurmDirBeside(o.out), LOG),
     count,
     cpusPerTask: 1,
     site: options.settings.site,
@@ -58,26 +47,13 @@ export async function planPoolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Pr
       ...(o.tmpDir === undefined ? [] : ['--tmp-dir', o.tmpDir]),
     ],
   })
-  return {executor: 'slurm', shards, script_file: join(slurmDir(o.out), 'pool-index.sbatch'), sbatch_script: script}
+  return {executor: 'slurm', shards, script_file: join(slurmDirBeside(o.out), SCRIPT), sbatch_script: script}
 }
 
 /** Submits the array, follows it, and merges the parts into OUT. */
-export async function poolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promise<IndexPoolResult & {plan: PoolIndexSlurmPlan; jobId: string; merged_shards: number}> {
+export async function poolIndexOnSlurm(options: PoolIndexOnSlurmOptions): Promise<IndexPoolResult & {plan: FileShardsPlan; jobId: string; merged_shards: number}> {
   const plan = await planPoolIndexOnSlurm(options)
-  const count = plan.shards.length
-  const dir = slurmDir(options.index.out)
-  mkdirSync(dir, {recursive: true})
-  const {jobId} = await runCommandArray(
-    {
-      dir,
-      scriptName: 'pool-index.sbatch',
-      script: plan.sbatch_script,
-      count,
-      logPattern: LOG,
-      describeTask: (task) => `bench pool index --shard ${task}/${count}: ${plan.shards[task - 1]?.files.length ?? 0} file(s)`,
-    },
-    options,
-  )
-  const merged = await mergePoolIndexShards({...options.index, count})
+  const {jobId} = await runFileShardsArray(plan, {command: 'pool index', out: options.index.out, scriptName: SCRIPT, logPattern: LOG}, options)
+  const merged = await mergePoolIndexShards({...options.index, count: plan.shards.length})
   return {...merged, plan, jobId}
 }

@@ -1,13 +1,13 @@
-import {mkdirSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
 import {packageRoot} from '../../util/paths.js'
 import {getBenchmark} from '../../benchmarks/registry.js'
-import {reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
+import {completeReshard, reshard, type ReshardOptions, type ReshardResult} from '../reshard/index.js'
 import {canShardReshard, mergeReshardShards, planReshardShards} from '../reshard/shards.js'
 import {runCommandArray, type ArrayCommandOptions} from './array-job.js'
 import {requireHostRuntime, slurmArrayScript} from './array-script.js'
 import {slurmJobName} from './script.js'
+import {arrayTasks, slurmDirBeside} from './shard-plan.js'
 
 /**
  * `bench reshard --executor slurm`. Where the benchmark's resharder has a sharded form (DataComp): the
@@ -38,15 +38,8 @@ export interface ReshardSlurmPlan {
   sbatch_script: string
 }
 
-const DEFAULT_MAX_SHARDS = 100
-
 const LOG = 'reshard-%A_%a.out'
 const SCRIPT = 'reshard.sbatch'
-
-/** The script and the logs live beside OUT, not in it: OUT must be new or empty for the reshard. */
-function slurmDir(out: string): string {
-  return `${out}.slurm`
-}
 
 /** The job's script (submits nothing). */
 export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardSlurmPlan> {
@@ -55,11 +48,11 @@ export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promis
   const sharded = await canShardReshard(options.reshard)
   // more than one task for a resharder without a sharded form: refused (DCB_NOT_AVAILABLE) before anything is written
   if (!sharded && options.shards !== undefined && options.shards > 1) await planReshardShards(options.reshard)
-  const count = sharded ? (options.shards ?? Math.min(DEFAULT_MAX_SHARDS, (await listPoolFiles(options.reshard)).length)) : 1
+  const count = sharded ? arrayTasks((await listPoolFiles(options.reshard)).length, options.shards) : 1
   const script = slurmArrayScript({
     jobName: slurmJobName(`dcbench-reshard-${basename(out)}`),
     workDir: process.cwd(),
-    outputFile: join(slurmDir(out), LOG),
+    outputFile: join(slurmDirBeside(out), LOG),
     count,
     cpusPerTask: 1,
     site: options.settings.site,
@@ -67,21 +60,25 @@ export async function planReshardOnSlurm(options: ReshardOnSlurmOptions): Promis
     checkout: packageRoot(),
     benchArgs: ['reshard', ...options.taskArgs, ...(sharded ? ['--shard', `{task}/${count}`] : [])],
   })
-  return {executor: 'slurm', tasks: count, script_file: join(slurmDir(out), SCRIPT), sbatch_script: script}
+  return {executor: 'slurm', tasks: count, script_file: join(slurmDirBeside(out), SCRIPT), sbatch_script: script}
 }
 
-/** Plans (sharded), submits the job, follows it, merges (sharded) and reports the finished folder. */
-export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardResult & {plan: ReshardSlurmPlan; jobId: string}> {
+/**
+ * Plans (sharded), submits the job, follows it, merges (sharded) and reports the finished folder. An
+ * OUT that already holds this subset's finished training data — found by the local reshard's own check
+ * — is reported as a local reshard reports it, and nothing is submitted or written (`jobId` null).
+ */
+export async function reshardOnSlurm(options: ReshardOnSlurmOptions): Promise<ReshardResult & {plan: ReshardSlurmPlan; jobId: string | null}> {
   const started = Date.now()
   const plan = await planReshardOnSlurm(options)
+  const complete = await completeReshard(options.reshard)
+  if (complete) return {...complete, plan, jobId: null}
   const sharded = await canShardReshard(options.reshard)
   // the tasks read the plan from OUT: it is written before the array is submitted
   if (sharded) await planReshardShards({...options.reshard, onProgress: undefined})
-  const dir = slurmDir(options.reshard.outDir)
-  mkdirSync(dir, {recursive: true})
   const {jobId} = await runCommandArray(
     {
-      dir,
+      dir: slurmDirBeside(options.reshard.outDir),
       scriptName: SCRIPT,
       script: plan.sbatch_script,
       count: plan.tasks,

@@ -1,4 +1,4 @@
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -6,9 +6,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runBench, runBenchJson} from '../../helpers/cli.js'
 import {iterateDclmDocuments} from '../../../src/benchmarks/dclm/documents.js'
-import {synthesizeDclm} from '../../../src/benchmarks/dclm/synth-pool.js'
 import {sha256Hex} from '../../../src/util/canonical-json.js'
-import {makeDataCompPool} from '../../helpers/reshard-fixtures.js'
+import {makeDataCompPool, makeTwoFileDclmPool} from '../../helpers/reshard-fixtures.js'
 import {slurmEnv, slurmSkipReason, startSlurmCluster} from '../../helpers/slurm-cluster.js'
 
 /**
@@ -29,13 +28,8 @@ beforeAll(async () => {
   clipPool = join(root, 'clip-pool')
   await makeDataCompPool(clipPool, {shards: 3, perShard: 120})
   lmPool = join(root, 'lm-pool')
-  for (const seed of [7, 8]) {
-    const part = join(root, `lm-part-${seed}`)
-    await synthesizeDclm({dir: part, targetWords: 15_000, seed})
-    mkdirSync(join(lmPool, 'documents'), {recursive: true})
-    copyFileSync(join(part, 'documents', '00000000.jsonl.zst'), join(lmPool, 'documents', `0000000${seed}.jsonl.zst`))
-  }
-  for await (const doc of iterateDclmDocuments(join(lmPool, 'documents', '00000008.jsonl.zst'))) {
+  const {files} = await makeTwoFileDclmPool(lmPool)
+  for await (const doc of iterateDclmDocuments(files[1] as string)) {
     failUid = doc.id
     break
   }

@@ -1,12 +1,11 @@
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runBench, runBenchJson} from '../../helpers/cli.js'
-import {synthesizeDclm} from '../../../src/benchmarks/dclm/synth-pool.js'
-import {makeDataCompPool} from '../../helpers/reshard-fixtures.js'
+import {makeDataCompPool, makeTwoFileDclmPool} from '../../helpers/reshard-fixtures.js'
 import {slurmEnv, slurmSkipReason, startSlurmCluster} from '../../helpers/slurm-cluster.js'
 
 /**
@@ -23,13 +22,7 @@ beforeAll(async () => {
   clipPool = join(root, 'clip-pool')
   await makeDataCompPool(clipPool, {shards: 3, perShard: 200})
   lmPool = join(root, 'lm-pool')
-  // two document files (the synthesizer writes one per 10,000s of documents): two seeds' files side by side
-  for (const seed of [7, 8]) {
-    const part = join(root, `lm-part-${seed}`)
-    await synthesizeDclm({dir: part, targetWords: 15_000, seed})
-    mkdirSync(join(lmPool, 'documents'), {recursive: true})
-    copyFileSync(join(part, 'documents', '00000000.jsonl.zst'), join(lmPool, 'documents', `0000000${seed}.jsonl.zst`))
-  }
+  await makeTwoFileDclmPool(lmPool)
 }, 600_000)
 
 afterAll(() => {

@@ -101,6 +101,29 @@ describe('bench reshard --executor slurm --dry-run --json', () => {
   })
 })
 
+describe('bench reshard --executor slurm into a finished folder', () => {
+  it.each(RUNS)('%s: reports it as a local reshard does, submitting and writing nothing (no SLURM needed)', async (name, args) => {
+    const out = join(root, `${name}-finished`)
+    expect((await runBench(['reshard', ...args(), '--out', out])).exitCode).toBe(0)
+    const before = tree(out)
+    const local = await runBenchJson<{already_complete: boolean; seconds: number}>(['reshard', ...args(), '--out', out, '--json'])
+    expect(local.exitCode, local.stderr).toBe(0)
+    expect(local.json.already_complete).toBe(true)
+    // no cluster to reach: a submission would fail
+    const slurm = await runBenchJson<{already_complete: boolean; seconds: number; executor: string; slurm_job_id: string | null; script_file: string | null}>(['reshard', ...args(), '--out', out, '--executor', 'slurm', '--json'], {env: {SLURM_CONF: '/nonexistent/slurm.conf'}})
+    expect(slurm.exitCode, slurm.stderr).toBe(0)
+    const {executor, slurm_job_id, script_file, seconds: _slurmSeconds, ...facts} = slurm.json
+    const {seconds: _localSeconds, ...localFacts} = local.json
+    expect({executor, slurm_job_id, script_file}).toEqual({executor: 'slurm', slurm_job_id: null, script_file: null})
+    expect(facts).toEqual(localFacts)
+    expect(existsSync(`${out}.slurm`)).toBe(false)
+    expect(tree(out)).toEqual(before)
+    const human = await runBench(['reshard', ...args(), '--out', out, '--executor', 'slurm'], {env: {SLURM_CONF: '/nonexistent/slurm.conf'}})
+    expect(human.exitCode, human.stderr).toBe(0)
+    expect(human.stdout).toContain(`${out} already holds this subset's training data; nothing to do`)
+  })
+})
+
 describe.skipIf(slurmSkipReason)('bench reshard --executor slurm (a job on the test cluster)', () => {
   beforeAll(async () => {
     await startSlurmCluster()
