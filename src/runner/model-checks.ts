@@ -58,7 +58,7 @@ export async function checkLmModel(dir: string, problems: string[]): Promise<Mod
   const meta = readForCheck(dir, 'lm', problems)
   if (!meta) return undefined
   const graphs = [meta.onnx.model, ...(meta.onnx.with_past ? [meta.onnx.with_past.model] : [])]
-  const files = modelFiles([...graphs, meta.tokenizer], meta.onnx_external_data)
+  const files = modelFiles([meta.onnx.model, meta.tokenizer, ...graphs.slice(1)], meta.onnx_external_data)
   if (!requireFiles(dir, file, files, problems)) return {kind: 'lm', files}
   if (!externalDataInside(dir, graphs, meta.onnx_external_data, problems)) return {kind: 'lm', files}
   const seq = Math.min(8, meta.seq_len)

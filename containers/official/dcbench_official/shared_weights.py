@@ -107,9 +107,13 @@ def write_shared(sources, folder, name=SHARED_WEIGHTS):
     for graph, tensors in expected.items():
         path = os.path.join(folder, graph)
         onnx.checker.check_model(path)
-        loaded = {t.name: t for t in initializers(onnx.load(path, load_external_data=True).graph)}
-        for tensor_name, digest in tensors:
-            got = hashlib.sha256(loaded[tensor_name].raw_data).hexdigest()
-            if got != digest:
-                raise RuntimeError("%s: initializer %s reads back from %s with other bytes (sha256 %s, was %s)" % (graph, tensor_name, name, got, digest))
+        # the same walk, in the same order (names may repeat across subgraphs): loaded back, the tensors
+        # written out are again those with MIN_EXTERNAL_BYTES or more of raw_data
+        loaded = [t for t in initializers(onnx.load(path, load_external_data=True).graph) if t.HasField("raw_data") and len(t.raw_data) >= MIN_EXTERNAL_BYTES]
+        if len(loaded) != len(tensors):
+            raise RuntimeError("%s: %d tensors read back from %s, %d written" % (graph, len(loaded), name, len(tensors)))
+        for tensor, (tensor_name, digest) in zip(loaded, tensors):
+            got = hashlib.sha256(tensor.raw_data).hexdigest()
+            if tensor.name != tensor_name or got != digest:
+                raise RuntimeError("%s: initializer %s reads back from %s as %s with sha256 %s, written with %s" % (graph, tensor_name, name, tensor.name, got, digest))
     return {"graphs": [os.path.basename(s) for s in sources], "bytes": os.path.getsize(data_path), "tensor_bytes": tensor_bytes}
