@@ -194,11 +194,11 @@ export function externalDataProblems(dir: string, graph: string, named: string |
   for (const ref of readExternalDataRefs(file)) {
     const rel = posix.normalize(posix.join(posix.dirname(graph), ref.location))
     const where = `${file}: initializer '${ref.tensor}' reads external data from ${JSON.stringify(ref.location)}`
-    if (ref.location === '' || ref.location.startsWith('/') || /[\\\0]/.test(ref.location) || rel === '..' || rel.startsWith('../')) {
+    if (ref.location === '' || ref.location.startsWith('/') || /[\\\0]/.test(ref.location) || rel === '.' || rel === '..' || rel.startsWith('../')) {
       problems.push(`${where}, outside the model folder; expected a file in it named by model.json's onnx_external_data`)
       break
     }
-    if (rel !== named) {
+    if (named === undefined || rel !== posix.normalize(named)) {
       problems.push(`${where}, but model.json's onnx_external_data names ${named === undefined ? `no file for ${graph}` : JSON.stringify(named)}`)
       break
     }
