@@ -155,7 +155,7 @@ export const ERRORS = {
   DCB_QUICKSTART_TRAIN: e('train', Environment, 'A quickstart training run ended without completing.', 'Run `bench quickstart` again with the same --out to resume.'),
 
   // eval
-  DCB_MODEL_DIR: e('eval', Usage, 'A model directory is unusable: model.json missing or invalid, a file it names missing, a graph onnxruntime cannot load, outputs of the wrong shape.', 'Pass --model RUN/model of a complete `bench train` run (the format is in docs/contracts.md).'),
+  DCB_MODEL_DIR: e('eval', Usage, 'A model directory is unusable: model.json missing or invalid, a file it names missing, a graph onnxruntime cannot load or whose external data lies outside the folder or in a file model.json does not name for it, outputs of the wrong shape.', 'Pass --model RUN/model of a complete `bench train` run (the format is in docs/contracts.md).'),
   DCB_EVAL_DATA: e('eval', Usage, 'An eval dataset in the data folder is malformed (missing shards, unreadable tars, samples without their image, label or caption).', 'Download it again with `bench eval fetch --benchmark datacomp --data DIR`.'),
   DCB_EVAL_DATA_MISSING: e('eval', Usage, '`bench eval` was asked for tasks whose data is not in the data folder (DCLM: for none of them), so it would score nothing.', 'Download them first with `bench eval fetch --benchmark B --scale S --data DIR` (the hint names it), or pass --data, the folder that holds them.'),
   DCB_EVAL_DATA_UNUSABLE: e('eval', CheckFailed, "`bench eval fetch` ended with tasks whose data is missing, has the wrong size or content, was refused by the hub (gated), or must be obtained by hand (DCLM's GPQA).", "Read each task's note in the table it prints; run it without --offline to download what is missing."),

@@ -8,7 +8,7 @@ import {exportCheckpoint, type ExportResult} from '../runner/export/index.js'
 export default class Export extends BenchCommand {
   static override summary = "Export an upstream checkpoint (open_clip 2.16.1, open_lm) to dcbench's model folder, for bench eval."
   static override description =
-    "Runs the official image's exporter (the CPU smoke image by default, built offline when missing) on a checkpoint — from a dcbench run or trained elsewhere with DataComp's train.py or DCLM's training (DDP 'module.' prefixes are stripped) — and writes ONNX graphs with pure-torch attention and FFN, the tokenizer and model.json (marked provenance.source: external). An LM is traced at its full context, so every length up to seq_len works; graphs over --external-data-bytes are written as ONNX external data. Every graph then runs in onnxruntime on the exporter's fixed inputs: the max abs difference from torch is recorded in model.json and must be at most --tolerance. Details: docs/official.md."
+    "Runs the official image's exporter (the CPU smoke image by default, built offline when missing) on a checkpoint — from a dcbench run or trained elsewhere with DataComp's train.py or DCLM's training (DDP 'module.' prefixes are stripped) — and writes ONNX graphs with pure-torch attention and FFN, the tokenizer and model.json (marked provenance.source: external). An LM is traced at its full context, so every length up to seq_len works; a CLIP tower over --external-data-bytes is written with ONNX external data, and an LM's two graphs whose weights together are over it share one weights.bin holding each weight once. Every graph then runs in onnxruntime on the exporter's fixed inputs: the max abs difference from torch is recorded in model.json and must be at most --tolerance. Details: docs/official.md."
   static override examples = [
     '<%= config.bin %> export --benchmark datacomp --scale small --checkpoint logs/small_scale/checkpoints/epoch_5.pt --arch ViT-B-32 --out models/small',
     '<%= config.bin %> export --benchmark dclm --scale 400m-1x --checkpoint exp/checkpoints/epoch_5.pt --arch training/open_lm_configs/d=1024_l=24_h=8.json --tokenizer gpt-neox-20b/tokenizer.json --out models/400m --json',
@@ -26,7 +26,7 @@ export default class Export extends BenchCommand {
     image: Flags.string({description: 'An image tag to export in instead of the official one.'}),
     vendor: Flags.string({description: "A folder of containers/official/sources.lock's archives, for building a missing smoke image offline (default $DCBENCH_VENDOR)."}),
     threads: Flags.integer({description: 'CPU threads for the exporter (default: every core).', min: 1}),
-    'external-data-bytes': Flags.integer({description: 'Graphs larger than this are written with ONNX external data beside them (default 2000000000; protobuf files stop at 2 GiB).', min: 1}),
+    'external-data-bytes': Flags.integer({description: 'A CLIP tower larger than this is written with ONNX external data beside it; an LM whose two graphs together are larger has both read one shared weights.bin, each weight once (default 2000000000; protobuf files stop at 2 GiB).', min: 1}),
     tolerance: Flags.string({description: 'Largest |onnxruntime − torch| accepted on the fixed inputs (default 1e-4).'}),
   }
 

@@ -53,7 +53,12 @@ const provenance = {
   /** A smoke run's model (`bench train --smoke`): a tiny stand-in, never a leaderboard entry. */
   smoke: z.boolean().optional(),
   onnx_check: OnnxCheck.optional(),
-  /** Graph file → its ONNX external-data file (graphs over the export's size threshold). */
+  /**
+   * Graph file → the one file its ONNX external data lives in (graphs over the export's size threshold).
+   * Several graphs may name the same file: an LM's logits and with-past graphs share `weights.bin`, each
+   * weight held once (docs/contracts.md, "External data and shared weights"). The model checks hold every
+   * graph's external-data locations to this map (src/contracts/onnx-external-data.ts).
+   */
   onnx_external_data: z.record(modelFile, modelFile).optional(),
 }
 

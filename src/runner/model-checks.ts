@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 import {readModelJson, type ModelJsonOf, type ModelKind} from '../contracts/model-json.js'
+import {externalDataProblems} from '../contracts/onnx-external-data.js'
 import {isDcbError} from '../errors.js'
 import {loadLmModel, type LmModel} from '../eval/lm/model.js'
 
@@ -37,8 +38,9 @@ function readForCheck<K extends ModelKind>(dir: string, kind: K, problems: strin
 export async function checkClipModel(dir: string, problems: string[]): Promise<ModelCheck | undefined> {
   const meta = readForCheck(dir, 'clip', problems)
   if (!meta) return undefined
-  const files = [meta.onnx.image, meta.onnx.text, meta.tokenizer.file, ...Object.values(meta.onnx_external_data ?? {})]
+  const files = modelFiles([meta.onnx.image, meta.onnx.text, meta.tokenizer.file], meta.onnx_external_data)
   if (!requireFiles(dir, join(dir, 'model.json'), files, problems)) return {kind: 'clip', files}
+  if (!externalDataInside(dir, [meta.onnx.image, meta.onnx.text], meta.onnx_external_data, problems)) return {kind: 'clip', files}
   const size = meta.image_size
   const image = new Float32Array(2 * 3 * size * size).map((_, i) => Math.sin(i) * 0.5)
   await checkGraph(join(dir, meta.onnx.image), 'image', new ort.Tensor('float32', image, [2, 3, size, size]), 'image_features', [2, meta.embed_dim], problems)
@@ -55,8 +57,10 @@ export async function checkLmModel(dir: string, problems: string[]): Promise<Mod
   const file = join(dir, 'model.json')
   const meta = readForCheck(dir, 'lm', problems)
   if (!meta) return undefined
-  const files = [meta.onnx.model, meta.tokenizer, ...(meta.onnx.with_past ? [meta.onnx.with_past.model] : []), ...Object.values(meta.onnx_external_data ?? {})]
+  const graphs = [meta.onnx.model, ...(meta.onnx.with_past ? [meta.onnx.with_past.model] : [])]
+  const files = modelFiles([meta.onnx.model, meta.tokenizer, ...graphs.slice(1)], meta.onnx_external_data)
   if (!requireFiles(dir, file, files, problems)) return {kind: 'lm', files}
+  if (!externalDataInside(dir, graphs, meta.onnx_external_data, problems)) return {kind: 'lm', files}
   const seq = Math.min(8, meta.seq_len)
   const ids = new BigInt64Array(2 * seq).map((_, i) => BigInt((i * 7919 + 13) % meta.vocab_size))
   await checkGraph(join(dir, meta.onnx.model), 'input_ids', new ort.Tensor('int64', ids, [2, seq]), 'logits', [2, seq, meta.vocab_size], problems)
@@ -94,6 +98,25 @@ async function checkWithPast(dir: string, ids: BigInt64Array, seq: number, probl
   } finally {
     await model?.release()
   }
+}
+
+/** The files model.json names, each once: an LM's two graphs name the same shared `weights.bin`. */
+function modelFiles(named: string[], externalData: Record<string, string> | undefined): string[] {
+  return [...new Set([...named, ...Object.values(externalData ?? {})])]
+}
+
+/** Every graph reads external data only from the file model.json names for it, inside the folder (before onnxruntime opens it). */
+function externalDataInside(dir: string, graphs: string[], externalData: Record<string, string> | undefined, problems: string[]): boolean {
+  const found = graphs.flatMap((graph) => {
+    try {
+      return externalDataProblems(dir, graph, externalData?.[graph])
+    } catch (error) {
+      if (!isDcbError(error)) throw error
+      return [error.message]
+    }
+  })
+  problems.push(...found)
+  return found.length === 0
 }
 
 function requireFiles(dir: string, modelJson: string, files: string[], problems: string[]): boolean {

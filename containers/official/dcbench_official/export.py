@@ -9,8 +9,10 @@ open_lm is rebuilt with `--attn-name torch_attn` and xformers' SwiGLU as open_lm
 (the same `w12`/`w3` weights), so no xformers op reaches the exporter. The LM is traced at its full
 context (`seq_len`), so every length up to it works (the rotary table open_lm builds at init spans it).
 
-Graphs larger than `external_data_bytes` are written as ONNX external data (`<graph>.data` beside it;
-torch writes models over 2 GB that way by itself). `reference.json` records fixed inputs with torch's
+A CLIP tower larger than `external_data_bytes` is written as ONNX external data (`<graph>.data` beside it;
+torch writes models over 2 GB that way by itself). An LM's two graphs hold the same weights: when together
+they are over `external_data_bytes` both point into one `weights.bin` holding each weight once
+(shared_weights.py), else each graph is one self-contained file. `reference.json` records fixed inputs with torch's
 outputs; the harness replays them in onnxruntime and writes the max abs diff into model.json.
 
 The spec (a JSON file the harness writes, or built from a training run's arguments):
@@ -87,7 +89,8 @@ def externalize(path, threshold):
     folder = os.path.dirname(path)
     before = set(os.listdir(folder))
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in before)
-    if size <= threshold:
+    # torch writes a graph over 2 GB as many files: those are gathered into one whatever the threshold
+    if size <= threshold and len(before) == 1:
         return None
     import onnx
 
@@ -244,6 +247,29 @@ def open_lm_with_past(model):
     return WithPast()
 
 
+def folder_bytes(folder):
+    return sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
+
+
+def lm_graph_files(plain, past, folder, threshold):
+    """Moves the LM's two graphs (traced into the folders `plain` and `past`) into `folder`; returns model.json's
+    `onnx_external_data`. Both graphs carry every weight, so when together they are over `threshold` bytes
+    they share one external-data file (shared_weights.py: each weight once) — a model that would need
+    external data at all is never written twice, and the 2 GiB protobuf limit is never reached. At or
+    under it (at most `threshold` bytes held twice), each graph stays one self-contained file."""
+    from .shared_weights import SHARED_WEIGHTS, write_shared
+
+    # torch writes a graph over 2 GB as many external files of its own: those are shared too, whatever the threshold
+    if folder_bytes(plain) + folder_bytes(past) > threshold or len(os.listdir(plain)) + len(os.listdir(past)) > 2:
+        written = write_shared([os.path.join(plain, "model.onnx"), os.path.join(past, "model_with_past.onnx")], folder)
+        print("shared weights: %s holds %d bytes for the %d bytes of tensors in %s" % (SHARED_WEIGHTS, written["bytes"], written["tensor_bytes"], ", ".join(written["graphs"])), flush=True)
+        return {graph: SHARED_WEIGHTS for graph in written["graphs"]}
+    for work in (plain, past):
+        for f in os.listdir(work):
+            os.replace(os.path.join(work, f), os.path.join(folder, f))
+    return {}
+
+
 def export_lm(spec, folder):
     import torch
 
@@ -267,23 +293,22 @@ def export_lm(spec, folder):
     # traced at the full context: every length up to it then works (model-checks run batch 2 on it)
     example = torch.randint(0, vocab, (1, seq_len), generator=torch.Generator().manual_seed(0))
     threshold = spec.get("external_data_bytes", DEFAULT_EXTERNAL_DATA_BYTES)
-    reference, data = export_graph(Logits(), example, folder, "model.onnx", "input_ids", "logits", {0: "batch", 1: "seq"}, threshold)
-    graphs, data_files = {"model.onnx": reference}, {"model.onnx": data} if data else {}
-    # the with-past graph with `positions` (docs/contracts.md): bench eval computes shared prefixes once and
-    # the vocabulary head only where it scores; the exporter checks it against Logits on whole sequences
     layers, heads = int(config["n_layers"]), int(config["n_heads"])
-    work = tempfile.mkdtemp(dir=folder, prefix=".graph-")
+    work = tempfile.mkdtemp(dir=folder, prefix=".graphs-")
     try:
+        plain, past = os.path.join(work, "plain"), os.path.join(work, "past")
+        os.makedirs(plain)
+        os.makedirs(past)
+        graphs = {"model.onnx": sample_outputs(onnx_export.export_onnx(
+            Logits(), example, os.path.join(plain, "model.onnx"), "input_ids", "logits", {0: "batch", 1: "seq"}))}
+        # the with-past graph with `positions` (docs/contracts.md): bench eval computes shared prefixes once and
+        # the vocabulary head only where it scores; the exporter checks it against Logits on whole sequences
         graphs["model_with_past.onnx"], with_past = onnx_export.export_lm_with_past(
-            Logits(), layers, heads, int(config["hidden_dim"]) // heads, vocab, os.path.join(work, "model_with_past.onnx"), wrap=lambda logits: open_lm_with_past(logits.model))
+            Logits(), layers, heads, int(config["hidden_dim"]) // heads, vocab, os.path.join(past, "model_with_past.onnx"), wrap=lambda logits: open_lm_with_past(logits.model))
         sample_outputs(graphs["model_with_past.onnx"])
-        data = externalize(os.path.join(work, "model_with_past.onnx"), threshold)
-        for f in os.listdir(work):
-            os.replace(os.path.join(work, f), os.path.join(folder, f))
+        data_files = lm_graph_files(plain, past, folder, threshold)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if data:
-        data_files["model_with_past.onnx"] = data
     shutil.copyfile(spec["tokenizer"], os.path.join(folder, "tokenizer.json"))
     meta = {
         "kind": "lm", "model": os.path.splitext(os.path.basename(spec["config"]))[0], "vocab_size": vocab, "seq_len": seq_len,

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node'
 
 import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type ClipModelJson} from '../../contracts/model-json.js'
+import {assertExternalDataInside} from '../../contracts/onnx-external-data.js'
 import {DcbError} from '../../errors.js'
 import {assertDeviceAvailable} from '../cuda-provider.js'
 import type {PreprocessConfig} from './preprocess.js'
@@ -68,6 +69,8 @@ export async function loadClipModel(dir: string, options: LoadClipModelOptions =
   const meta = readModelJson(dir, 'clip')
   const imageFile = join(dir, meta.onnx.image)
   const textFile = join(dir, meta.onnx.text)
+  for (const file of [imageFile, textFile]) if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: not found; model.json names it`)
+  assertExternalDataInside(dir, [meta.onnx.image, meta.onnx.text], meta.onnx_external_data)
   const image = await createSession(imageFile, options)
   const text = await createSession(textFile, options)
   const vocab = existsSync(join(dir, meta.tokenizer.file)) ? join(dir, meta.tokenizer.file) : defaultVocabPath()

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 
 import {hashModelFolder} from '../../contracts/model-folder.js'
 import {readModelJson, type LmModelJson} from '../../contracts/model-json.js'
+import {assertExternalDataInside} from '../../contracts/onnx-external-data.js'
 import {DcbError} from '../../errors.js'
 import {assertDeviceAvailable} from '../cuda-provider.js'
 import {loadTokenizer, type TextTokenizer} from '../../tokenizers/index.js'
@@ -79,6 +80,8 @@ export async function loadLmModel(dir: string, options: LoadLmModelOptions = {})
   const tokenizerFile = join(dir, meta.tokenizer)
   const files = [onnxFile, tokenizerFile, ...(meta.onnx.with_past && options.withPast !== false ? [join(dir, meta.onnx.with_past.model)] : [])]
   for (const file of files) if (!existsSync(file)) throw new DcbError('DCB_MODEL_DIR', `${file}: file not found (named by ${metaFile})`)
+  const pastMeta = options.withPast === false ? undefined : meta.onnx.with_past
+  assertExternalDataInside(dir, [meta.onnx.model, ...(pastMeta ? [pastMeta.model] : [])], meta.onnx_external_data)
   const tokenizer = loadTokenizer(tokenizerFile)
   const hash = (await hashModelFolder(dir)).sha256
   const device = options.device ?? 'cpu'
@@ -86,7 +89,6 @@ export async function loadLmModel(dir: string, options: LoadLmModelOptions = {})
   if (!session.inputNames.includes('input_ids') || !session.outputNames.includes('logits')) {
     throw new DcbError('DCB_MODEL_DIR', `${onnxFile}: expected input 'input_ids' and output 'logits', found inputs [${session.inputNames.join(', ')}] outputs [${session.outputNames.join(', ')}]`)
   }
-  const pastMeta = options.withPast === false ? undefined : meta.onnx.with_past
   const past = pastMeta ? await openSession(join(dir, pastMeta.model), device, options.threads) : undefined
   const withPast = past && pastMeta ? withPastGraph(past, join(dir, pastMeta.model), pastMeta, meta.vocab_size) : undefined
   return {

@@ -45,7 +45,7 @@ export interface ExportOptions {
   /** Folder of sources.lock's archives for building a missing smoke image offline. */
   vendor?: string
   threads?: number
-  /** Graphs larger than this many bytes are written with ONNX external data (default 2,000,000,000). */
+  /** A CLIP tower larger than this many bytes is written with ONNX external data; an LM whose two graphs together are larger shares one weights.bin between them (default 2,000,000,000). */
   externalDataBytes?: number
   /** Largest |onnxruntime − torch| accepted on the reference inputs (default 1e-4). */
   tolerance?: number
