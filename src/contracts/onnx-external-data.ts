@@ -55,6 +55,8 @@ class Window {
       if (at >= this.size) throw new GraphFormatError(`ends inside a field at byte ${at}`)
       this.start = at
       this.end = at + readSync(this.fd, this.buffer, 0, Math.min(WINDOW, this.size - at), at)
+      // a file cut short since its size was read: never hand out the last window's bytes
+      if (this.end <= at) throw new GraphFormatError(`ends inside a field at byte ${at}`)
     }
     return this.buffer[at - this.start]!
   }
@@ -118,7 +120,8 @@ function text(w: Window, field: Field): string {
 function tensor(w: Window, start: number, end: number, out: ExternalDataRef[]): void {
   let name = ''
   let external = false
-  const entries: Record<string, string> = {}
+  // keys come from the file: a Map, so no key ('__proto__') reaches an object's prototype
+  const entries = new Map<string, string>()
   for (const f of fields(w, start, end)) {
     if (f.number === TENSOR.name && f.wire === 2) name = text(w, f)
     else if (f.number === TENSOR.dataLocation && f.wire === 0) external = f.value === DATA_LOCATION_EXTERNAL
@@ -129,17 +132,17 @@ function tensor(w: Window, start: number, end: number, out: ExternalDataRef[]): 
         if (e.number === 1) key = text(w, e)
         else if (e.number === 2) value = text(w, e)
       }
-      entries[key] = value
+      entries.set(key, value)
     }
   }
   if (!external) return
   const number = (key: string): number | undefined => {
-    const raw = entries[key]
+    const raw = entries.get(key)
     if (raw === undefined) return undefined
     if (!/^\d{1,15}$/.test(raw)) throw new GraphFormatError(`tensor '${name}': external_data ${key} ${JSON.stringify(raw)} is not a byte count`)
     return Number(raw)
   }
-  out.push({tensor: name, location: entries.location ?? '', offset: number('offset') ?? 0, length: number('length')})
+  out.push({tensor: name, location: entries.get('location') ?? '', offset: number('offset') ?? 0, length: number('length')})
 }
 
 function graph(w: Window, start: number, end: number, out: ExternalDataRef[], depth: number): void {
