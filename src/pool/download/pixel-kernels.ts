@@ -11,6 +11,7 @@ export interface PixelKernels {
   areaRows(src: number, rowBytes: number, rows: number, si: number, di: number, alpha: number, n: number, out: number, outRowBytes: number): void
   areaAccumulate(buf: number, sum: number, bytes: number, beta: number, first: number): void
   areaEmit(sum: number, width: number, cn: number, dst: number): void
+  areaHalf(src: number, rowBytes: number, rows: number, out: number, outRowBytes: number, masks: number, outStep: number): void
   blurRows(pix: number, width: number, rows: number, colIdx: number, lineLen: number, line: number, kernel: number, ksize: number, outWidth: number, out: number): void
   blurColumns(src: number, width: number, rows: number, rowIdx: number, kernel: number, half: number, out: number): void
   blurPack(src: number, pixels: number, cn: number, dst: number): void

@@ -73,7 +73,48 @@
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $eachGroup))))
 
-  ;; min(i, rows - 1): the row a group of four takes in place of one past the end.
+;; INTER_AREA's 2×2 case (OpenCV's SIMD fast path): for each of `rows` pairs of source rows
+  ;; (`rowBytes` apart; pair r at src + 2r × rowBytes), each output byte is (a + b + c + d + 2) >> 2
+  ;; of the same channel of two neighbouring pixels in both rows. Per step, the swizzle masks at
+  ;; `masks` (A, then B: which byte of a 16-byte load is the left and which the right pixel's, per
+  ;; output byte; pixel-kernels' caller builds them for 1, 3 or 4 channels) pick `outStep` output
+  ;; bytes' sources from `2 × outStep` source bytes; 8 bytes are stored, the next step (or the
+  ;; buffer's slack) overwrites the extra ones. `outRowBytes` bytes per output row at `out`.
+  (func (export "areaHalf")
+    (param $src i32) (param $rowBytes i32) (param $rows i32) (param $out i32) (param $outRowBytes i32)
+    (param $masks i32) (param $outStep i32)
+    (local $r i32) (local $top i32) (local $dst i32) (local $end i32) (local $a v128) (local $b v128)
+    (local $t v128) (local $u v128) (local $sum v128)
+    (local.set $a (v128.load (local.get $masks)))
+    (local.set $b (v128.load offset=16 (local.get $masks)))
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $top (i32.add (local.get $src) (i32.mul (i32.shl (local.get $r) (i32.const 1)) (local.get $rowBytes))))
+        (local.set $dst (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $outRowBytes))))
+        (local.set $end (i32.add (local.get $dst) (local.get $outRowBytes)))
+        (block $rowDone
+          (loop $eachStep
+            (br_if $rowDone (i32.ge_u (local.get $dst) (local.get $end)))
+            (local.set $t (v128.load (local.get $top)))
+            (local.set $u (v128.load (i32.add (local.get $top) (local.get $rowBytes))))
+            (local.set $sum
+              (i16x8.add
+                (i16x8.add
+                  (i16x8.add (i16x8.extend_low_i8x16_u (i8x16.swizzle (local.get $t) (local.get $a)))
+                             (i16x8.extend_low_i8x16_u (i8x16.swizzle (local.get $t) (local.get $b))))
+                  (i16x8.add (i16x8.extend_low_i8x16_u (i8x16.swizzle (local.get $u) (local.get $a)))
+                             (i16x8.extend_low_i8x16_u (i8x16.swizzle (local.get $u) (local.get $b)))))
+                (v128.const i16x8 2 2 2 2 2 2 2 2)))
+            (local.set $sum (i16x8.shr_u (local.get $sum) (i32.const 2)))
+            (v128.store64_lane 0 (local.get $dst) (i8x16.narrow_i16x8_u (local.get $sum) (local.get $sum)))
+            (local.set $top (i32.add (local.get $top) (i32.shl (local.get $outStep) (i32.const 1))))
+            (local.set $dst (i32.add (local.get $dst) (local.get $outStep)))
+            (br $eachStep)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $eachRow))))
+
+    ;; min(i, rows - 1): the row a group of four takes in place of one past the end.
   (func $last (param $i i32) (param $rows i32) (result i32)
     (select (local.get $i) (i32.sub (local.get $rows) (i32.const 1)) (i32.lt_u (local.get $i) (local.get $rows))))
 

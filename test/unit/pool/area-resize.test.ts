@@ -31,13 +31,15 @@ function randomCases(count: number): Case[] {
     const channels = [1, 3, 3, 4][Math.floor(r() * 4)] as number
     // Mostly small sides, some large ones (the 1200×900 → 512 shape of the pool), some thin.
     const side = (): number => (r() < 0.15 ? 1 + Math.floor(r() * 4) : r() < 0.2 ? 900 + Math.floor(r() * 700) : 1 + Math.floor(r() * 300))
-    const width = side()
-    const height = side()
+    // every sixth case is 2×2 (even sides): its own WebAssembly kernel, odd output widths included
+    const half = i % 6 === 0
+    const width = half ? 2 * Math.ceil(side() / 2) : side()
+    const height = half ? 2 * Math.ceil(side() / 2) : side()
     const data = new Uint8Array(width * height * channels)
     const flat = r() < 0.2 ? Math.floor(r() * 256) : -1
     for (let j = 0; j < data.length; j++) data[j] = flat >= 0 ? flat : Math.floor(r() * 256)
     // Every third case an integer factor where the sides allow one (OpenCV's fast path).
-    const factor = i % 3 === 0 ? 2 + Math.floor(r() * 3) : 0
+    const factor = half ? 2 : i % 3 === 0 ? 2 + Math.floor(r() * 3) : 0
     const dw = factor && width % factor === 0 && width >= factor ? width / factor : 1 + Math.floor(r() * width)
     const dh = factor && height % factor === 0 && height >= factor ? height / factor : 1 + Math.floor(r() * height)
     return {file: `${i}.raw`, image: {data, width, height, channels}, dw, dh}
@@ -64,6 +66,12 @@ describe('INTER_AREA = cv2.resize(…, INTER_AREA) (python3-opencv 4.6)', () => 
       if (!Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength).equals(expected)) mismatches.push(`${c.image.width}×${c.image.height}×${c.image.channels} → ${c.dw}×${c.dh}`)
     }
     expect(mismatches).toEqual([])
+  })
+
+  it('takes the 2×2 kernel on 20 of them, with 1, 3 and 4 channels', () => {
+    const halves = cases.filter((c) => c.dw * 2 === c.image.width && c.dh * 2 === c.image.height)
+    expect(halves.length).toBeGreaterThanOrEqual(20)
+    expect(new Set(halves.map((c) => c.image.channels))).toEqual(new Set([1, 3, 4]))
   })
 
   it('gives the same bytes when called again after a larger image (the kernels\' memory is reused)', () => {
