@@ -21,6 +21,18 @@ import {packageRoot} from '../util/paths.js'
 /** Set in a child's environment: it then sends its progress events to this process over IPC. */
 export const PROGRESS_IPC_ENV = 'DCBENCH_PROGRESS_IPC'
 
+/**
+ * A download process of `--processes` (PROGRESS_IPC_ENV set, an IPC channel to its parent) also sends
+ * its progress events to the parent, which sums them up; anything else shows them only.
+ */
+export function progressToParent<E extends object>(show: (event: E) => void): (event: E) => void {
+  if (process.env[PROGRESS_IPC_ENV] !== '1' || !process.send) return show
+  return (event) => {
+    show(event)
+    if (process.connected) process.send?.(event)
+  }
+}
+
 export interface PoolDownloadProcessesOptions {
   /** Child processes; fewer when the range has fewer shards. */
   processes: number

@@ -8,7 +8,7 @@ import {getBenchmark} from '../../benchmarks/registry.js'
 import {DcbError} from '../../errors.js'
 import {parseShardRange} from '../../pool/download/download-images.js'
 import {slurmFlags, slurmSettingsFromFlags} from '../../cli/slurm-flags.js'
-import {processShardRunner, PROGRESS_IPC_ENV} from '../../runner/pool-download-processes.js'
+import {processShardRunner, progressToParent} from '../../runner/pool-download-processes.js'
 import {slurmShardRunner, type PoolDownloadSlurmPlan} from '../../runner/slurm/pool-download-array.js'
 import {getRecipe} from '../../tracks/registry.js'
 import {downloadInteraction, hubOfflineFromEnv} from '../../ui/download-interaction.js'
@@ -155,17 +155,5 @@ export default class PoolDownload extends BenchCommand {
       '--threads', String(flags.threads), '--per-host', String(flags['per-host']), '--timeout', String(flags.timeout),
       ...(flags['skip-bbox-blurring'] ? ['--skip-bbox-blurring'] : []),
     ]
-  }
-}
-
-/**
- * A download process of `--processes` (PROGRESS_IPC_ENV set, an IPC channel to its parent) also sends
- * its progress events to the parent, which sums them up; anything else shows them only.
- */
-function progressToParent<E extends object>(show: (event: E) => void): (event: E) => void {
-  if (process.env[PROGRESS_IPC_ENV] !== '1' || !process.send) return show
-  return (event) => {
-    show(event)
-    if (process.connected) process.send?.(event)
   }
 }
